@@ -1,0 +1,66 @@
+"""Held-out NLU evaluation: intent accuracy and macro-F1 per language.
+
+`python -m benchmarks.nlu_eval MODEL` parses tests/nlu/heldout_{en,zh,mixed}.yml with
+the trained model and prints the table plus the misclassified messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from sklearn.metrics import accuracy_score, f1_score
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT = {lang: ROOT / "tests" / "nlu" / f"heldout_{lang}.yml" for lang in ("en", "zh", "mixed")}
+
+
+def load_examples(path: Path) -> List[Tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def score(gold: List[str], predicted: List[str]) -> Dict[str, float]:
+    labels = sorted(set(gold))
+    return {
+        "n": len(gold),
+        "accuracy": accuracy_score(gold, predicted),
+        "macro_f1": f1_score(gold, predicted, labels=labels, average="macro", zero_division=0),
+    }
+
+
+async def evaluate(model_path: str) -> Dict[str, dict]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+    results: Dict[str, dict] = {}
+    for lang, path in HELDOUT.items():
+        examples = load_examples(path)
+        predicted, errors = [], []
+        for text, intent in examples:
+            parsed = await agent.parse_message(text)
+            name = parsed["intent"]["name"]
+            predicted.append(name)
+            if name != intent:
+                errors.append((text, intent, name, round(parsed["intent"]["confidence"], 2)))
+        results[lang] = {**score([i for _, i in examples], predicted), "errors": errors}
+    return results
+
+
+def main() -> None:
+    model = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "models" / "current.tar.gz")
+    results = asyncio.run(evaluate(model))
+    for lang, r in results.items():
+        print(f"{lang:6} n={r['n']:4} accuracy={r['accuracy']:.3f} macro_f1={r['macro_f1']:.3f}")
+    if "-v" in sys.argv:
+        for lang, r in results.items():
+            for e in r["errors"]:
+                print(lang, e)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""The reply language of a Rasa conversation: the `language` slot as it stood before
+the latest user message, moved on by that message's detection.
+
+Computed from the events rather than read from the slot alone because the slot is only
+updated after the first action of a turn (policy events are applied after the action
+runs), while that first action must already answer in the new language.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlu.components.language_detection import resolve
+
+LANGUAGE_SLOT = "language"
+
+
+def language_before_latest_message(tracker: DialogueStateTracker) -> Optional[str]:
+    seen_user = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered) and not seen_user:
+            seen_user = True
+        elif seen_user and isinstance(event, SlotSet) and event.key == LANGUAGE_SLOT:
+            return event.value
+    return None if seen_user else tracker.get_slot(LANGUAGE_SLOT)
+
+
+def conversation_language(tracker: DialogueStateTracker) -> str:
+    latest = tracker.latest_message
+    detection = latest.parse_data.get("language") if latest else None
+    return resolve(detection, language_before_latest_message(tracker))
