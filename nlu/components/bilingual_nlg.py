@@ -8,7 +8,7 @@ turn that switches language is already in the new language.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -22,17 +22,17 @@ class BilingualNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     """Templated responses rendered in the conversation language."""
 
     def __init__(
-        self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None, **kwargs: Any
+        self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None, **kwargs: Any
     ) -> None:
         super().__init__(domain.responses if domain else {})
 
     async def generate(
         self,
-        utter_action: Text,
+        utter_action: str,
         tracker: DialogueStateTracker,
-        output_channel: Text,
+        output_channel: str,
         **kwargs: Any,
-    ) -> Optional[Dict[Text, Any]]:
+    ) -> Dict[str, Any] | None:
         filled_slots = tracker.current_slot_values()
         filled_slots[LANGUAGE_SLOT] = conversation_language(tracker)
         return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)

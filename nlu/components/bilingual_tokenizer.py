@@ -8,7 +8,7 @@ and unlike WhitespaceTokenizer it does segment Chinese.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
 import jieba
 import regex
@@ -17,6 +17,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import ACTION_NAME, ACTION_TEXT, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 LEXICON = Path(__file__).resolve().parent.parent / "lexicon" / "zh_terms.txt"
@@ -25,6 +26,7 @@ _RUNS = regex.compile(
     rf"(?P<han>\p{{Han}}+)|(?P<word>{_WORD_CHAR}(?:{_WORD_CHAR}|_|['’.@+\-](?={_WORD_CHAR}))*)"
 )
 _jieba_ready = False
+EMPTY_TOKEN = "__empty__"
 
 
 def _init_jieba(lexicon: Path) -> None:
@@ -59,7 +61,7 @@ class BilingualTokenizer(Tokenizer):
     """Segments Chinese with jieba and keeps Latin words, numbers and IDs whole."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -69,24 +71,37 @@ class BilingualTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> List[str] | None:
         return None
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         super().__init__(config)
         _init_jieba(Path(config["lexicon"]) if config.get("lexicon") else LEXICON)
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "BilingualTokenizer":
+    ) -> BilingualTokenizer:
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            # A channel request without text (e.g. a REST body with no "message") is a
+            # user message all the same: treat it as empty so it gets an answer.
+            if not any(message.get(a) is not None for a in (TEXT, INTENT, ACTION_NAME, ACTION_TEXT)):
+                message.set(TEXT, "")
+        return super().process(messages)
+
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute) or ""
         tokens = [Token(word, start) for word, start in split_tokens(text)]
+        if not tokens:
+            # Emoji, symbols or nothing at all: one token keeps the featurizers and the
+            # classifier working (they fail on a message without features); the
+            # LanguageDetector then routes the message to the fallback.
+            tokens = [Token(text.strip() or EMPTY_TOKEN, 0)]
         return self._apply_token_pattern(tokens)

@@ -8,8 +8,6 @@ runs), while that first action must already answer in the new language.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -18,7 +16,7 @@ from nlu.components.language_detection import resolve
 LANGUAGE_SLOT = "language"
 
 
-def language_before_latest_message(tracker: DialogueStateTracker) -> Optional[str]:
+def language_before_latest_message(tracker: DialogueStateTracker) -> str | None:
     seen_user = False
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered) and not seen_user:

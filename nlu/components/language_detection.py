@@ -13,7 +13,7 @@ English words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Mapping, Optional
+from typing import Any, Dict, Iterable, Mapping
 
 import regex
 
@@ -99,15 +99,15 @@ class Detection:
     `foreign` names an unsupported language (ISO 639-1) when one was recognised.
     """
 
-    language: Optional[str]
+    language: str | None
     reason: str
-    foreign: Optional[str] = None
+    foreign: str | None = None
 
     def as_dict(self) -> Dict[str, Any]:
         return {"language": self.language, "reason": self.reason, "foreign": self.foreign}
 
 
-def _langdetect(text: str) -> Optional[tuple]:
+def _langdetect(text: str) -> tuple | None:
     """Best (language, probability) from langdetect, seeded so results repeat."""
     from langdetect import DetectorFactory, detect_langs
     from langdetect.lang_detect_exception import LangDetectException
@@ -125,7 +125,7 @@ _ZH_FRAME = regex.compile(
 )
 
 
-def detect(text: Optional[str], english_words: Iterable[str] = ENGLISH_WORDS) -> Detection:
+def detect(text: str | None, english_words: Iterable[str] = ENGLISH_WORDS) -> Detection:
     """Detect the language of one message (script first, then words, then langdetect)."""
     if not text or not text.strip():
         return Detection(None, EMPTY)
@@ -199,7 +199,7 @@ def _script_of(chunk: str) -> str:
     return "other"
 
 
-def requested_language(text: Optional[str]) -> Optional[str]:
+def requested_language(text: str | None) -> str | None:
     """The language a change-language request names ("reply in English", "说中文").
 
     Mentions after a negation ("not English", "不要英文") or a "from" are skipped; of the
@@ -215,11 +215,11 @@ def requested_language(text: Optional[str]) -> Optional[str]:
     return chosen
 
 
-def other_language(language: Optional[str]) -> str:
+def other_language(language: str | None) -> str:
     return "zh" if (language or DEFAULT_LANGUAGE) == "en" else "en"
 
 
-def resolve(detection: Optional[Mapping[str, Any]], previous: Optional[str]) -> str:
+def resolve(detection: Mapping[str, Any] | None, previous: str | None) -> str:
     """The reply language after a message, given the language before it (stickiness)."""
     previous = previous if previous in SUPPORTED else None
     if detection:

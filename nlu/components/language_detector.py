@@ -10,7 +10,7 @@ The reply language itself is chosen in the dialogue (`language_policy`) from thi
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 import regex
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -44,24 +44,24 @@ class LanguageDetector(GraphComponent):
     """Adds the message language to the parse data and overrides unusable intents."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"max_message_chars": 2000}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self.max_chars = int(config.get("max_message_chars", 2000))
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         return cls(config)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["langdetect", "regex"]
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -88,7 +88,7 @@ class LanguageDetector(GraphComponent):
         message.set(LANGUAGE_KEY, detection.as_dict(), add_to_output=True)
 
     @staticmethod
-    def _override_intent(message: Message, name: Text) -> None:
+    def _override_intent(message: Message, name: str) -> None:
         previous = message.get(INTENT) or {}
         message.set(INTENT, {INTENT_NAME_KEY: name, "confidence": 1.0}, add_to_output=True)
         ranking = message.get(INTENT_RANKING_KEY) or []

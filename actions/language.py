@@ -1,0 +1,34 @@
+"""The conversation language as the action server sees it.
+
+Same rule as the Rasa side (nlu/components/conversation_language.py): the `language`
+slot as it stood before the latest user message, moved on by that message's detection.
+Actions that run first in a turn see the slot before the language policy updates it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+
+from nlu.components.language_detection import resolve
+
+LANGUAGE_SLOT = "language"
+
+
+def language_before_latest_message(events: List[Dict[str, Any]], current: str | None) -> str | None:
+    seen_user = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user" and not seen_user:
+            seen_user = True
+        elif seen_user and kind == "slot" and event.get("name") == LANGUAGE_SLOT:
+            return event.get("value")
+    return None if seen_user else current
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """'en' or 'zh': the language this turn's replies must be written in."""
+    detection = (tracker.latest_message or {}).get("language")
+    previous = language_before_latest_message(tracker.events or [], tracker.get_slot(LANGUAGE_SLOT))
+    return resolve(detection, previous)
