@@ -1,7 +1,9 @@
 """Write var/endpoints.yml: endpoints.yml with the environment's overrides applied.
 
 TRACKER_STORE_URL  sqlite:///var/rasa_tracker.db | postgresql://user:pw@host:5432/db
-LOCK_STORE_URL     redis://host:6379/1 (needed for more than one Rasa worker)
+LOCK_STORE_URL     redis://host:6379/1 (needed for more than one Rasa worker; it also
+                   turns off the tracker store's in-process cache, which is only
+                   correct while a single process owns each conversation)
 EVENT_BROKER_URL   amqp://user:pw@host:5672/vhost (optional RabbitMQ event broker)
 ACTION_SERVER_URL  http://127.0.0.1:5055/webhook
 """
@@ -23,14 +25,19 @@ class ConfigError(ValueError):
     """An environment value that cannot be turned into an endpoint."""
 
 
+TRACKER_STORE_TYPE = "stores.cached_sql_tracker_store.CachedSQLTrackerStore"
+
+
 def tracker_store(url: str) -> Dict[str, Any]:
     parsed = urlparse(url)
     scheme = parsed.scheme.split("+")[0]
     if scheme == "sqlite":
-        return {"type": "SQL", "dialect": "sqlite", "db": parsed.path.lstrip("/") or "var/rasa_tracker.db"}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite",
+                "db": parsed.path.lstrip("/") or "var/rasa_tracker.db", "cache_size": 2000}
     if scheme in ("postgresql", "postgres"):
         store = {
-            "type": "SQL",
+            "type": TRACKER_STORE_TYPE,
+            "cache_size": 2000,
             "dialect": "postgresql",
             "url": parsed.hostname or "127.0.0.1",
             "port": parsed.port or 5432,
@@ -84,6 +91,7 @@ def render(env: Mapping[str, str]) -> Dict[str, Any]:
         endpoints["tracker_store"] = tracker_store(env["TRACKER_STORE_URL"])
     if env.get("LOCK_STORE_URL"):
         endpoints["lock_store"] = lock_store(env["LOCK_STORE_URL"])
+        endpoints["tracker_store"]["cache_size"] = 0
     if env.get("EVENT_BROKER_URL"):
         endpoints["event_broker"] = event_broker(env["EVENT_BROKER_URL"])
     return endpoints

@@ -7,10 +7,17 @@ from scripts.render_endpoints import ConfigError, render
 
 def test_defaults_are_sqlite_and_in_memory_lock():
     endpoints = render({})
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": "var/rasa_tracker.db"}
+    assert endpoints["tracker_store"] == {
+        "type": "stores.cached_sql_tracker_store.CachedSQLTrackerStore",
+        "dialect": "sqlite", "db": "var/rasa_tracker.db", "cache_size": 2000}
     assert endpoints["lock_store"]["type"] == "in_memory"
     assert "event_broker" not in endpoints
     assert endpoints["nlg"]["type"].endswith("BilingualNaturalLanguageGenerator")
+
+
+def test_redis_lock_store_turns_the_tracker_cache_off():
+    assert render({"LOCK_STORE_URL": "redis://cache:6379/1"})["tracker_store"]["cache_size"] == 0
+    assert render({"TRACKER_STORE_URL": "postgresql://db/x"})["tracker_store"]["cache_size"] == 2000
 
 
 def test_postgres_redis_and_rabbitmq_from_urls():
@@ -20,7 +27,8 @@ def test_postgres_redis_and_rabbitmq_from_urls():
         "EVENT_BROKER_URL": "amqp://guest:guest@mq:5672",
     })
     assert endpoints["tracker_store"] == {
-        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 5433,
+        "type": "stores.cached_sql_tracker_store.CachedSQLTrackerStore", "cache_size": 0,
+        "dialect": "postgresql", "url": "db.internal", "port": 5433,
         "db": "tracker", "username": "rasa", "password": "s@cret"}
     assert endpoints["lock_store"] == {
         "type": "redis", "url": "cache", "port": 6380, "db": 2, "key_prefix": "fwc", "password": "pw"}

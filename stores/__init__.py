@@ -1,0 +1,1 @@
+"""Rasa server extensions for storage (tracker store)."""

@@ -1,0 +1,114 @@
+"""SQL tracker store that does not re-read what it has just written.
+
+Rasa's SQLTrackerStore reads every event of the session back from the database and
+rebuilds the tracker on each message, and counts the stored events again before each
+save: at 20 concurrent conversations that was more than half of the Rasa server's time
+(docs/benchmarks.md). This store
+- keeps the trackers of recently active conversations in a bounded LRU cache, together
+  with how many of their events are already stored, and hands the cached tracker out
+  again only if nothing was added to it since it was saved (a turn that failed half-way
+  is reloaded from the database);
+- inserts only the new events, in one statement, and streams exactly those to the
+  event broker;
+- keeps one SQLite connection open in WAL mode (closing the last connection of a WAL
+  database checkpoints it, which made every commit wait for the disk).
+
+The cache is only correct while one Rasa process owns each conversation (the in-memory
+lock store). scripts/render_endpoints.py turns it off (`cache_size: 0`) whenever a
+Redis lock store is configured for several workers; then every call reads the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections import OrderedDict
+from typing import Any, Dict, List, Tuple
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer; NORMAL syncs at checkpoints instead of on
+    # every commit (a crash can lose the last moments, never corrupt the file).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore with a write-through cache of live trackers."""
+
+    def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_size = int(cache_size)
+        self._cache: OrderedDict[str, Tuple[DialogueStateTracker, int]] = OrderedDict()
+        if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            # One connection per thread, kept open (Rasa serves from one event loop).
+            self.engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    def _remember(self, tracker: DialogueStateTracker, stored: int) -> None:
+        if self.cache_size <= 0:
+            return
+        self._cache[tracker.sender_id] = (tracker, stored)
+        self._cache.move_to_end(tracker.sender_id)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def forget(self, sender_id: str) -> None:
+        """Drop a conversation from the cache (e.g. after its events were deleted)."""
+        self._cache.pop(sender_id, None)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        entry = self._cache.get(sender_id)
+        if entry is not None:
+            tracker, stored = entry
+            if len(tracker.events) == stored:
+                self._cache.move_to_end(sender_id)
+                return tracker
+            self.forget(sender_id)  # changed but never saved: trust the database
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._remember(tracker, len(tracker.events))
+        return tracker
+
+    def _stored_count(self, tracker: DialogueStateTracker) -> int:
+        entry = self._cache.get(tracker.sender_id)
+        if entry is not None and entry[0] is tracker:
+            return entry[1]
+        with self.session_scope() as session:
+            return self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        stored = self._stored_count(tracker)
+        new_events: List[Event] = list(itertools.islice(tracker.events, stored, None))
+        if new_events:
+            rows: List[Dict[str, Any]] = []
+            for event in new_events:
+                data = event.as_dict()
+                rows.append({
+                    "sender_id": tracker.sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })
+            with self.session_scope() as session:
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+                session.commit()
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        self._remember(tracker, len(tracker.events))

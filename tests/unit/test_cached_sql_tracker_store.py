@@ -1,0 +1,112 @@
+"""The cached tracker store stores every event once and never serves a stale tracker.
+
+Runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from stores.cached_sql_tracker_store import CachedSQLTrackerStore
+
+DOMAIN = Domain.load("domain.yml")
+
+
+class CollectingBroker(EventBroker):
+    """An in-process broker that records what the store publishes."""
+
+    def __init__(self) -> None:
+        self.published = []
+
+    def publish(self, event) -> None:
+        self.published.append(event)
+
+    def is_ready(self) -> bool:
+        return True
+
+
+def databases():
+    yield "sqlite"
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield "postgresql"
+
+
+@pytest.fixture(params=list(databases()))
+def make_store(request, tmp_path):
+    def make(cache_size=2000, broker=None):
+        if request.param == "sqlite":
+            return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
+                                         cache_size=cache_size, event_broker=broker)
+        url = urlparse(os.environ["TEST_DATABASE_URL"])
+        return CachedSQLTrackerStore(
+            domain=DOMAIN, dialect="postgresql", host=url.hostname, port=url.port or 5432,
+            db=url.path.lstrip("/"), username=url.username, password=url.password,
+            cache_size=cache_size, event_broker=broker)
+    return make
+
+
+def one_turn(tracker: DialogueStateTracker, text: str) -> None:
+    tracker.update(UserUttered(text, {"name": "greet", "confidence": 1.0}))
+    tracker.update(ActionExecuted("utter_greet"))
+    tracker.update(BotUttered("hi"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+async def conversation(store, turns=3):
+    sender = f"s-{uuid.uuid4().hex}"
+    for i in range(turns):
+        tracker = await store.retrieve(sender) or DialogueStateTracker(sender, DOMAIN.slots)
+        one_turn(tracker, f"hello {i}")
+        await store.save(tracker)
+    return sender
+
+
+async def test_every_event_reaches_the_database_exactly_once(make_store):
+    store = make_store()
+    sender = await conversation(store, turns=3)
+    fresh = make_store(cache_size=0)  # another process: reads only the database
+    tracker = await fresh.retrieve(sender)
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hello 0", "hello 1", "hello 2"]
+    assert len(tracker.events) == 12
+
+
+async def test_a_turn_that_failed_before_saving_is_not_served_from_the_cache(make_store):
+    store = make_store()
+    sender = await conversation(store, turns=1)
+    tracker = await store.retrieve(sender)
+    tracker.update(SlotSet("language", "zh"))  # the turn crashes before save()
+    again = await store.retrieve(sender)
+    assert again.get_slot("language") is None
+    assert len(again.events) == 4
+
+
+async def test_without_cache_every_retrieve_reads_the_database(make_store):
+    store = make_store(cache_size=0)
+    sender = await conversation(store, turns=2)
+    first, second = await store.retrieve(sender), await store.retrieve(sender)
+    assert first is not second
+    assert len(first.events) == len(second.events) == 8
+
+
+async def test_cache_is_bounded(make_store):
+    store = make_store(cache_size=3)
+    senders = [await conversation(store, turns=1) for _ in range(5)]
+    assert list(store._cache) == senders[-3:]
+    assert len((await store.retrieve(senders[0])).events) == 4  # evicted, read back
+
+
+async def test_only_new_events_are_streamed_to_the_event_broker(make_store):
+    broker = CollectingBroker()
+    store = make_store(broker=broker)
+    sender = await conversation(store, turns=2)
+    assert len(broker.published) == 8
+    assert all(e["sender_id"] == sender for e in broker.published)
+    assert [e["text"] for e in broker.published if e["event"] == "user"] == ["hello 0", "hello 1"]
