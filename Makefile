@@ -10,7 +10,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 
-.PHONY: install train run test test-unit test-stories validate lint bench clean
+.PHONY: install train run migrate calibrate browser test test-unit test-stories validate lint bench clean
 
 install: $(STAMP)
 
@@ -37,10 +37,24 @@ var/endpoints.yml: $(STAMP) endpoints.yml scripts/render_endpoints.py FORCE
 
 FORCE:
 
-run: $(MODEL) var/endpoints.yml
+run: $(MODEL) var/endpoints.yml migrate
 	@echo "Starting Rasa (5005), the action server (5055) and the backend (8000). Ctrl-C stops all three."
 	@echo "Demo chat page: http://127.0.0.1:8000/"
 	$(BIN)/honcho start -f Procfile
+
+migrate: $(STAMP)
+	$(BIN)/python -m backend migrate
+
+# Refit the knowledge-base retriever's answer confidence after the seed entries change.
+calibrate: $(STAMP)
+	$(BIN)/python -m knowledge.calibration
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: the browser tests will be skipped"; fi; }
 
 validate: $(STAMP)
 	$(BIN)/rasa data validate --data nlu bot --fail-on-warnings
@@ -48,7 +62,7 @@ validate: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test-unit: $(MODEL)
+test-unit: $(MODEL) browser
 	$(BIN)/python -m pytest -q tests
 
 # Test conversations in English, Chinese and mixed, with the real NLU pipeline.

@@ -2,17 +2,15 @@
 
 Starts a Rasa server with a given model on a free local port (SQLite tracker store in a
 temporary folder, as `make run` uses), drives `/webhooks/rest/webhook` with N concurrent
-conversations that each send a fixed script of messages back to back, and reads the
-server process's peak resident memory (VmHWM) from /proc. Loopback only; every loop is
-bounded by the message count and a timeout.
+conversations that each send a fixed script of messages back to back (closed loop), and
+reads the Rasa process's peak resident memory (VmHWM) from /proc. Loopback only; every
+loop is bounded by the message count and a client timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,6 @@ from pathlib import Path
 from typing import Dict, List
 
 import aiohttp
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,61 +80,6 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-class RasaServer:
-    """A Rasa server process for one model, stopped on exit."""
-
-    def __init__(self, model: Path, port: int = 5105, endpoints: dict | None = None) -> None:
-        self.model = model
-        self.port = port
-        self.tmp = Path(tempfile.mkdtemp(prefix="bench-rasa-"))
-        if endpoints is None:
-            sys.path.insert(0, str(ROOT))
-            from scripts.render_endpoints import render
-
-            endpoints = render({})
-            endpoints["tracker_store"]["db"] = str(self.tmp / "tracker.db")
-        (self.tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> RasaServer:
-        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--enable-api", "-m", str(self.model),
-             "--endpoints", str(self.tmp / "endpoints.yml"),
-             "--credentials", str(ROOT / "credentials.yml"), "-i", "127.0.0.1", "-p", str(self.port)],
-            cwd=ROOT, env=env, stdout=(self.tmp / "rasa.log").open("w"), stderr=subprocess.STDOUT,
-        )
-        asyncio.run(self._wait())
-        return self
-
-    async def _wait(self, timeout: float = 300) -> None:
-        deadline = time.time() + timeout
-        async with aiohttp.ClientSession() as session:
-            while time.time() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError((self.tmp / "rasa.log").read_text()[-2000:])
-                try:
-                    async with session.get(f"{self.url}/status") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.5)
-        raise RuntimeError("Rasa did not start in time")
-
-    def __exit__(self, *exc) -> None:
-        if self.process:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
 async def _conversation(session, url, script, latencies, errors) -> None:
     sender = f"bench-{uuid.uuid4().hex}"
     for text in script:
@@ -152,9 +94,9 @@ async def _conversation(session, url, script, latencies, errors) -> None:
         latencies.append((time.perf_counter() - start) * 1000)
 
 
-async def drive(server: RasaServer, concurrency: int, rounds: int = 1, script=SCRIPT) -> LoadResult:
+async def drive(rasa_url: str, pid: int, concurrency: int, rounds: int = 1, script=SCRIPT) -> LoadResult:
     """Run `concurrency` conversations at once, `rounds` times over."""
-    url = f"{server.url}/webhooks/rest/webhook"
+    url = f"{rasa_url}/webhooks/rest/webhook"
     latencies: List[float] = []
     errors: List[str] = []
     timeout = aiohttp.ClientTimeout(total=120)
@@ -167,20 +109,24 @@ async def drive(server: RasaServer, concurrency: int, rounds: int = 1, script=SC
             await asyncio.gather(*[
                 _conversation(session, url, script, latencies, errors) for _ in range(concurrency)])
         seconds = time.perf_counter() - start
-    return LoadResult(concurrency, len(latencies), len(errors), seconds, latencies,
-                      peak_rss_mb(server.process.pid))
+    return LoadResult(concurrency, len(latencies), len(errors), seconds, latencies, peak_rss_mb(pid))
 
 
-def run_levels(model: Path, levels=(1, 20, 50), port: int = 5105) -> List[Dict[str, float]]:
-    rows = []
-    with RasaServer(model, port=port) as server:
-        for level in levels:
-            rounds = 10 if level == 1 else 2
-            rows.append(asyncio.run(drive(server, level, rounds=rounds)).row())
-    return rows
+def run_levels(model: Path, action_url: str | None = None, levels=(1, 20, 50)) -> List[Dict[str, float]]:
+    """Start Rasa with `model` (SQLite tracker store, as `make run`) and drive each level."""
+    from scripts.local_stack import start_rasa, stop
+
+    with tempfile.TemporaryDirectory(prefix="bench-rasa-") as tmp:
+        process, url = start_rasa(Path(tmp), model=model, action_url=action_url)
+        try:
+            return [asyncio.run(drive(url, process.pid, level, rounds=10 if level == 1 else 3)).row()
+                    for level in levels]
+        finally:
+            stop(process)
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
     model = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "models" / "current.tar.gz"
     for r in run_levels(model):
         print(r)

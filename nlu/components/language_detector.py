@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from nlu.components.language_detection import (
     EMPTY,
+    NEUTRAL,
     REQUEST,
     TOGGLE,
     UNSUPPORTED,
@@ -71,6 +72,11 @@ class LanguageDetector(GraphComponent):
 
     def _process_one(self, message: Message) -> None:
         text = message.get(TEXT) or ""
+        if text.startswith("/"):
+            # A button payload such as /ask_policy{"faq_id": "..."}: Rasa's
+            # RegexMessageHandler sets the intent; it says nothing about language.
+            message.set(LANGUAGE_KEY, Detection(None, NEUTRAL).as_dict(), add_to_output=True)
+            return
         detection = detect(text)
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 

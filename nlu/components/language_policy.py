@@ -67,13 +67,13 @@ class LanguagePolicy(Policy):
     @classmethod
     def load(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LanguagePolicy:
-        return cls(config, model_storage, resource, execution_context)
+        return cls.create(config, model_storage, resource, execution_context)  # nothing was trained
 
     def persist(self) -> None:
         """Nothing to store: the policy has no trained state."""

@@ -1,81 +1,64 @@
-"""A real Rasa server on a free local port, with the trained model.
+"""Real servers on free local ports (scripts/local_stack.py).
 
-The tracker store is SQLite in a temporary folder, or PostgreSQL when
-TEST_DATABASE_URL is set; the lock store is Redis when TEST_REDIS_URL is set.
+`rasa_url`: Rasa alone, with the trained model; the tracker store is SQLite in a
+temporary folder, or PostgreSQL when TEST_DATABASE_URL is set; the lock store is Redis
+when TEST_REDIS_URL is set. `stack`: backend, action server and Rasa together.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 import uuid
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "current.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"server did not answer {url} within {timeout}s:\n{log.read_text()[-3000:]}")
+from scripts.local_stack import start_actions, start_backend, start_rasa, stop
 
 
 @pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory) -> str:
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    from scripts.render_endpoints import render
-
-    tmp = tmp_path_factory.mktemp("rasa")
-    env_overrides = {"TRACKER_STORE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp}/tracker.db"}
-    if os.environ.get("TEST_REDIS_URL"):
-        env_overrides["LOCK_STORE_URL"] = os.environ["TEST_REDIS_URL"]
-    endpoints = render(env_overrides)
-    if endpoints["tracker_store"]["dialect"] == "sqlite":
-        endpoints["tracker_store"]["db"] = f"{tmp}/tracker.db"
-    endpoints_file = tmp / "endpoints.yml"
-    endpoints_file.write_text(yaml.safe_dump(endpoints))
-
-    port = free_port()
-    log = tmp / "rasa.log"
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--enable-api", "-m", str(MODEL),
-         "--endpoints", str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
-         "-i", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
+    process, url = start_rasa(tmp_path_factory.mktemp("rasa"),
+                              tracker_store_url=os.environ.get("TEST_DATABASE_URL"),
+                              lock_store_url=os.environ.get("TEST_REDIS_URL"))
     try:
-        wait_for(f"http://127.0.0.1:{port}/", process, log)
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+STAFF_USER, STAFF_PASSWORD = "e2e-admin", "e2e-admin-password-123"
+SERVICE_TOKEN = "e2e-service-token-0123456789"
+
+
+@dataclass
+class Stack:
+    """The three processes of `make run`: backend, action server, Rasa."""
+
+    backend_url: str
+    rasa_url: str
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    tmp = tmp_path_factory.mktemp("stack")
+    processes = []
+    try:
+        backend, backend_url = start_backend(tmp, {
+            "SERVICE_TOKEN": SERVICE_TOKEN, "ADMIN_USERNAME": STAFF_USER, "ADMIN_PASSWORD": STAFF_PASSWORD,
+            "SECRET_KEY": "e2e-secret-key-0123456789"})
+        processes.append(backend)
+        actions, action_url = start_actions(tmp, {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url,
+                                                   "BACKEND_PUBLIC_URL": backend_url})
+        processes.append(actions)
+        rasa, rasa_url = start_rasa(tmp, action_url=action_url)
+        processes.append(rasa)
+        yield Stack(backend_url, rasa_url)
+    finally:
+        for process in reversed(processes):
+            stop(process)
 
 
 class Conversation:

@@ -1,0 +1,165 @@
+"""The one HTTP client the rasa-sdk actions use to reach the case backend.
+
+Configured from the environment: BACKEND_URL (default http://127.0.0.1:8000),
+SERVICE_TOKEN (the backend's service token) and BACKEND_TIMEOUT (seconds, default 5).
+A backend that cannot be reached, times out or fails raises `BackendUnavailable`; a
+request the backend refuses raises `BackendError` with the backend's stable error code.
+Actions catch these and tell the user in their language; the conversation carries on.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List
+from urllib.parse import quote
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+DEV_SERVICE_TOKEN = "dev-service-token"  # the backend's development default
+
+
+class BackendError(Exception):
+    """The backend answered with an error: `code` is its stable error code."""
+
+    def __init__(self, code: str, message: str = "", status: int | None = None,
+                 details: List[Dict[str, Any]] | None = None) -> None:
+        super().__init__(f"{code} ({status}): {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.details = details or []  # field-by-field problems of a 422, in the request's language
+
+
+class BackendUnavailable(BackendError):
+    """The backend could not be reached, timed out, or failed on its side (5xx)."""
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One knowledge-base entry in the conversation's language."""
+
+    id: str
+    question: str
+    answer: str
+    source: str = ""
+    checked: str | None = None
+    uncertain: bool = False
+    score: float | None = None
+    confidence: float | None = None
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> FaqEntry:
+        return cls(
+            id=str(data["id"]),
+            question=str(data.get("question") or ""),
+            answer=str(data.get("answer") or ""),
+            source=str(data.get("source") or ""),
+            checked=data.get("checked"),
+            uncertain=bool(data.get("uncertain", False)),
+            score=data.get("score"),
+            confidence=data.get("confidence"),
+        )
+
+
+@dataclass(frozen=True)
+class FaqAnswer:
+    """`status` is "answer" (entry set), "candidates" (up to 3) or "no_match"."""
+
+    status: str
+    entry: FaqEntry | None = None
+    candidates: List[FaqEntry] = field(default_factory=list)
+
+
+class BackendClient:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.base_url = (base_url or os.environ.get("BACKEND_URL") or DEFAULT_URL).rstrip("/")
+        self.token = token or os.environ.get("SERVICE_TOKEN") or DEV_SERVICE_TOKEN
+        seconds = timeout if timeout is not None else float(os.environ.get("BACKEND_TIMEOUT") or 5)
+        self.timeout = aiohttp.ClientTimeout(total=seconds, connect=min(seconds, 2.0))
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Dict[str, Any] | None = None,
+        params: Dict[str, str] | None = None,
+        language: str = "en",
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}", "Accept-Language": language}
+        url = f"{self.base_url}{path}"
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as session:
+                async with session.request(method, url, json=json, params=params, headers=headers) as resp:
+                    try:
+                        body = await resp.json(content_type=None)
+                    except ValueError:
+                        body = None
+                    if resp.status >= 500:
+                        raise BackendUnavailable(_code(body, "server_error"), _message(body), resp.status)
+                    if resp.status >= 400:
+                        raise BackendError(_code(body, "request_refused"), _message(body), resp.status,
+                                           _details(body))
+                    return body
+        except BackendError:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            log.warning("backend unreachable at %s: %s", url, exc.__class__.__name__)
+            raise BackendUnavailable("unreachable", str(exc)) from exc
+
+    async def answer_policy_question(self, question: str, language: str) -> FaqAnswer:
+        """The best knowledge-base entry for `question`, or candidates when not confident."""
+        body = await self._request("POST", "/api/v1/faq/answer", json={"question": question, "language": language},
+                                   language=language)
+        entry = body.get("entry")
+        return FaqAnswer(
+            status=str(body.get("status")),
+            entry=FaqEntry.from_json(entry) if entry else None,
+            candidates=[FaqEntry.from_json(c) for c in body.get("candidates") or []],
+        )
+
+    async def get_faq_entry(self, entry_id: str, language: str) -> FaqEntry:
+        """A published entry by id (e.g. after the user picked a candidate button)."""
+        body = await self._request("GET", f"/api/v1/faq/entries/{quote(entry_id, safe='')}", params={"language": language},
+                                   language=language)
+        return FaqEntry.from_json(body)
+
+    async def send_faq_feedback(self, entry_id: str, helpful: bool, language: str) -> None:
+        """Store the user's 'was this helpful?' answer for an entry."""
+        await self._request("POST", "/api/v1/faq/feedback",
+                            json={"entry_id": entry_id, "helpful": helpful, "language": language}, language=language)
+
+    async def assess_eligibility(self, answers: Dict[str, Any], language: str) -> Dict[str, Any]:
+        """Category, points, conditions, materials, deadlines, fees and checklist_path for `answers`
+        (POST /api/v1/eligibility/assess; field names as in docs/eligibility.md)."""
+        return await self._request("POST", "/api/v1/eligibility/assess", json=answers, language=language)
+
+
+def _details(body: Any) -> List[Dict[str, Any]]:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        details = body["error"].get("details")
+        if isinstance(details, list):
+            return [d for d in details if isinstance(d, dict)]
+    return []
+
+
+def _code(body: Any, default: str) -> str:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("code") or default)
+    return default
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("message") or "")
+    return ""

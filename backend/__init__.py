@@ -1,0 +1,1 @@
+"""Case backend: knowledge base, staff consoles and the JSON API the action server calls."""

@@ -1,0 +1,88 @@
+"""Settings, read from the environment only (never from code edits)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Development defaults: usable on a laptop, refused in production.
+DEV_SERVICE_TOKEN = "dev-service-token"
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+
+ROLES = ("helpdesk", "officer", "policy_editor", "admin")
+
+
+class ConfigError(RuntimeError):
+    """The settings are unsafe or inconsistent; the app refuses to start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'backend.db'}"
+    service_token: str = DEV_SERVICE_TOKEN
+    secret_key: str = DEV_SECRET_KEY
+    app_env: str = "development"
+    region: str = "fujian"
+    admin_username: str | None = None
+    admin_password: str | None = None
+    rasa_url: str = "http://127.0.0.1:5005"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    seed_on_start: bool = True
+    session_hours: int = 8
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def get(name: str, default: str) -> str:
+            value = env.get(name, "").strip()
+            return value or default
+
+        try:
+            port = int(get("BACKEND_PORT", str(defaults.port)))
+        except ValueError as exc:
+            raise ConfigError("BACKEND_PORT must be an integer") from exc
+        return cls(
+            database_url=get("DATABASE_URL", defaults.database_url),
+            service_token=get("SERVICE_TOKEN", defaults.service_token),
+            secret_key=get("SECRET_KEY", defaults.secret_key),
+            app_env=get("APP_ENV", defaults.app_env).lower(),
+            region=get("REGION", defaults.region).lower(),
+            admin_username=env.get("ADMIN_USERNAME") or None,
+            admin_password=env.get("ADMIN_PASSWORD") or None,
+            rasa_url=get("RASA_URL", defaults.rasa_url).rstrip("/"),
+            host=get("BACKEND_HOST", defaults.host),
+            port=port,
+            knowledge_dir=Path(get("KNOWLEDGE_DIR", str(defaults.knowledge_dir))),
+            seed_on_start=get("KB_SEED_ON_START", "1") not in ("0", "false", "no"),
+        )
+
+    def problems(self) -> list[str]:
+        """What makes these settings unfit to start with (empty when fine)."""
+        found = []
+        if self.production:
+            if self.service_token == DEV_SERVICE_TOKEN or len(self.service_token) < 16:
+                found.append("SERVICE_TOKEN is the development default or shorter than 16 characters")
+            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+                found.append("SECRET_KEY is the development default or shorter than 32 characters")
+            if self.admin_password is not None and len(self.admin_password) < 12:
+                found.append("ADMIN_PASSWORD must have at least 12 characters in production")
+        if self.admin_username and not self.admin_password:
+            found.append("ADMIN_USERNAME is set but ADMIN_PASSWORD is not")
+        return found
+
+    def check(self) -> None:
+        """Raise ConfigError when the app must not start with these settings."""
+        found = self.problems()
+        if found:
+            raise ConfigError("refusing to start: " + "; ".join(found))

@@ -1,0 +1,534 @@
+"""Bilingual message catalogue for API errors and the consoles, and language negotiation.
+
+Every message is a whole sentence per language; parameters are filled in, never
+translated fragments glued together.
+"""
+from __future__ import annotations
+
+LANGUAGES = ("en", "zh")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- API errors -------------------------------------------------------------
+    "unauthorized": {
+        "en": "A valid service token or staff login is required.",
+        "zh": "需要有效的服务令牌或工作人员登录。",
+    },
+    "forbidden": {
+        "en": "Your role does not allow this action.",
+        "zh": "您的角色无权执行此操作。",
+    },
+    "csrf_failed": {
+        "en": "The form has expired or did not come from this site. Reload the page and try again.",
+        "zh": "表单已过期或并非来自本网站。请刷新页面后重试。",
+    },
+    "not_found": {"en": "Nothing was found at this address.", "zh": "此地址下没有内容。"},
+    "method_not_allowed": {
+        "en": "This method is not allowed at this address.",
+        "zh": "此地址不支持该请求方法。",
+    },
+    "invalid_json": {
+        "en": "The request body must be a JSON object.",
+        "zh": "请求体必须是一个 JSON 对象。",
+    },
+    "payload_too_large": {
+        "en": "The request is too large.",
+        "zh": "请求内容过大。",
+    },
+    "internal_error": {
+        "en": "Something went wrong on our side. Please try again later.",
+        "zh": "服务器内部出错，请稍后再试。",
+    },
+    "question_empty": {"en": "The question is empty.", "zh": "问题不能为空。"},
+    "question_too_long": {
+        "en": "The question is too long: at most {max} characters are accepted.",
+        "zh": "问题太长：最多接受 {max} 个字符。",
+    },
+    "invalid_language": {
+        "en": "The language must be \"en\" or \"zh\".",
+        "zh": "语言只能是 \"en\" 或 \"zh\"。",
+    },
+    "feedback_invalid": {
+        "en": "Feedback needs an entry_id and \"helpful\" set to true or false.",
+        "zh": "反馈需要提供 entry_id，并将 \"helpful\" 设为 true 或 false。",
+    },
+    "entry_not_found": {
+        "en": "There is no knowledge-base entry with the id \"{id}\".",
+        "zh": "知识库中没有编号为 \"{id}\" 的条目。",
+    },
+    "revision_not_found": {
+        "en": "This entry has no revision number {version}.",
+        "zh": "该条目没有第 {version} 版。",
+    },
+    "retrieval_unavailable": {
+        "en": "The answer search is not available right now.",
+        "zh": "答案检索暂时不可用。",
+    },
+    "region_not_found": {
+        "en": "There is no profile for the region \"{region}\".",
+        "zh": "没有地区 \"{region}\" 的配置。",
+    },
+    "entry_invalid": {
+        "en": "The entry was not saved: please correct the fields marked below.",
+        "zh": "条目未保存：请更正下面标出的字段。",
+    },
+    "entry_version_conflict": {
+        "en": "Someone else changed this entry after you opened it (it is now at version {version}). "
+        "Reload it and apply your change again.",
+        "zh": "在您打开此条目后，其他人修改了它（当前为第 {version} 版）。请重新加载后再修改。",
+    },
+    "entry_id_taken": {
+        "en": "An entry with the id \"{id}\" already exists.",
+        "zh": "编号为 \"{id}\" 的条目已存在。",
+    },
+    "import_rejected": {
+        "en": "The file was not imported because it has {count} error(s). Nothing was changed.",
+        "zh": "文件有 {count} 处错误，未导入。数据没有任何改动。",
+    },
+    "login_failed": {"en": "Wrong username or password.", "zh": "用户名或密码错误。"},
+    "password_too_short": {
+        "en": "The password must have at least {min} characters.",
+        "zh": "密码至少需要 {min} 个字符。",
+    },
+    "role_invalid": {
+        "en": "The role must be one of: helpdesk, officer, policy_editor, admin.",
+        "zh": "角色必须是以下之一：helpdesk、officer、policy_editor、admin。",
+    },
+    "username_invalid": {
+        "en": "The username must be 3 to 64 letters, digits, dots, hyphens or underscores.",
+        "zh": "用户名须为 3 到 64 个字母、数字、点、连字符或下划线。",
+    },
+    "username_taken": {
+        "en": "The username \"{username}\" is already taken.",
+        "zh": "用户名 \"{username}\" 已被使用。",
+    },
+    # --- field-level validation (entry editor and import) -----------------------
+    "field_required": {"en": "This field is required.", "zh": "此项为必填。"},
+    "field_too_long": {
+        "en": "This field is too long: at most {max} characters.",
+        "zh": "此项太长：最多 {max} 个字符。",
+    },
+    "field_type_text": {"en": "This field must be text.", "zh": "此项必须是文本。"},
+    "field_type_list": {
+        "en": "This field must be a list of questions.",
+        "zh": "此项必须是问题列表。",
+    },
+    "field_type_bool": {"en": "This field must be true or false.", "zh": "此项必须是 true 或 false。"},
+    "field_type_languages": {
+        "en": "This field must have an \"en\" and a \"zh\" part.",
+        "zh": "此项必须包含 \"en\" 和 \"zh\" 两部分。",
+    },
+    "too_many_questions": {
+        "en": "At most {max} example questions per language.",
+        "zh": "每种语言最多 {max} 个示例问题。",
+    },
+    "id_invalid": {
+        "en": "The id must be 2 to 100 characters: lowercase letters, digits, dots, hyphens or underscores.",
+        "zh": "编号须为 2 到 100 个字符：小写字母、数字、点、连字符或下划线。",
+    },
+    "topic_invalid": {
+        "en": "The topic must be 1 to 64 characters: lowercase letters, digits or underscores.",
+        "zh": "主题须为 1 到 64 个字符：小写字母、数字或下划线。",
+    },
+    "date_invalid": {
+        "en": "The date checked must be a date such as 2026-11-23.",
+        "zh": "核对日期必须是形如 2026-11-23 的日期。",
+    },
+    "publish_needs_both_languages": {
+        "en": "An entry can be published only with example questions and an answer in both English and Chinese.",
+        "zh": "条目必须同时有中英文示例问题和答案才能发布。",
+    },
+    "status_invalid": {
+        "en": "The status must be draft, published or retired.",
+        "zh": "状态必须是 draft、published 或 retired。",
+    },
+    # --- import-file errors (each shown with its line number) -------------------
+    "yaml_syntax": {"en": "This is not valid YAML: {problem}.", "zh": "这不是有效的 YAML：{problem}。"},
+    "yaml_not_text": {
+        "en": "The file is not UTF-8 text.",
+        "zh": "文件不是 UTF-8 文本。",
+    },
+    "yaml_no_entries": {
+        "en": "The file must be a mapping with an \"entries:\" list.",
+        "zh": "文件必须是包含 \"entries:\" 列表的映射。",
+    },
+    "yaml_entry_not_mapping": {
+        "en": "Each item under \"entries:\" must be a mapping (id, topic, questions, answer, ...).",
+        "zh": "\"entries:\" 下的每一项都必须是映射（id、topic、questions、answer……）。",
+    },
+    "yaml_field_missing": {
+        "en": "Entry \"{id}\" has no \"{field}\" field.",
+        "zh": "条目 \"{id}\" 缺少 \"{field}\" 字段。",
+    },
+    "yaml_field_unknown": {
+        "en": "Entry \"{id}\" has an unknown field \"{field}\".",
+        "zh": "条目 \"{id}\" 含有未知字段 \"{field}\"。",
+    },
+    "yaml_field_invalid": {
+        "en": "Entry \"{id}\", field \"{field}\": {reason}",
+        "zh": "条目 \"{id}\" 的 \"{field}\" 字段：{reason}",
+    },
+    "yaml_duplicate_key": {
+        "en": "The key \"{key}\" appears twice in the same mapping.",
+        "zh": "同一映射中键 \"{key}\" 出现了两次。",
+    },
+    "yaml_duplicate_id": {
+        "en": "The id \"{id}\" is used again (first on line {first_line}).",
+        "zh": "编号 \"{id}\" 重复使用（首次出现在第 {first_line} 行）。",
+    },
+    "yaml_file": {"en": "{file}, line {line}", "zh": "{file} 第 {line} 行"},
+}
+
+
+def t(key: str, lang: str, /, **params: object) -> str:
+    """The message `key` in `lang` ("en" or "zh"), with `params` filled in."""
+    texts = MESSAGES.get(key)
+    if texts is None:
+        return key
+    text = texts.get(lang) or texts["en"]
+    return text.format(**params) if params else text
+
+
+def negotiate(accept_language: str | None, default: str = "en") -> str:
+    """Pick "en" or "zh" from an Accept-Language header (q-values honoured)."""
+    if not accept_language:
+        return default
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    if not ranked:
+        return default
+    return sorted(ranked)[0][2]
+
+
+# --- console and chat-page labels ------------------------------------------------------
+MESSAGES.update({
+    "ui_product": {"en": "Foreigners Working in China: staff console", "zh": "外国人来华工作“一件事”：工作人员后台"},
+    "ui_switch_language": {"en": "中文", "zh": "English"},
+    "ui_login_title": {"en": "Staff sign-in", "zh": "工作人员登录"},
+    "ui_username": {"en": "Username", "zh": "用户名"},
+    "ui_password": {"en": "Password", "zh": "密码"},
+    "ui_sign_in": {"en": "Sign in", "zh": "登录"},
+    "ui_sign_out": {"en": "Sign out", "zh": "退出登录"},
+    "ui_signed_in_as": {"en": "Signed in as {username} ({role})", "zh": "当前用户：{username}（{role}）"},
+    "ui_kb": {"en": "Knowledge base", "zh": "知识库"},
+    "ui_preview": {"en": "Test a question", "zh": "测试提问"},
+    "ui_import_export": {"en": "Import / export", "zh": "导入 / 导出"},
+    "ui_new_entry": {"en": "New entry", "zh": "新建条目"},
+    "ui_search": {"en": "Search", "zh": "搜索"},
+    "ui_search_placeholder": {"en": "Words in an id, question or answer", "zh": "编号、问题或答案中的文字"},
+    "ui_all_statuses": {"en": "All statuses", "zh": "全部状态"},
+    "ui_all_topics": {"en": "All topics", "zh": "全部主题"},
+    "ui_status_draft": {"en": "Draft", "zh": "草稿"},
+    "ui_status_published": {"en": "Published", "zh": "已发布"},
+    "ui_status_retired": {"en": "Retired", "zh": "已停用"},
+    "ui_col_id": {"en": "Id", "zh": "编号"},
+    "ui_col_topic": {"en": "Topic", "zh": "主题"},
+    "ui_col_question": {"en": "First question", "zh": "第一个问题"},
+    "ui_col_status": {"en": "Status", "zh": "状态"},
+    "ui_col_checked": {"en": "Checked", "zh": "核对日期"},
+    "ui_col_feedback": {"en": "Helpful (yes / no)", "zh": "有帮助（是 / 否）"},
+    "ui_col_updated": {"en": "Last change", "zh": "最近修改"},
+    "ui_uncertain_badge": {"en": "uncertain", "zh": "待确认"},
+    "ui_entries_count": {"en": "{count} entries", "zh": "共 {count} 条"},
+    "ui_no_entries": {"en": "No entry matches.", "zh": "没有匹配的条目。"},
+    "ui_edit": {"en": "Edit", "zh": "编辑"},
+    "ui_history": {"en": "History", "zh": "修改历史"},
+    "ui_english": {"en": "English", "zh": "英文"},
+    "ui_chinese": {"en": "Chinese", "zh": "中文"},
+    "ui_questions_help": {
+        "en": "Example questions, one per line: several phrasings help the assistant find this entry.",
+        "zh": "示例问题，每行一个：多写几种问法，助手更容易找到本条目。",
+    },
+    "ui_questions": {"en": "Example questions", "zh": "示例问题"},
+    "ui_answer": {"en": "Answer", "zh": "答案"},
+    "ui_source": {"en": "Source (address of the official text)", "zh": "来源（官方文件网址）"},
+    "ui_checked": {"en": "Date checked", "zh": "核对日期"},
+    "ui_uncertain": {
+        "en": "Uncertain: the assistant tells users to confirm with the office and offers a person",
+        "zh": "待确认：助手会提醒用户向办理部门核实，并提供转人工",
+    },
+    "ui_save": {"en": "Save", "zh": "保存"},
+    "ui_save_publish": {"en": "Save and publish", "zh": "保存并发布"},
+    "ui_save_draft": {"en": "Save as draft (not answered)", "zh": "保存为草稿（不用于回答）"},
+    "ui_publish": {"en": "Publish", "zh": "发布"},
+    "ui_retire": {"en": "Retire", "zh": "停用"},
+    "ui_retire_confirm": {"en": "Retired entries are no longer used to answer. Retire?",
+                          "zh": "停用后该条目不再用于回答。确定停用吗？"},
+    "ui_saved": {"en": "Saved. The assistant uses this version from the next question on.",
+                 "zh": "已保存。助手从下一个问题起使用此版本。"},
+    "ui_status_changed": {"en": "The status is now: {status}.", "zh": "状态已改为：{status}。"},
+    "ui_rolled_back": {"en": "Restored the content of version {version} as a new version.",
+                       "zh": "已将第 {version} 版的内容恢复为新版本。"},
+    "ui_version": {"en": "Version {version}", "zh": "第 {version} 版"},
+    "ui_edit_entry": {"en": "Edit entry {id}", "zh": "编辑条目 {id}"},
+    "ui_history_of": {"en": "History of {id}", "zh": "{id} 的修改历史"},
+    "ui_rev_action_create": {"en": "created", "zh": "创建"},
+    "ui_rev_action_edit": {"en": "edited", "zh": "编辑"},
+    "ui_rev_action_import": {"en": "imported", "zh": "导入"},
+    "ui_rev_action_publish": {"en": "published", "zh": "发布"},
+    "ui_rev_action_retire": {"en": "retired", "zh": "停用"},
+    "ui_rev_action_rollback": {"en": "rolled back", "zh": "回滚"},
+    "ui_rev_line": {"en": "Version {version}: {action} by {author} at {when} UTC",
+                    "zh": "第 {version} 版：{author} 于 {when}（UTC）{action}"},
+    "ui_rollback": {"en": "Restore this version", "zh": "恢复到此版本"},
+    "ui_current": {"en": "current", "zh": "当前版本"},
+    "ui_preview_help": {
+        "en": "Type a question as a user would. You see which published entries answer it, with scores, "
+        "exactly as the assistant would.",
+        "zh": "像用户一样输入问题，即可看到助手会用哪些已发布条目回答，以及对应的分数。",
+    },
+    "ui_question": {"en": "Question", "zh": "问题"},
+    "ui_language": {"en": "Language", "zh": "语言"},
+    "ui_try": {"en": "Try it", "zh": "测试"},
+    "ui_preview_answer": {"en": "The assistant answers with entry {id}.", "zh": "助手将用条目 {id} 回答。"},
+    "ui_preview_candidates": {
+        "en": "Not confident: the assistant offers these questions as buttons, plus a person.",
+        "zh": "把握不足：助手会把这些问题作为按钮提供给用户，并提供转人工。",
+    },
+    "ui_preview_none": {"en": "No entry matches: the assistant offers a person.",
+                        "zh": "没有匹配的条目：助手会提供转人工。"},
+    "ui_col_rank": {"en": "Rank", "zh": "排名"},
+    "ui_col_score": {"en": "Score", "zh": "分数"},
+    "ui_col_confidence": {"en": "Confidence", "zh": "置信度"},
+    "ui_import_title": {"en": "Import entries from YAML", "zh": "从 YAML 导入条目"},
+    "ui_import_help": {
+        "en": "The file has the same format as knowledge/faq/*.yml. It is imported whole or not at all. "
+        "Entries edited here since the last import are never overwritten unless you tick the box below.",
+        "zh": "文件格式与 knowledge/faq/*.yml 相同，要么整体导入，要么完全不导入。"
+        "上次导入后在此处编辑过的条目不会被覆盖，除非勾选下面的选项。",
+    },
+    "ui_file": {"en": "YAML file", "zh": "YAML 文件"},
+    "ui_overwrite": {
+        "en": "Overwrite entries that were also edited here (the edited version stays in the history)",
+        "zh": "覆盖在此处也编辑过的条目（编辑过的版本保留在历史中）",
+    },
+    "ui_import": {"en": "Import", "zh": "导入"},
+    "ui_export_title": {"en": "Export", "zh": "导出"},
+    "ui_export_all": {"en": "Download all entries as YAML", "zh": "下载全部条目（YAML）"},
+    "ui_import_done": {"en": "Import finished.", "zh": "导入完成。"},
+    "ui_import_created": {"en": "Created: {count}", "zh": "新建：{count}"},
+    "ui_import_updated": {"en": "Updated from the file: {count}", "zh": "按文件更新：{count}"},
+    "ui_import_unchanged": {"en": "Unchanged: {count}", "zh": "无变化：{count}"},
+    "ui_import_kept": {"en": "Kept as edited here (the file has not changed since): {count}",
+                       "zh": "保留此处的编辑（文件此后未改动）：{count}"},
+    "ui_import_conflicts": {
+        "en": "Conflicts, kept as edited here: {count}. Compare them and edit by hand, or import again with "
+        "overwrite.",
+        "zh": "冲突，保留此处的编辑：{count} 条。请对比后手动修改，或勾选覆盖后重新导入。",
+    },
+    "ui_import_overwritten": {"en": "Overwritten from the file: {count}", "zh": "已按文件覆盖：{count}"},
+    "ui_error_title": {"en": "Something is not right", "zh": "出现问题"},
+    "ui_back": {"en": "Back", "zh": "返回"},
+    "ui_forbidden_hint": {
+        "en": "The knowledge base is for policy editors and admins.",
+        "zh": "知识库仅供政策编辑和管理员使用。",
+    },
+    "ui_field_id_help": {"en": "Lowercase letters, digits and hyphens, e.g. wp-extension-deadline.",
+                         "zh": "小写字母、数字和连字符，例如 wp-extension-deadline。"},
+    "ui_topic_help": {"en": "e.g. work_permit, residence_permit, social_insurance",
+                      "zh": "例如 work_permit、residence_permit、social_insurance"},
+    # the public chat page
+    "chat_title": {"en": "Foreigners Working in China: assistant", "zh": "外国人来华工作“一件事”智能助手"},
+    "chat_intro": {
+        "en": "Ask about work permits, residence permits, social insurance and the integrated service, "
+        "in English or Chinese.",
+        "zh": "可用中文或英文咨询工作许可、居留许可、社会保险及“一件事”集成办理。",
+    },
+    "chat_placeholder": {"en": "Type your message", "zh": "请输入您的问题"},
+    "chat_send": {"en": "Send", "zh": "发送"},
+    "chat_you": {"en": "You", "zh": "您"},
+    "chat_bot": {"en": "Assistant", "zh": "助手"},
+    "chat_offline": {
+        "en": "The assistant cannot be reached right now. Please try again in a moment.",
+        "zh": "暂时无法连接助手，请稍后再试。",
+    },
+    "chat_privacy": {
+        "en": "Do not type passport numbers or other personal data unless the assistant asks for them "
+        "after your consent.",
+        "zh": "除非助手在征得您同意后询问，请勿输入护照号码等个人信息。",
+    },
+})
+
+
+# --- eligibility check: API field errors and the printable checklist ---------------------
+# (backend/blueprints/eligibility.py; the engine's own sentences are in
+# knowledge/eligibility/messages.yml)
+MESSAGES.update({
+    "eligibility_invalid": {
+        "en": "Some answers are not valid. Each field below says what is needed.",
+        "zh": "部分回答无效，请按下列各项的说明更正。",
+    },
+    "eligibility_unavailable": {
+        "en": "The eligibility check is not available right now. Please try again later or ask our staff.",
+        "zh": "资格评估暂时不可用，请稍后再试或转人工咨询。",
+    },
+    "elig_not_object": {"en": "The answers must be a JSON object.", "zh": "回答必须是一个 JSON 对象。"},
+    "elig_required": {"en": "This answer is required.", "zh": "此项为必填。"},
+    "elig_unknown_field": {
+        "en": "This field is not known. Check its name against the API description.",
+        "zh": "未知字段，请对照接口说明检查字段名。",
+    },
+    "elig_age": {
+        "en": "The age must be a whole number of years from {low} to {high}.",
+        "zh": "年龄须为 {low} 至 {high} 之间的整数（周岁）。",
+    },
+    "elig_highest_degree": {
+        "en": "The highest degree must be one of: {choices}.",
+        "zh": "最高学历须为以下之一：{choices}。",
+    },
+    "elig_experience": {
+        "en": "The relevant work experience must be a number of years from {low} to {high}.",
+        "zh": "相关工作经历须为 {low} 至 {high} 之间的年数。",
+    },
+    "elig_experience_exceeds_age": {
+        "en": "{years} years of relevant work experience is not possible at the age of {age}.",
+        "zh": "{age} 岁不可能有 {years} 年相关工作经历。",
+    },
+    "elig_salary": {
+        "en": "The annual salary must be a number of CNY (yuan) a year, for example 300000.",
+        "zh": "年薪须为以元为单位的数字，例如 300000。",
+    },
+    "elig_salary_negative": {"en": "The annual salary cannot be negative.", "zh": "年薪不能为负数。"},
+    "elig_salary_too_high": {
+        "en": "An annual salary of {value} CNY is not plausible. Enter the salary for a whole year in CNY (yuan), "
+        "at most {high}.",
+        "zh": "年薪 {value} 元不合常理。请填写以元为单位的全年工资，最多 {high} 元。",
+    },
+    "elig_months": {
+        "en": "The months worked in China per year must be a number from {low} to {high}.",
+        "zh": "每年在华工作月数须为 {low} 至 {high} 之间的数字。",
+    },
+    "elig_hsk": {
+        "en": "The HSK level must be a whole number from {low} (none) to {high}.",
+        "zh": "HSK 等级须为 {low}（无）至 {high} 之间的整数。",
+    },
+    "elig_boolean": {"en": "This answer must be true or false.", "zh": "此项须为 true 或 false。"},
+    "elig_work_location": {
+        "en": "The work location must be one of: {choices}.",
+        "zh": "工作地点须为以下之一：{choices}。",
+    },
+    "elig_extras": {
+        "en": "The extras must be a list of any of: {choices}.",
+        "zh": "加分项须为由以下值组成的列表：{choices}。",
+    },
+    "elig_local_bonus": {
+        "en": "The local bonus must be a number of points from {low} to {high}.",
+        "zh": "地方加分须为 {low} 至 {high} 之间的分数。",
+    },
+    "elig_teaching_experience": {
+        "en": "The teaching experience must be a number of years from {low} to {high}.",
+        "zh": "教学经历须为 {low} 至 {high} 之间的年数。",
+    },
+    "elig_teaching_qualification": {
+        "en": "The teaching qualification must be one of: {choices}.",
+        "zh": "教学资格须为以下之一：{choices}。",
+    },
+    "elig_nationality_unknown": {
+        "en": "We do not recognise the country \"{value}\". Use an ISO code such as DE or DEU, or the country's "
+        "name in English or Chinese.",
+        "zh": "无法识别国家“{value}”。请使用 ISO 代码（如 DE 或 DEU），或国家的中文或英文名称。",
+    },
+    "elig_nationality_suggest": {
+        "en": "We do not recognise the country \"{value}\". Did you mean {suggestion}? Use an ISO code such as DE "
+        "or DEU, or the country's name in English or Chinese.",
+        "zh": "无法识别国家“{value}”。您是否指{suggestion}？请使用 ISO 代码（如 DE 或 DEU），或国家的中文或英文名称。",
+    },
+    "elig_items": {
+        "en": "The items must be a list of any of: {choices}; an item may end in _new, _change, _extension or "
+        "_cancellation.",
+        "zh": "办理事项须为由以下值组成的列表：{choices}；事项名后可加 _new、_change、_extension 或 _cancellation。",
+    },
+    "elig_item_type": {
+        "en": "The item \"{item}\" has no \"{type}\" application.",
+        "zh": "事项“{item}”没有“{type}”类申请。",
+    },
+    "elig_application_type": {
+        "en": "The application type must be one of: {choices}.",
+        "zh": "申请类型须为以下之一：{choices}。",
+    },
+    "elig_region": {
+        "en": "There is no region profile \"{value}\". Use one of: {choices}.",
+        "zh": "没有地区配置“{value}”。请使用以下之一：{choices}。",
+    },
+    "elig_points_table": {
+        "en": "There is no points table \"{value}\". Use one of: {choices}.",
+        "zh": "没有积分表“{value}”。请使用以下之一：{choices}。",
+    },
+    "elig_date": {"en": "This answer must be a date such as 2026-05-31.", "zh": "此项须为日期，格式如 2026-05-31。"},
+    "elig_date_future": {"en": "This date cannot be in the future.", "zh": "此日期不能晚于今天。"},
+    # the printable checklist page (GET /checklist)
+    "checklist_title": {"en": "Your checklist: working in China", "zh": "您的办事清单：外国人来华工作"},
+    "checklist_generated": {
+        "en": "Prepared on {date} for {region}. It is based on your answers; the office decides.",
+        "zh": "{date}为{region}生成。本清单依据您的回答生成，以办理部门的决定为准。",
+    },
+    "checklist_print_hint": {
+        "en": "Use your browser's print command to print this page or save it as PDF.",
+        "zh": "可使用浏览器的打印功能打印本页或另存为 PDF。",
+    },
+    "checklist_both_languages": {"en": "English and Chinese", "zh": "中英对照"},
+    "checklist_invalid": {
+        "en": "This checklist cannot be made because some answers in the address are not valid:",
+        "zh": "网址中的部分回答无效，无法生成清单：",
+    },
+    "checklist_uncertain": {
+        "en": "Parts of this checklist are uncertain. Please confirm them with the office; our staff can help.",
+        "zh": "本清单部分内容有待确认，请向办理部门核实，也可转人工协助。",
+    },
+    "checklist_category": {"en": "Category", "zh": "类别"},
+    "checklist_col_route": {"en": "Route", "zh": "认定途径"},
+    "checklist_col_status": {"en": "Result", "zh": "结果"},
+    "checklist_status_met": {"en": "Met", "zh": "符合"},
+    "checklist_status_unmet": {"en": "Not met", "zh": "不符合"},
+    "checklist_status_unknown": {"en": "Unknown", "zh": "未知"},
+    "checklist_points": {"en": "Points", "zh": "积分"},
+    "checklist_points_total": {"en": "Total: {total} points ({table})", "zh": "总分：{total}分（{table}）"},
+    "checklist_col_factor": {"en": "Factor", "zh": "要素"},
+    "checklist_col_points": {"en": "Points", "zh": "得分"},
+    "checklist_col_explanation": {"en": "Why", "zh": "说明"},
+    "checklist_factor_salary": {"en": "Annual salary", "zh": "年薪"},
+    "checklist_factor_education": {"en": "Education", "zh": "学历"},
+    "checklist_factor_experience": {"en": "Work experience", "zh": "工作经历"},
+    "checklist_factor_months_in_china": {"en": "Months in China per year", "zh": "每年在华工作时间"},
+    "checklist_factor_chinese": {"en": "Chinese", "zh": "汉语水平"},
+    "checklist_factor_location": {"en": "Work location", "zh": "工作地点"},
+    "checklist_factor_age": {"en": "Age", "zh": "年龄"},
+    "checklist_factor_extras": {"en": "Extras", "zh": "加分项"},
+    "checklist_factor_local_bonus": {"en": "Local bonus", "zh": "地方加分"},
+    "checklist_improve": {"en": "What would raise your points", "zh": "如何提高积分"},
+    "checklist_conditions": {"en": "Basic conditions", "zh": "基本条件"},
+    "checklist_materials": {"en": "Materials to prepare", "zh": "需准备的材料"},
+    "checklist_col_material": {"en": "Material", "zh": "材料"},
+    "checklist_col_issuer": {"en": "Issued by", "zh": "出具机构"},
+    "checklist_col_validity": {"en": "Validity", "zh": "有效期"},
+    "checklist_col_authentication": {"en": "Authentication", "zh": "认证"},
+    "checklist_col_for": {"en": "Needed for", "zh": "用于"},
+    "checklist_items": {"en": "Items, offices and steps", "zh": "办理事项、部门和步骤"},
+    "checklist_office": {"en": "Handled by", "zh": "办理部门"},
+    "checklist_deadlines": {"en": "Deadlines and processing times", "zh": "时限"},
+    "checklist_col_deadline": {"en": "Deadline", "zh": "时限"},
+    "checklist_col_counts_from": {"en": "Counted from", "zh": "起算"},
+    "checklist_col_who": {"en": "Who", "zh": "责任方"},
+    "checklist_fees": {"en": "Fees", "zh": "收费"},
+    "checklist_social_insurance": {"en": "Social insurance", "zh": "社会保险"},
+    "checklist_exempt": {"en": "Exempt", "zh": "可免缴"},
+    "checklist_must_join": {"en": "Must join", "zh": "须参加"},
+    "checklist_list_separator": {"en": ", ", "zh": "、"},
+    "checklist_notes": {"en": "Notes", "zh": "说明"},
+    "checklist_disclaimer": {
+        "en": "This checklist is for guidance only and does not replace the decision of the office.",
+        "zh": "本清单仅供参考，不能代替办理部门的决定。",
+    },
+})

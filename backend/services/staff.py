@@ -1,0 +1,93 @@
+"""Staff accounts (argon2 hashes) and login sessions (server-side, cookie holds a token)."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backend.config import ROLES
+from backend.errors import ApiError
+from backend.models import LoginSession, User, utcnow
+
+MIN_PASSWORD = 8
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
+_hasher = PasswordHasher()
+# Verified against when the username does not exist, so both paths take as long.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class StaffService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create_user(self, username: str, password: str, role: str) -> User:
+        if not USERNAME_RE.match(username or ""):
+            raise ApiError("username_invalid", 422)
+        if role not in ROLES:
+            raise ApiError("role_invalid", 422)
+        if len(password or "") < MIN_PASSWORD:
+            raise ApiError("password_too_short", 422, min=MIN_PASSWORD)
+        if self.find(username) is not None:
+            raise ApiError("username_taken", 409, username=username)
+        user = User(username=username, password_hash=_hasher.hash(password), role=role, active=True,
+                    created_at=utcnow())
+        self.session.add(user)
+        self.session.commit()
+        return user
+
+    def find(self, username: str) -> User | None:
+        return self.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+    def has_admin(self) -> bool:
+        return self.session.execute(select(User.id).where(User.role == "admin").limit(1)).first() is not None
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        user = self.find(username or "")
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None or not user.active:
+            return None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+            self.session.commit()
+        return user
+
+    def start_session(self, user: User, hours: int) -> tuple[str, LoginSession]:
+        """A new login; returns the cookie token (only its hash is stored)."""
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        login = LoginSession(token_hash=_token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+                             created_at=now, expires_at=now + timedelta(hours=hours))
+        self.session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
+        self.session.add(login)
+        self.session.commit()
+        return token, login
+
+    def session_for(self, token: str | None) -> LoginSession | None:
+        if not token:
+            return None
+        login = self.session.get(LoginSession, _token_hash(token))
+        if login is None:
+            return None
+        if login.expires_at < utcnow() or not login.user.active:
+            self.session.delete(login)
+            self.session.commit()
+            return None
+        return login
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            self.session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+            self.session.commit()

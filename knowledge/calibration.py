@@ -1,0 +1,205 @@
+"""Fit the retriever's confidence calibration and choose its answer threshold.
+
+    python -m knowledge.calibration            # fit, measure, write knowledge/calibration.yml
+    python -m knowledge.calibration --dry-run  # fit and measure only
+
+Two steps, on two different data sets:
+
+1. *Calibration* (the logistic weights) is fitted on leave-one-out queries made from the
+   entries' own example questions, never on the held-out paraphrase set:
+   - each example question is asked with that question taken out of its entry: the top
+     hit is right or wrong (answerable questions);
+   - each example question is asked with its whole entry taken out: any top hit is wrong
+     (questions the knowledge base does not cover).
+2. *Threshold*: the lowest confidence (0.01 grid) at which the share of confident wrong
+   answers on the held-out paraphrase set (``tests/data/faq_paraphrases.yml``, off-topic
+   questions included) stays at or below the target with a safety margin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import yaml
+
+from knowledge.retrieval import (
+    DEFAULT_CALIBRATION_PATH,
+    Calibration,
+    Document,
+    Retriever,
+    RetrieverConfig,
+    load_documents,
+)
+
+DEFAULT_PARAPHRASES_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "faq_paraphrases.yml"
+# The target is 0.03 confident wrong answers; the threshold is chosen for 0.025 so that
+# questions nobody has seen yet keep a little room.
+TARGET_WRONG_SHARE = 0.025
+
+
+@dataclasses.dataclass
+class Samples:
+    features: np.ndarray
+    correct: np.ndarray
+    kind: list[str]  # "question-out" or "entry-out"
+
+    def accuracy(self) -> float:
+        mask = np.array([k == "question-out" for k in self.kind])
+        return float(self.correct[mask].mean()) if mask.any() else 0.0
+
+
+def _questions(doc: Document) -> list[tuple[str, str]]:
+    return [("en", q) for q in doc.questions_en] + [("zh", q) for q in doc.questions_zh]
+
+
+def _without_question(doc: Document, language: str, question: str) -> Document:
+    if language == "en":
+        return dataclasses.replace(doc, questions_en=tuple(q for q in doc.questions_en if q != question))
+    return dataclasses.replace(doc, questions_zh=tuple(q for q in doc.questions_zh if q != question))
+
+
+def leave_one_out(documents: Sequence[Document], retriever: Retriever) -> Samples:
+    """Calibration samples from the entries' own questions (see the module docstring)."""
+    retriever.index(documents)
+    width = len(retriever.calibration.weights)
+    rows: list[np.ndarray] = []
+    labels: list[bool] = []
+    kinds: list[str] = []
+    for doc in documents:
+        for language, question in _questions(doc):
+            retriever.upsert(_without_question(doc, language, question))
+            ranked = retriever.rank(question, k=1)
+            rows.append(ranked[0][2] if ranked else np.zeros(width))
+            labels.append(bool(ranked) and ranked[0][0] == doc.id)
+            kinds.append("question-out")
+        retriever.upsert(doc)
+        retriever.remove(doc.id)
+        for _, question in _questions(doc):
+            ranked = retriever.rank(question, k=1)
+            rows.append(ranked[0][2] if ranked else np.zeros(width))
+            labels.append(False)
+            kinds.append("entry-out")
+        retriever.upsert(doc)
+    return Samples(np.vstack(rows), np.array(labels, dtype=bool), kinds)
+
+
+def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1e-2, iterations: int = 50) -> tuple[np.ndarray, float]:
+    """Plain L2-regularised logistic regression (Newton's method); returns (weights, bias)."""
+    x = np.hstack([features, np.ones((features.shape[0], 1))])
+    y = labels.astype(np.float64)
+    w = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2)
+    reg[-1] = 0.0  # no penalty on the bias
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -50, 50)))
+        gradient = x.T @ (p - y) + reg * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(reg)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def load_paraphrases(path: str | Path = DEFAULT_PARAPHRASES_PATH) -> list[dict]:
+    """The held-out paraphrase set: dicts with id (None = off-topic), language and text."""
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    items = data.get("paraphrases") if isinstance(data, dict) else data
+    return [{"id": item.get("id"), "language": item["language"], "text": str(item["text"])} for item in items]
+
+
+def evaluate(retriever: Retriever, paraphrases: Sequence[dict]) -> list[dict]:
+    """Top hit and its confidence for every paraphrase."""
+    results = []
+    for item in paraphrases:
+        hits = retriever.search(item["text"], language=item["language"], k=3)
+        top = hits[0] if hits else None
+        results.append(
+            {
+                **item,
+                "top": top.id if top else None,
+                "confidence": top.confidence if top else 0.0,
+                "correct": top is not None and top.id == item["id"],
+            }
+        )
+    return results
+
+
+def wrong_share(results: Sequence[dict], threshold: float) -> float:
+    """Confident wrong answers (off-topic questions included) over all confident answers."""
+    confident = [r for r in results if r["top"] is not None and r["confidence"] >= threshold]
+    if not confident:
+        return 0.0
+    return sum(1 for r in confident if not r["correct"]) / len(confident)
+
+
+def choose_threshold(results: Sequence[dict], target: float = TARGET_WRONG_SHARE) -> float:
+    """Lowest threshold (on a 0.01 grid) whose confident wrong share meets ``target``."""
+    grid = [round(float(t), 2) for t in np.arange(0.99, 0.0, -0.01)]
+    chosen = 0.99
+    for threshold in grid:  # from strict to lenient; keep the most lenient one that meets the target
+        if wrong_share(results, threshold) <= target:
+            chosen = threshold
+    return chosen
+
+
+def fit(
+    documents: Sequence[Document] | None = None,
+    paraphrases: Sequence[dict] | None = None,
+    config: RetrieverConfig | None = None,
+) -> tuple[Calibration, Samples]:
+    """Fit the weights on leave-one-out samples, then the threshold on the paraphrases."""
+    documents = list(documents) if documents is not None else load_documents()
+    retriever = Retriever(config=config, calibration=Calibration())
+    samples = leave_one_out(documents, retriever)
+    weights, bias = fit_logistic(samples.features, samples.correct)
+    calibration = Calibration(tuple(float(w) for w in weights), bias, 0.5)
+    if paraphrases:
+        retriever.calibration = calibration
+        retriever.index(documents)
+        threshold = choose_threshold(evaluate(retriever, paraphrases))
+        calibration = dataclasses.replace(calibration, threshold=threshold)
+    return calibration, samples
+
+
+def write(calibration: Calibration, path: str | Path = DEFAULT_CALIBRATION_PATH, note: str = "") -> None:
+    data = {
+        "weights": [round(w, 4) for w in calibration.weights],
+        "bias": round(calibration.bias, 4),
+        "threshold": float(calibration.threshold),
+    }
+    header = (
+        "# Confidence calibration of knowledge/retrieval.py, written by `python -m knowledge.calibration`.\n"
+        "# features: combined score, its margin, word coverage, n-gram coverage, best-question score,\n"
+        "# its margin, unseen-word share (see Calibration in knowledge/retrieval.py).\n"
+        "# weights/bias: logistic fit on leave-one-out queries from the entries' own questions;\n"
+        "# threshold: chosen on tests/data/faq_paraphrases.yml (confident wrong share <= "
+        f"{TARGET_WRONG_SHARE}).\n"
+    )
+    if note:
+        header += f"# {note}\n"
+    Path(path).write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true", help="do not write calibration.yml")
+    parser.add_argument("--output", default=str(DEFAULT_CALIBRATION_PATH))
+    args = parser.parse_args(argv)
+    documents = load_documents()
+    calibration, samples = fit(documents, load_paraphrases())
+    print(f"entries: {len(documents)}; leave-one-out samples: {len(samples.correct)}")
+    print(f"leave-one-out top-1 accuracy (question taken out): {samples.accuracy():.3f}")
+    print(f"weights: {calibration.weights}  bias: {calibration.bias:.3f}  threshold: {calibration.threshold}")
+    if not args.dry_run:
+        write(calibration, args.output, note=f"fitted on {len(documents)} entries")
+        print(f"written: {args.output}")
+
+
+if __name__ == "__main__":
+    main()

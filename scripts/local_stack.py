@@ -1,0 +1,99 @@
+"""Start the assistant's processes on free local ports: for tests and benchmarks.
+
+The same three processes as `make run` (backend, action server, Rasa), each a real
+subprocess with its own log file, stopped by `stop()`. Loopback only.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Dict, Tuple
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"no answer from {url} within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+def start(command: list, log: Path, env: Dict[str, str], ready_url: str) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **QUIET, **env},
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(ready_url, process, log)
+    except BaseException:
+        stop(process)
+        raise
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
+               tracker_store_url: str | None = None, lock_store_url: str | None = None,
+               port: int | None = None) -> Tuple[subprocess.Popen, str]:
+    """Rasa with a trained model and the endpoints `make run` renders; returns (process, url)."""
+    from scripts.render_endpoints import render
+
+    env = {"TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{tmp}/tracker.db"}
+    if action_url:
+        env["ACTION_SERVER_URL"] = action_url
+    if lock_store_url:
+        env["LOCK_STORE_URL"] = lock_store_url
+    endpoints = render(env)
+    if endpoints["tracker_store"]["dialect"] == "sqlite":
+        endpoints["tracker_store"]["db"] = f"{tmp}/tracker.db"
+    (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    port = port or free_port()
+    process = start(
+        [sys.executable, "-m", "rasa", "run", "--enable-api", "-m", str(model),
+         "--endpoints", str(tmp / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
+         "-i", "127.0.0.1", "-p", str(port)],
+        tmp / f"rasa-{port}.log", {}, f"http://127.0.0.1:{port}/")
+    return process, f"http://127.0.0.1:{port}"
+
+
+def start_backend(tmp: Path, env: Dict[str, str]) -> Tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = start([sys.executable, "-m", "backend"], tmp / "backend.log",
+                    {"BACKEND_PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp}/backend.db", **env},
+                    f"http://127.0.0.1:{port}/healthz")
+    return process, f"http://127.0.0.1:{port}"
+
+
+def start_actions(tmp: Path, env: Dict[str, str]) -> Tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = start([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
+                    tmp / "actions.log", env, f"http://127.0.0.1:{port}/health")
+    return process, f"http://127.0.0.1:{port}/webhook"
