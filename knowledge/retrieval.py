@@ -122,6 +122,12 @@ class Calibration:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
+# Index of the word-coverage feature in the calibration features (see `_score`), and the
+# least share of the question's words an entry must contain to be answered directly.
+WORD_COVERAGE = 2
+MIN_WORD_COVERAGE = 0.5
+
+
 @dataclass(frozen=True)
 class RetrieverConfig:
     """Ranking knobs. Compared on leave-one-out queries from the entries' own questions
@@ -334,7 +340,11 @@ class Retriever:
         too_long = len(normalize(query)) > self.config.max_query_chars if ranked else False
         hits = []
         for doc_id, score, features in ranked:
-            conf = 0.0 if too_long else float(self.calibration.confidence(features))
+            # Never answer outright when most of the question's words (idf-weighted) are
+            # absent from the entry's own questions: a high score from a name or a date
+            # alone ("明天北京天气怎么样" -> an entry about Beijing) is not an answer.
+            off_topic = features[WORD_COVERAGE] < MIN_WORD_COVERAGE
+            conf = 0.0 if too_long or off_topic else float(self.calibration.confidence(features))
             hits.append(Hit(doc_id, round(score, 6), round(conf, 6)))
         return hits
 
