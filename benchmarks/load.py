@@ -112,12 +112,15 @@ async def drive(rasa_url: str, pid: int, concurrency: int, rounds: int = 1, scri
     return LoadResult(concurrency, len(latencies), len(errors), seconds, latencies, peak_rss_mb(pid))
 
 
-def run_levels(model: Path, action_url: str | None = None, levels=(1, 20, 50)) -> List[Dict[str, float]]:
-    """Start Rasa with `model` (SQLite tracker store, as `make run`) and drive each level."""
+def run_levels(model: Path, action_url: str | None = None, levels=(1, 20, 50),
+               stock_tracker_store: bool = False) -> List[Dict[str, float]]:
+    """Start Rasa with `model` (SQLite tracker store as `make run`, or Rasa's in-memory one
+    as a `rasa init` project) and drive each level."""
     from scripts.local_stack import start_rasa, stop
 
     with tempfile.TemporaryDirectory(prefix="bench-rasa-") as tmp:
-        process, url = start_rasa(Path(tmp), model=model, action_url=action_url)
+        process, url = start_rasa(Path(tmp), model=model, action_url=action_url,
+                                  stock_tracker_store=stock_tracker_store)
         try:
             return [asyncio.run(drive(url, process.pid, level, rounds=10 if level == 1 else 3)).row()
                     for level in levels]

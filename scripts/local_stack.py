@@ -62,8 +62,12 @@ def stop(process: subprocess.Popen) -> None:
 
 def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
                tracker_store_url: str | None = None, lock_store_url: str | None = None,
-               port: int | None = None) -> Tuple[subprocess.Popen, str]:
-    """Rasa with a trained model and the endpoints `make run` renders; returns (process, url)."""
+               port: int | None = None, stock_tracker_store: bool = False) -> Tuple[subprocess.Popen, str]:
+    """Rasa with a trained model and the endpoints `make run` renders; returns (process, url).
+
+    `stock_tracker_store` uses Rasa's in-memory tracker store, as a `rasa init` project
+    does, and Rasa's own validation of action responses.
+    """
     from scripts.render_endpoints import render
 
     env = {"TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{tmp}/tracker.db"}
@@ -72,7 +76,10 @@ def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
     if lock_store_url:
         env["LOCK_STORE_URL"] = lock_store_url
     endpoints = render(env)
-    if endpoints["tracker_store"]["dialect"] == "sqlite":
+    if stock_tracker_store:
+        endpoints["tracker_store"] = {"type": "in_memory"}
+        endpoints["nlg"]["fast_action_validation"] = False
+    elif endpoints["tracker_store"]["dialect"] == "sqlite":
         endpoints["tracker_store"]["db"] = f"{tmp}/tracker.db"
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     port = port or free_port()

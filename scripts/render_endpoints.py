@@ -86,7 +86,7 @@ def event_broker(url: str) -> Dict[str, Any]:
 def render(env: Mapping[str, str]) -> Dict[str, Any]:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     if env.get("ACTION_SERVER_URL"):
-        endpoints["action_endpoint"] = {"url": env["ACTION_SERVER_URL"]}
+        endpoints["action_endpoint"] = {**endpoints.get("action_endpoint", {}), "url": env["ACTION_SERVER_URL"]}
     if env.get("TRACKER_STORE_URL"):
         endpoints["tracker_store"] = tracker_store(env["TRACKER_STORE_URL"])
     if env.get("LOCK_STORE_URL"):

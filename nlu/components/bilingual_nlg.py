@@ -15,6 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from nlu.components import fast_action_validation
 from nlu.components.conversation_language import LANGUAGE_SLOT, conversation_language
 
 
@@ -25,6 +26,11 @@ class BilingualNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None, **kwargs: Any
     ) -> None:
         super().__init__(domain.responses if domain else {})
+        # Every Rasa server of this project builds this generator from endpoints.yml, and
+        # only a running server calls the action server: install the cached validation of
+        # action responses here unless the endpoint says not to (the stock baseline).
+        if endpoint_config is None or endpoint_config.kwargs.get("fast_action_validation", True):
+            fast_action_validation.install()
 
     async def generate(
         self,

@@ -15,6 +15,11 @@ def test_defaults_are_sqlite_and_in_memory_lock():
     assert endpoints["nlg"]["type"].endswith("BilingualNaturalLanguageGenerator")
 
 
+def test_action_server_url_keeps_selective_domain():
+    endpoints = render({"ACTION_SERVER_URL": "http://actions:5055/webhook"})
+    assert endpoints["action_endpoint"] == {"url": "http://actions:5055/webhook", "enable_selective_domain": True}
+
+
 def test_redis_lock_store_turns_the_tracker_cache_off():
     assert render({"LOCK_STORE_URL": "redis://cache:6379/1"})["tracker_store"]["cache_size"] == 0
     assert render({"TRACKER_STORE_URL": "postgresql://db/x"})["tracker_store"]["cache_size"] == 2000
