@@ -78,7 +78,13 @@ def cross_validate(folds: int = 5, config: str = "config.yml") -> Dict[str, dict
             for (_, intent, group), name in zip(test, names, strict=True):
                 gold[group].append(intent)
                 predicted[group].append(name)
-    return {group: score(gold[group], predicted[group]) for group in ("en", "zh", "mixed") if gold[group]}
+    results = {}
+    for group in ("en", "zh", "mixed"):
+        if gold[group]:
+            errors = [p for g, p in zip(gold[group], predicted[group], strict=True) if g != p]
+            results[group] = {**score(gold[group], predicted[group]),
+                              "fallback_share_of_errors": sum(p == "nlu_fallback" for p in errors) / max(1, len(errors))}
+    return results
 
 
 if __name__ == "__main__":
