@@ -208,15 +208,20 @@ _DEGREES = [
 ]
 
 
-def parse_highest_degree(text: str) -> Parsed:
+def _first_match(text: str, table: list, error: str, optional: bool) -> Parsed:
+    """The value of the first (value, pattern) row whose pattern occurs in the answer."""
     norm = normalise(text)
-    skipped = _skip_or_required(norm, optional=False)
+    skipped = _skip_or_required(norm, optional=optional)
     if skipped:
         return skipped
-    for value, pattern in _DEGREES:
+    for value, pattern in table:
         if re.search(pattern, norm):
             return Parsed(value)
-    return Parsed(error="degree")
+    return Parsed(error=error)
+
+
+def parse_highest_degree(text: str) -> Parsed:
+    return _first_match(text, _DEGREES, "degree", optional=False)
 
 
 _NONE = re.compile(r"^\W*(none|no|nope|zero|nothing|never|no experience|没有|无|没|零|0)\W*$|no experience|没有经验|没有工作经验|无经验")
@@ -374,14 +379,7 @@ _APPLICATION_TYPES = [
 
 def parse_application_type(text: str) -> Parsed:
     """New application (the usual items), extension, change or cancellation; skipping means new."""
-    norm = normalise(text)
-    skipped = _skip_or_required(norm, optional=True)
-    if skipped:
-        return skipped
-    for value, pattern in _APPLICATION_TYPES:
-        if re.search(pattern, norm):
-            return Parsed(value)
-    return Parsed(error="application_type")
+    return _first_match(text, _APPLICATION_TYPES, "application_type", optional=True)
 
 
 PARSERS = {

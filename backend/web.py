@@ -53,6 +53,17 @@ def console_language(request: Request) -> str:
     return api_language(request)
 
 
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, or a 400 `invalid_json` error."""
+    try:
+        body = request.json
+    except Exception as exc:  # sanic raises InvalidUsage on malformed JSON
+        raise ApiError("invalid_json", 400) from exc
+    if not isinstance(body, dict):
+        raise ApiError("invalid_json", 400)
+    return body
+
+
 def is_api(request: Request) -> bool:
     return request.path.startswith("/api/")
 

@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse, json, text
 from backend.errors import ApiError
 from backend.i18n import LANGUAGES, t
 from backend.services.eligibility import answers_from_query, checklist_path, run_assessment
-from backend.web import api_auth, api_language, console_language, render
+from backend.web import api_auth, api_language, console_language, json_body, render
 
 bp = Blueprint("eligibility")
 
@@ -49,21 +49,13 @@ body.checklist { background: #fff; }
 """
 
 
-def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json
-    except Exception as exc:  # sanic raises InvalidUsage on malformed JSON
-        raise ApiError("invalid_json", 400) from exc
-    if not isinstance(body, dict):
-        raise ApiError("invalid_json", 400)
-    return body
 
 
 @bp.post("/api/v1/eligibility/assess")
 @api_auth("helpdesk", "officer", "policy_editor")
 async def assess_eligibility(request: Request) -> HTTPResponse:
     lang = api_language(request)
-    assessment = run_assessment(request.app.ctx.settings, _json_body(request), lang)
+    assessment = run_assessment(request.app.ctx.settings, json_body(request), lang)
     result = assessment.to_json(lang)
     result["checklist_path"] = checklist_path(assessment, lang)
     return json(result, ensure_ascii=False)

@@ -9,19 +9,11 @@ from sanic.response import HTTPResponse, json
 from backend.errors import ApiError
 from backend.i18n import LANGUAGES
 from backend.services.knowledge import entry_to_json
-from backend.web import api_auth, api_language, knowledge
+from backend.web import api_auth, api_language, json_body, knowledge
 
 bp = Blueprint("faq", url_prefix="/api/v1/faq")
 
 
-def json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json
-    except Exception as exc:  # sanic raises InvalidUsage on malformed JSON
-        raise ApiError("invalid_json", 400) from exc
-    if not isinstance(body, dict):
-        raise ApiError("invalid_json", 400)
-    return body
 
 
 def language_of(request: Request, body: dict[str, Any]) -> str:

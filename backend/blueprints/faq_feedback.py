@@ -4,9 +4,9 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from backend.blueprints.faq import json_body, language_of
+from backend.blueprints.faq import language_of
 from backend.services.feedback import FeedbackService
-from backend.web import api_auth, db
+from backend.web import api_auth, db, json_body
 
 bp = Blueprint("faq_feedback", url_prefix="/api/v1/faq")
 
