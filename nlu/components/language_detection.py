@@ -192,6 +192,17 @@ _TERMS = frozenset(
 )
 
 
+def latin_words(text: str) -> list[str]:
+    """The lower-cased Latin-script words of a text (numbers and IDs left out)."""
+    words = []
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup == "word":
+            word = m.group().lower().strip("'’._-")
+            if word and not _ID_LIKE.match(word):
+                words.append(word)
+    return words
+
+
 def _script_of(chunk: str) -> str:
     for script, lang in _OTHER_SCRIPT_LANG:
         if regex.match(rf"\p{{{script}}}", chunk):

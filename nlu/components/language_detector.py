@@ -10,7 +10,8 @@ The reply language itself is chosen in the dialogue (`language_policy`) from thi
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import json
+from typing import Any, Dict, FrozenSet, List
 
 import regex
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -19,15 +20,18 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.language_detection import (
     EMPTY,
+    ENGLISH_WORDS,
     NEUTRAL,
     REQUEST,
     TOGGLE,
     UNSUPPORTED,
     Detection,
     detect,
+    latin_words,
     requested_language,
 )
 
@@ -36,20 +40,32 @@ UNSUPPORTED_INTENT = "unsupported_language"
 FALLBACK_INTENT = "nlu_fallback"
 CHANGE_LANGUAGE_INTENT = "change_language"
 _HAS_CONTENT = regex.compile(r"[\p{L}\p{N}]")
+_HAN = regex.compile(r"\p{Han}")
+VOCABULARY_FILE = "english_vocabulary.json"
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
 class LanguageDetector(GraphComponent):
-    """Adds the message language to the parse data and overrides unusable intents."""
+    """Adds the message language to the parse data and overrides unusable intents.
+
+    Training only collects the English vocabulary of the training examples (Latin-only
+    messages of every intent but `unsupported_language`): with the built-in frame words
+    it tells casual English ("see ya later") from other Latin-script languages, where
+    langdetect alone guesses wildly on short text.
+    """
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {"max_message_chars": 2000}
 
-    def __init__(self, config: Dict[str, Any]) -> None:
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 vocabulary: FrozenSet[str] = frozenset()) -> None:
         self.max_chars = int(config.get("max_message_chars", 2000))
+        self._model_storage = model_storage
+        self._resource = resource
+        self.english_words = ENGLISH_WORDS | vocabulary
 
     @classmethod
     def create(
@@ -59,7 +75,34 @@ class LanguageDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LanguageDetector:
-        return cls(config)
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        vocabulary = set()
+        for example in training_data.intent_examples:
+            text = example.get(TEXT) or ""
+            if example.get(INTENT) != UNSUPPORTED_INTENT and not _HAN.search(text):
+                vocabulary.update(latin_words(text))
+        self.english_words = ENGLISH_WORDS | frozenset(vocabulary)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(vocabulary)), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LanguageDetector:
+        try:
+            with model_storage.read_from(resource) as directory:
+                words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            words = []  # a model trained before the vocabulary existed
+        return cls(config, model_storage, resource, frozenset(words))
 
     @staticmethod
     def required_packages() -> List[str]:
@@ -77,7 +120,7 @@ class LanguageDetector(GraphComponent):
             # RegexMessageHandler sets the intent; it says nothing about language.
             message.set(LANGUAGE_KEY, Detection(None, NEUTRAL).as_dict(), add_to_output=True)
             return
-        detection = detect(text)
+        detection = detect(text, self.english_words)
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
         if intent == CHANGE_LANGUAGE_INTENT and detection.reason != UNSUPPORTED:

@@ -102,3 +102,18 @@ def test_toggle_switches_to_the_other_language():
 
 def test_unknown_previous_value_is_ignored():
     assert resolve({"language": None, "reason": NEUTRAL}, "fr") == "en"
+
+
+def test_latin_words_leave_out_numbers_ids_and_chinese():
+    from nlu.components.language_detection import latin_words
+
+    assert latin_words("See ya later, E12345678 我 5 times!") == ["see", "ya", "later", "times"]
+
+
+@pytest.mark.parametrize("text", ["see ya later", "yes, go ahead", "list your functions",
+                                  "worst government website ever"])
+def test_casual_english_is_english_once_the_trained_vocabulary_knows_its_words(text):
+    from nlu.components.language_detection import ENGLISH_WORDS, latin_words
+
+    vocabulary = ENGLISH_WORDS | set(latin_words(text))
+    assert detect(text, vocabulary).language == "en"
