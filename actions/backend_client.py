@@ -75,6 +75,24 @@ class FaqAnswer:
     candidates: List[FaqEntry] = field(default_factory=list)
 
 
+_sessions: Dict[int, aiohttp.ClientSession] = {}
+
+
+def _session() -> aiohttp.ClientSession:
+    """One HTTP session (and its pooled connections) per event loop.
+
+    A new session per call opened a new TCP connection for every policy answer; the
+    action server runs on one loop, tests get a fresh loop each, hence the key.
+    """
+    loop = asyncio.get_running_loop()
+    session = _sessions.get(id(loop))
+    if session is None or session.closed or session._loop is not loop:  # noqa: SLF001
+        for key in [k for k, s in _sessions.items() if s.closed or s._loop.is_closed()]:  # noqa: SLF001
+            del _sessions[key]
+        session = _sessions[id(loop)] = aiohttp.ClientSession()
+    return session
+
+
 class BackendClient:
     def __init__(
         self,
@@ -99,18 +117,18 @@ class BackendClient:
         headers = {"Authorization": f"Bearer {self.token}", "Accept-Language": language}
         url = f"{self.base_url}{path}"
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as session:
-                async with session.request(method, url, json=json, params=params, headers=headers) as resp:
-                    try:
-                        body = await resp.json(content_type=None)
-                    except ValueError:
-                        body = None
-                    if resp.status >= 500:
-                        raise BackendUnavailable(_code(body, "server_error"), _message(body), resp.status)
-                    if resp.status >= 400:
-                        raise BackendError(_code(body, "request_refused"), _message(body), resp.status,
-                                           _details(body))
-                    return body
+            async with _session().request(method, url, json=json, params=params, headers=headers,
+                                          timeout=self.timeout) as resp:
+                try:
+                    body = await resp.json(content_type=None)
+                except ValueError:
+                    body = None
+                if resp.status >= 500:
+                    raise BackendUnavailable(_code(body, "server_error"), _message(body), resp.status)
+                if resp.status >= 400:
+                    raise BackendError(_code(body, "request_refused"), _message(body), resp.status,
+                                       _details(body))
+                return body
         except BackendError:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:

@@ -27,6 +27,7 @@ from rasa_sdk.types import DomainDict
 from actions import parsing
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
 from actions.language import conversation_language
+from actions.messages import Catalogue, staff_button
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,6 @@ MESSAGES: Dict[str, Dict[str, str]] = {
         "zh": "没能确定您要更改哪一项。请说明项目和新的数值，例如“年薪40万”或“工作经验5年”。",
     },
     "button_apply": {"en": "Start the application", "zh": "开始申请"},
-    "button_staff": {"en": "Talk to staff", "zh": "转人工"},
     "backend_down": {
         "en": "Sorry, I cannot work out the result right now because a service is unavailable. Your answers are kept: say \"check eligibility\" again in a few minutes, or talk to a member of staff.",
         "zh": "抱歉，相关服务暂时不可用，现在无法给出评估结果。您的回答已保留，请过几分钟再说“评估条件”，或转接工作人员。",
@@ -195,10 +195,7 @@ VALUE_NAMES: Dict[Any, Dict[str, str]] = {
 }
 
 
-def message(key: str, language: str, **params: Any) -> str:
-    texts = MESSAGES[key]
-    text = texts.get(language) or texts["en"]
-    return text.format(**params) if params else text
+message = Catalogue(MESSAGES)
 
 
 def show_value(slot: str, value: Any, language: str) -> str:
@@ -400,7 +397,7 @@ class ActionEligibilityResult(Action):
         language = conversation_language(tracker)
         buttons = [
             {"title": message("button_apply", language), "payload": "/start_application"},
-            {"title": message("button_staff", language), "payload": "/request_human"},
+            staff_button(language),
         ]
         events: List[Dict[str, Any]] = []
         if new_message_after_result(tracker):  # a correction after the result: recompute

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable, FaqAnswer, FaqEntry
 from actions.language import conversation_language
+from actions.messages import Catalogue, staff_button
 
 log = logging.getLogger(__name__)
 
@@ -73,20 +74,10 @@ MESSAGES: Dict[str, Dict[str, str]] = {
     "anything_else": {"en": "What else would you like to know?", "zh": "您还想了解什么？"},
     "button_yes": {"en": "Yes", "zh": "有帮助"},
     "button_no": {"en": "No", "zh": "没有帮助"},
-    "button_staff": {"en": "Talk to staff", "zh": "转人工"},
 }
 
-HUMAN_PAYLOAD = "/request_human"
 
-
-def message(key: str, language: str, **params: Any) -> str:
-    texts = MESSAGES[key]
-    text = texts.get(language) or texts["en"]
-    return text.format(**params) if params else text
-
-
-def staff_button(language: str) -> Dict[str, str]:
-    return {"title": message("button_staff", language), "payload": HUMAN_PAYLOAD}
+message = Catalogue(MESSAGES)
 
 
 def candidate_payload(entry_id: str) -> str:

@@ -24,7 +24,7 @@ def test_trained_vocabulary_keeps_casual_english_english_after_loading(tmp_path)
 
     message = Message(data={TEXT: "see ya later", "intent": {"name": "goodbye", "confidence": 0.9}})
     loaded.process([message])
-    assert message.get("language")["language"] is None or message.get("language")["language"] == "en"
+    assert message.get("language")["language"] == "en"
     assert message.get("intent")["name"] == "goodbye"
 
     spanish = Message(data={TEXT: "Necesito un permiso de trabajo en China", "intent": {"name": "ask_policy"}})
