@@ -11,7 +11,9 @@ save: at 20 concurrent conversations that was more than half of the Rasa server'
 - inserts only the new events, in one statement, and streams exactly those to the
   event broker;
 - keeps one SQLite connection open in WAL mode (closing the last connection of a WAL
-  database checkpoints it, which made every commit wait for the disk).
+  database checkpoints it, which made every commit wait for the disk);
+- masks personal data in the new user messages before they are written or streamed
+  (stores/redaction.py), in place, so the cached tracker holds the masked text too.
 
 The cache is only correct while one Rasa process owns each conversation (the in-memory
 lock store). scripts/render_endpoints.py turns it off (`cache_size: 0`) whenever a
@@ -31,6 +33,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from stores.redaction import redact_events
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +97,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         stored = self._stored_count(tracker)
+        redact_events(tracker.events, stored)
         new_events: List[Event] = list(itertools.islice(tracker.events, stored, None))
         if new_events:
             rows: List[Dict[str, Any]] = []

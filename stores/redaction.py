@@ -1,0 +1,115 @@
+"""Masks personal data in user messages before the tracker store keeps them.
+
+The application form takes passport numbers, phone numbers, e-mail addresses and dates
+of birth. Actions read the raw text of the current message while the turn runs (they
+send it to the backend, which encrypts it), but what Rasa stores and streams to the
+event broker must not hold it (docs/application.md, "Redaction"). Two rules:
+
+- a message that answered a sensitive question (the `application_step` or
+  `requested_slot` slot named a sensitive field when it arrived) is replaced whole;
+- in every other message, e-mail addresses, phone numbers, passport-like identifiers
+  and dates are replaced where they appear ("my passport is actually E98765432").
+
+Case numbers (FJ2026000123) and unified social credit codes are kept: they identify a
+case or a company, not a person, and the conversation refers to them later.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Iterable, MutableSequence
+
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+
+REDACTED = "[redacted]"
+STEP_SLOTS = ("application_step", "requested_slot")
+# Used when knowledge.application cannot be loaded (it marks the sensitive fields).
+FALLBACK_SENSITIVE = frozenset({
+    "passport_number", "phone", "email", "date_of_birth", "current_work_permit_number",
+    "family_members", "status_passport_last4",
+})
+
+_EDGE_L = r"(?<![A-Za-z0-9@._%+-])"
+_EDGE_R = r"(?![A-Za-z0-9])"
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+PHONE = re.compile(r"(?<!\d)(?:\+?\s?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
+                   r"|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"
+                   r"|\+\d[\d\s-]{7,16}\d")
+# Letters and digits mixed (E12345678, C01X00T47), or 8 to 12 digits (US passports).
+IDENTIFIER = re.compile(_EDGE_L + r"(?:(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{6,20}|\d{8,12})" + _EDGE_R)
+CASE_NUMBER = re.compile(r"[A-Z]{2}\d{10}")
+USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_CN_DIGIT = "〇零一二三四五六七八九十"
+_MONTHS = ("jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
+           "august|september|october|november|december")
+DATE = re.compile(
+    r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?"
+    r"|(?<!\d)\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(?!\d)"
+    rf"|[{_CN_DIGIT}\d]{{2,4}}\s*年\s*[{_CN_DIGIT}\d]{{1,2}}\s*月(?:\s*[{_CN_DIGIT}\d]{{1,3}}\s*[日号])?"
+    rf"|(?<![A-Za-z])\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
+    rf"|(?<![A-Za-z])(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def sensitive_fields() -> frozenset[str]:
+    """Field keys whose answers are never stored as typed (from knowledge/application)."""
+    try:
+        from knowledge.application import catalogue
+
+        marked = {key for key, spec in catalogue().fields.items() if getattr(spec, "sensitive", False)}
+    except Exception:  # the store must work even if the form data is broken
+        marked = set()
+    return frozenset(marked | FALLBACK_SENSITIVE)
+
+
+def _keep_or_mask(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if CASE_NUMBER.fullmatch(token) or USCC.fullmatch(token):
+        return token
+    return REDACTED
+
+
+def redact_text(text: str) -> str:
+    """`text` with e-mail addresses, phone numbers, identifiers and dates replaced."""
+    if not text:
+        return text
+    text = EMAIL.sub(REDACTED, text)
+    text = DATE.sub(REDACTED, text)
+    text = PHONE.sub(REDACTED, text)
+    return IDENTIFIER.sub(_keep_or_mask, text)
+
+
+def _redact_value(value: Any) -> Any:
+    return redact_text(value) if isinstance(value, str) else value
+
+
+def redact_user_event(event: UserUttered, whole: bool) -> None:
+    """Mask the text of one user message in place (text, parse data and entities)."""
+    if event.text is None:
+        return
+    new_text = REDACTED if whole and event.text.strip() else redact_text(event.text)
+    if new_text == event.text and not event.entities:
+        return
+    event.text = new_text
+    event.parse_data["text"] = new_text
+    for entities in (event.entities, event.parse_data.get("entities") or []):
+        for entity in entities:
+            if "value" in entity:
+                entity["value"] = REDACTED if whole else _redact_value(entity["value"])
+
+
+def redact_events(events: Iterable[Event] | MutableSequence[Event], start: int = 0) -> None:
+    """Redact the user messages among `events[start:]`, in place.
+
+    All events are walked so that the step slots' values at each message are known."""
+    sensitive = sensitive_fields()
+    current: dict[str, Any] = {}
+    for index, event in enumerate(events):
+        if isinstance(event, SlotSet) and event.key in STEP_SLOTS:
+            current[event.key] = event.value
+        elif isinstance(event, UserUttered) and index >= start:
+            whole = any(current.get(slot) in sensitive for slot in STEP_SLOTS)
+            redact_user_event(event, whole)
