@@ -105,13 +105,13 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
         password = getpass.getpass(f"password for {args.username}: ")
     session = _session(settings)
     try:
-        StaffService(session).create_user(args.username, password, args.role)
+        StaffService(session).create_user(args.username, password, args.role, department=args.department)
     except ApiError as exc:
         print(exc.message("en"), file=sys.stderr)
         return 2
     finally:
         session.close()
-    print(f"created {args.role} {args.username}")
+    print(f"created {args.role} {args.username}" + (f" ({args.department})" if args.department else ""))
     return 0
 
 
@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     cu = sub.add_parser("create-user", help="create a staff account")
     cu.add_argument("username")
     cu.add_argument("--role", choices=ROLES, required=True)
+    cu.add_argument("--department", default=None,
+                    help="an officer's department: science_technology, exit_entry, hrss or medical_insurance "
+                    "(knowledge/application/departments.yml)")
     cu.add_argument("--password-stdin", action="store_true",
                     help="read the password from standard input (else NEW_USER_PASSWORD or a prompt)")
     args = parser.parse_args(argv)

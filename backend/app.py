@@ -16,11 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend import migrate
 from backend.blueprints import ALL_BLUEPRINTS
 from backend.config import Settings
+from backend.crypto import Crypto
 from backend.db import make_engine, make_session_factory
 from backend.errors import ApiError
+from backend.services.cases import CaseService
+from backend.services.drafts import DraftService
 from backend.services.index import KnowledgeIndex, RetrieverFactory, default_retriever_factory
 from backend.services.kb_files import read_kb_dir
 from backend.services.knowledge import KnowledgeService
+from backend.services.notifications import NotificationHub, NotificationSender
 from backend.services.staff import StaffService
 from backend.web import is_api, render, request_language
 
@@ -50,11 +54,12 @@ class BackendErrorHandler(ErrorHandler):
             log.error("unhandled error on %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"),
                       exc_info=exception)
             error = ApiError("internal_error", 500)
+        headers = getattr(error, "headers", None) or {}  # e.g. Retry-After of a status lockout
         if request is None:
-            return json(error.to_json("en"), status=error.status)
+            return json(error.to_json("en"), status=error.status, headers=headers)
         lang = request_language(request)
         if is_api(request):
-            return json(error.to_json(lang), status=error.status, ensure_ascii=False)
+            return json(error.to_json(lang), status=error.status, ensure_ascii=False, headers=headers)
         try:
             return render(request, "error.html", status=error.status, error=error, message=error.message(lang))
         except Exception:  # never let the error page hide the error
@@ -63,9 +68,17 @@ class BackendErrorHandler(ErrorHandler):
 
 
 def bootstrap(settings: Settings, session_factory: sessionmaker[Session], index: KnowledgeIndex) -> dict[str, Any]:
-    """First-run work: seed the knowledge base from files (idempotent) and the first admin."""
+    """First-run work: seed the knowledge base from files (idempotent), the first admin, and
+    the deletion of drafts past their retention."""
     result: dict[str, Any] = {}
     with session_factory() as session:
+        try:
+            crypto = Crypto.from_settings(settings)
+            result["drafts_purged"] = DraftService(session, crypto, settings).purge_expired()
+            result["cases_purged"] = CaseService(session, crypto, settings).purge_expired()
+        except Exception:  # broken form data: the application form cannot work, the rest can
+            session.rollback()
+            log.exception("drafts and cases past their retention could not be purged")
         if settings.seed_on_start:
             faq_dir = settings.knowledge_dir / "faq"
             files = read_kb_dir(faq_dir) if faq_dir.is_dir() else []
@@ -127,6 +140,13 @@ def create_app(
     app.ctx.index = index
     app.ctx.templates = _templates()
     app.ctx.bootstrap = bootstrap_result
+    app.ctx.crypto = Crypto.from_settings(settings)
+    app.ctx.notification_hub = NotificationHub()
+    app.ctx.notifier = NotificationSender(settings, session_factory, app.ctx.notification_hub)
+
+    @app.before_server_stop
+    async def _finish_notifications(app: Sanic, _loop: Any) -> None:
+        await app.ctx.notifier.close()
 
     @app.on_response
     async def _close_session(request: Request, response: HTTPResponse) -> None:

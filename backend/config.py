@@ -1,7 +1,10 @@
 """Settings, read from the environment only (never from code edits)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -11,8 +14,25 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Development defaults: usable on a laptop, refused in production.
 DEV_SERVICE_TOKEN = "dev-service-token"
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+# A valid Fernet key derived from a fixed development string (never for real data).
+DEV_FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"dev-field-encryption-key-not-for-production").digest()).decode("ascii")
+DEV_HASH_KEY = "dev-hash-key-not-for-production"
+# Case number prefix per region (REGION); CASE_PREFIX overrides.
+REGION_PREFIXES = {"fujian": "FJ", "weihai": "WH"}
 
 ROLES = ("helpdesk", "officer", "policy_editor", "admin")
+
+
+CASE_PREFIX_RE = re.compile(r"^[A-Z]{1,6}$")
+
+
+def _fernet_keys_ok(value: str) -> bool:
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    try:
+        return bool(keys) and all(len(base64.urlsafe_b64decode(k.encode("ascii"))) == 32 for k in keys)
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 class ConfigError(RuntimeError):
@@ -34,10 +54,23 @@ class Settings:
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     seed_on_start: bool = True
     session_hours: int = 8
+    field_encryption_key: str = DEV_FIELD_ENCRYPTION_KEY
+    hash_key: str = DEV_HASH_KEY
+    rasa_token: str | None = None
+    case_prefix: str = ""
+    # Seconds: how long a state change waits for Rasa before answering (the push goes on in
+    # the background), and the whole HTTP call's limit.
+    notify_wait: float = 1.0
+    notify_timeout: float = 10.0
 
     @property
     def production(self) -> bool:
         return self.app_env == "production"
+
+    @property
+    def prefix(self) -> str:
+        """The case number prefix: CASE_PREFIX, else the region's (fujian -> FJ)."""
+        return (self.case_prefix or REGION_PREFIXES.get(self.region) or self.region[:2] or "XX").upper()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +98,10 @@ class Settings:
             port=port,
             knowledge_dir=Path(get("KNOWLEDGE_DIR", str(defaults.knowledge_dir))),
             seed_on_start=get("KB_SEED_ON_START", "1") not in ("0", "false", "no"),
+            field_encryption_key=get("FIELD_ENCRYPTION_KEY", defaults.field_encryption_key),
+            hash_key=get("HASH_KEY", defaults.hash_key),
+            rasa_token=env.get("RASA_TOKEN", "").strip() or None,
+            case_prefix=get("CASE_PREFIX", "").upper(),
         )
 
     def problems(self) -> list[str]:
@@ -75,8 +112,17 @@ class Settings:
                 found.append("SERVICE_TOKEN is the development default or shorter than 16 characters")
             if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
                 found.append("SECRET_KEY is the development default or shorter than 32 characters")
+            if self.field_encryption_key == DEV_FIELD_ENCRYPTION_KEY:
+                found.append("FIELD_ENCRYPTION_KEY is the development default")
+            if self.hash_key == DEV_HASH_KEY or len(self.hash_key) < 32:
+                found.append("HASH_KEY is the development default or shorter than 32 characters")
             if self.admin_password is not None and len(self.admin_password) < 12:
                 found.append("ADMIN_PASSWORD must have at least 12 characters in production")
+        if not _fernet_keys_ok(self.field_encryption_key):
+            found.append("FIELD_ENCRYPTION_KEY must be one or more comma-separated Fernet keys "
+                         "(32 url-safe base64-encoded bytes each)")
+        if not CASE_PREFIX_RE.match(self.prefix):
+            found.append("CASE_PREFIX must be 1 to 6 letters")
         if self.admin_username and not self.admin_password:
             found.append("ADMIN_USERNAME is set but ADMIN_PASSWORD is not")
         return found

@@ -532,3 +532,185 @@ MESSAGES.update({
         "zh": "本清单仅供参考，不能代替办理部门的决定。",
     },
 })
+
+
+# --- the merged application: drafts, cases, status, watchlist (backend/services/cases.py,
+# drafts.py, status.py, watchlist.py; docs/application.md). Field-level messages of the form
+# itself come from knowledge/application/messages.yml.
+MESSAGES.update({
+    "no_draft": {
+        "en": "There is no saved application for this conversation.",
+        "zh": "此会话没有已保存的申请。",
+    },
+    "consent_required": {
+        "en": "Personal data can only be saved after the applicant has agreed to the consent text.",
+        "zh": "申请人同意个人信息授权书后，才能保存个人信息。",
+    },
+    "consent_invalid": {
+        "en": "The consent must be an object with \"given\" set to true or false and the \"version\" agreed to.",
+        "zh": "授权信息须为一个对象，其中 \"given\" 为 true 或 false，并附上所同意的 \"version\"。",
+    },
+    "consent_version_mismatch": {
+        "en": "The consent text has changed (the current version is {version}). Show the current text and ask again.",
+        "zh": "授权书内容已更新（当前版本为 {version}），请展示最新内容后重新征求同意。",
+    },
+    "draft_invalid": {
+        "en": "Nothing was saved: some of the information is not valid. Each field below says what is needed.",
+        "zh": "未保存任何内容：部分信息无效，请按下列各项的说明更正。",
+    },
+    "case_invalid": {
+        "en": "The application was not submitted: some of the information is missing or not valid. "
+        "Each field below says what is needed.",
+        "zh": "申请未提交：部分信息缺失或无效，请按下列各项的说明补充或更正。",
+    },
+    "unknown_field": {
+        "en": "This field is not known. Check its name against the API description.",
+        "zh": "未知字段，请对照接口说明检查字段名。",
+    },
+    "field_not_needed": {
+        "en": "The chosen items do not need this field, so it is not accepted.",
+        "zh": "所选事项不需要此项信息，因此不予接收。",
+    },
+    "value_too_long": {
+        "en": "This answer is too long: at most {max} characters are accepted.",
+        "zh": "此项回答太长：最多接受 {max} 个字符。",
+    },
+    "answers_type": {
+        "en": "The answers must be a JSON object of field names and values.",
+        "zh": "回答必须是由字段名和值组成的 JSON 对象。",
+    },
+    "answers_too_many": {
+        "en": "At most {max} answers can be sent at once.",
+        "zh": "一次最多可提交 {max} 项回答。",
+    },
+    "items_type": {
+        "en": "The items must be a list of item names, for example [\"work_permit_new\"].",
+        "zh": "办理事项须为事项名称列表，例如 [\"work_permit_new\"]。",
+    },
+    "applicant_role_invalid": {
+        "en": "The role must be \"worker\" (the applicant) or \"hr\" (the employer's HR person).",
+        "zh": "角色须为 \"worker\"（申请人本人）或 \"hr\"（用人单位人事）。",
+    },
+    "channel_invalid": {
+        "en": "The channel must be 1 to 64 letters, digits, dots, hyphens or underscores.",
+        "zh": "渠道名须为 1 到 64 个字母、数字、点、连字符或下划线。",
+    },
+    "conversation_id_invalid": {
+        "en": "The conversation id must be 1 to 128 letters, digits or the characters . _ - : @ + =.",
+        "zh": "会话编号须为 1 到 128 个字母、数字或 . _ - : @ + = 字符。",
+    },
+    "draft_state_invalid": {
+        "en": "The dialogue state must be a JSON object.",
+        "zh": "对话状态必须是一个 JSON 对象。",
+    },
+    "draft_state_too_large": {
+        "en": "The dialogue state is too large: at most {max} characters as JSON.",
+        "zh": "对话状态过大：JSON 最多 {max} 个字符。",
+    },
+    "draft_state_personal": {
+        "en": "The dialogue state must not contain personal data such as a passport number; "
+        "send it as an answer instead.",
+        "zh": "对话状态中不得包含护照号码等个人信息，请作为回答提交。",
+    },
+    "case_not_found": {"en": "There is no case with this number.", "zh": "没有此编号的办件。"},
+    "case_item_not_found": {
+        "en": "This case has no such item.",
+        "zh": "此办件中没有该事项。",
+    },
+    "case_number_invalid": {
+        "en": "A case number looks like FJ2026000123: letters for the region, the year and six digits.",
+        "zh": "办件编号形如 FJ2026000123：地区字母、年份和六位数字。",
+    },
+    "case_state_invalid": {
+        "en": "The state must be one of: received, under_review, supplement_requested, approved, rejected, "
+        "completed.",
+        "zh": "状态须为以下之一：received、under_review、supplement_requested、approved、rejected、completed。",
+    },
+    "case_transition_invalid": {
+        "en": "An item that is \"{current}\" cannot become \"{wanted}\".",
+        "zh": "处于“{current}”状态的事项不能改为“{wanted}”。",
+    },
+    "note_invalid": {"en": "The note must be text.", "zh": "备注必须是文本。"},
+    "note_too_long": {
+        "en": "The note is too long: at most {max} characters.",
+        "zh": "备注太长：最多 {max} 个字符。",
+    },
+    "note_required": {
+        "en": "Write a note for the applicant: what to supplement, or why the item is rejected.",
+        "zh": "请为申请人填写备注：需要补充什么材料，或不予批准的原因。",
+    },
+    "joint_review_pending": {
+        "en": "This case is held for a joint review. Its items can change only after the joint review is released.",
+        "zh": "此办件正在联合审查中，解除联合审查后其事项才能变更状态。",
+    },
+    "joint_review_not_pending": {
+        "en": "This case is not held for a joint review.",
+        "zh": "此办件未处于联合审查中。",
+    },
+    "verification_required": {
+        "en": "To see this case, give the last four characters of the passport number used in the application.",
+        "zh": "如需查看此办件，请提供申请时所用护照号码的最后四位。",
+    },
+    "verification_failed": {
+        "en": "The case number and the passport characters do not match. Attempts left: {attempts_left}.",
+        "zh": "办件编号与护照号码后四位不匹配。剩余尝试次数：{attempts_left}。",
+    },
+    "status_locked": {
+        "en": "Too many wrong answers for this case number. Please try again in {minutes} minutes.",
+        "zh": "此办件编号的错误次数过多，请在 {minutes} 分钟后重试。",
+    },
+    "passport_last4_invalid": {
+        "en": "Give exactly the last four letters or digits of the passport number.",
+        "zh": "请准确提供护照号码的最后四位字母或数字。",
+    },
+    "status_request_invalid": {
+        "en": "The request is not valid. Each field below says what is needed.",
+        "zh": "请求无效，请按下列各项的说明更正。",
+    },
+    "watchlist_passport_invalid": {
+        "en": "A passport number has 5 to 20 letters or digits.",
+        "zh": "护照号码须为 5 到 20 位字母或数字。",
+    },
+    "watchlist_reason_too_long": {
+        "en": "The reason is too long: at most {max} characters.",
+        "zh": "原因太长：最多 {max} 个字符。",
+    },
+    "watchlist_duplicate": {
+        "en": "This passport number is already on the list.",
+        "zh": "该护照号码已在名单中。",
+    },
+    "watchlist_not_found": {
+        "en": "This entry is no longer on the list.",
+        "zh": "该条目已不在名单中。",
+    },
+    "user_not_found": {
+        "en": "There is no staff account \"{username}\".",
+        "zh": "没有工作人员账号“{username}”。",
+    },
+    "department_invalid": {
+        "en": "There is no department \"{department}\". Use one of: {choices}.",
+        "zh": "没有部门“{department}”。请使用以下之一：{choices}。",
+    },
+    # states and the first next step of a case view
+    "case_state_submitted": {"en": "Submitted", "zh": "已提交"},
+    "case_state_joint_review": {"en": "Joint review", "zh": "联合审查"},
+    "case_state_in_progress": {"en": "In progress", "zh": "办理中"},
+    "case_state_completed": {"en": "Completed", "zh": "已办结"},
+    "case_state_rejected": {"en": "Rejected", "zh": "不予批准"},
+    "case_item_state_received": {"en": "Received", "zh": "已接收"},
+    "case_item_state_under_review": {"en": "Under review", "zh": "审查中"},
+    "case_item_state_supplement_requested": {"en": "Supplement requested", "zh": "需补充材料"},
+    "case_item_state_approved": {"en": "Approved", "zh": "已批准"},
+    "case_item_state_rejected": {"en": "Rejected", "zh": "不予批准"},
+    "case_item_state_completed": {"en": "Completed", "zh": "已办结"},
+    "case_next_review": {
+        "en": "Each department now reviews its part of your application; you will be told here as soon as "
+        "anything changes.",
+        "zh": "各部门将分别审查您申请中各自负责的部分；一有进展，我们会在这里通知您。",
+    },
+    "case_next_joint": {
+        "en": "This case matches the abnormal-information list: it is held for a joint review by all "
+        "departments and is not split until an officer releases it.",
+        "zh": "此办件与异常信息名单匹配：由各部门联合审查，经工作人员解除后才会分送各部门。",
+    },
+})

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -32,6 +33,7 @@ class User(Base):
     role = Column(String(32), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    department = Column(String(64), nullable=True)  # an officer's department (knowledge/application)
 
 
 class LoginSession(Base):
@@ -106,3 +108,141 @@ class KbState(Base):
 
     id = Column(Integer, primary_key=True)
     version = Column(Integer, nullable=False, default=0)
+
+
+# --- the merged application (issue 5; docs/application.md) ----------------------------
+class Draft(Base):
+    """A form being filled in a conversation. Answers only as a Fernet token."""
+
+    __tablename__ = "drafts"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, unique=True, index=True)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(2), nullable=False, default="en")
+    role = Column(String(16), nullable=True)  # worker | hr
+    items = Column(JSON, nullable=False, default=list)
+    state = Column(JSON, nullable=False, default=dict)  # non-personal dialogue state
+    answers_enc = Column(Text, nullable=True)
+    consent_version = Column(String(32), nullable=True)
+    consent_at = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(32), nullable=False, unique=True)
+    region = Column(String(8), nullable=False)
+    conversation_id = Column(String(128), nullable=True, index=True)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(2), nullable=False, default="en")
+    role = Column(String(16), nullable=False)
+    items = Column(JSON, nullable=False, default=list)
+    answers_enc = Column(Text, nullable=False)
+    passport_hash = Column(String(64), nullable=True, index=True)
+    passport_last4_hash = Column(String(64), nullable=True)
+    is_test = Column(Boolean, nullable=False, default=False)
+    joint_review = Column(Boolean, nullable=False, default=False)
+    # submitted | joint_review | in_progress | completed | rejected
+    state = Column(String(16), nullable=False, default="submitted")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+    case_items = relationship("CaseItem", back_populates="case", order_by="CaseItem.id",
+                              cascade="all, delete-orphan")
+
+
+class CaseCounter(Base):
+    """The last sequence number per prefix and year (allocated with one atomic upsert)."""
+
+    __tablename__ = "case_counters"
+
+    region = Column(String(8), primary_key=True)
+    year = Column(Integer, primary_key=True, autoincrement=False)
+    last = Column(Integer, nullable=False, default=0)
+
+
+class CaseItem(Base):
+    """One department's part of a case."""
+
+    __tablename__ = "case_items"
+    __table_args__ = (UniqueConstraint("case_id", "department", name="uq_case_items_case_department"),)
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    department = Column(String(64), nullable=False, index=True)
+    services = Column(JSON, nullable=False, default=list)
+    # received | under_review | supplement_requested | approved | rejected | completed
+    state = Column(String(24), nullable=False, default="received")
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+    case = relationship(Case, back_populates="case_items", lazy="joined")
+
+
+class CaseEvent(Base):
+    """The timeline: one row per state (case_item_id null: the whole case)."""
+
+    __tablename__ = "case_events"
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    case_item_id = Column(Integer, ForeignKey("case_items.id", ondelete="CASCADE"), nullable=True, index=True)
+    state = Column(String(24), nullable=False)
+    note = Column(Text, nullable=False, default="")
+    actor = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class WatchlistEntry(Base):
+    """Abnormal-information list: keyed hashes of passport numbers only."""
+
+    __tablename__ = "watchlist"
+
+    id = Column(Integer, primary_key=True)
+    passport_hash = Column(String(64), nullable=False, unique=True)
+    reason = Column(String(500), nullable=False, default="")
+    added_by = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False, index=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="SET NULL"), nullable=True, index=True)
+    detail = Column(JSON, nullable=False, default=dict)  # never personal data
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class StatusAttempt(Base):
+    """Wrong verification answers per (conversation or client, case number); key is a keyed hash."""
+
+    __tablename__ = "status_attempts"
+
+    key = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime, nullable=True)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class Notification(Base):
+    """One push of a case change to Rasa, with the messages Rasa returned (REST channel)."""
+
+    __tablename__ = "notifications"
+
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(2), nullable=False, default="en")
+    department = Column(String(64), nullable=True)
+    case_state = Column(String(24), nullable=True)
+    messages = Column(JSON, nullable=False, default=list)
+    delivered = Column(Boolean, nullable=False, default=False)
+    error = Column(String(200), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)

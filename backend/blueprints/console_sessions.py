@@ -28,7 +28,7 @@ def _safe_next(target: str) -> str:
     """Only same-site console paths (no open redirect)."""
     if target.startswith("/console") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/console/kb"
+    return "/console/"
 
 
 def _requested_next(request: Request) -> str:
@@ -53,7 +53,11 @@ def _login_page(request: Request, status: int = 200, error: str = "") -> HTTPRes
 
 @bp.get("/")
 async def console_home(request: Request) -> HTTPResponse:
-    return redirect("/console/kb")
+    """Each role's own console: officers work on cases, everyone else starts at the knowledge base."""
+    login = current_login(request)
+    if login is None:
+        return redirect("/console/login")
+    return redirect("/console/cases" if login.user.role == "officer" else "/console/kb")
 
 
 @bp.get("/login")

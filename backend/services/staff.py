@@ -22,6 +22,14 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+def check_department(department: str) -> None:
+    from knowledge.application import catalogue
+
+    known = list(catalogue().departments)
+    if department not in known:
+        raise ApiError("department_invalid", 422, department=department, choices=", ".join(known))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -30,18 +38,31 @@ class StaffService:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def create_user(self, username: str, password: str, role: str) -> User:
+    def create_user(self, username: str, password: str, role: str, department: str | None = None) -> User:
+        """A staff account; `department` (knowledge/application/departments.yml) for officers."""
         if not USERNAME_RE.match(username or ""):
             raise ApiError("username_invalid", 422)
         if role not in ROLES:
             raise ApiError("role_invalid", 422)
         if len(password or "") < MIN_PASSWORD:
             raise ApiError("password_too_short", 422, min=MIN_PASSWORD)
+        if department is not None:
+            check_department(department)
         if self.find(username) is not None:
             raise ApiError("username_taken", 409, username=username)
         user = User(username=username, password_hash=_hasher.hash(password), role=role, active=True,
-                    created_at=utcnow())
+                    created_at=utcnow(), department=department)
         self.session.add(user)
+        self.session.commit()
+        return user
+
+    def set_department(self, username: str, department: str | None) -> User:
+        user = self.find(username)
+        if user is None:
+            raise ApiError("user_not_found", 404, username=username)
+        if department is not None:
+            check_department(department)
+        user.department = department
         self.session.commit()
         return user
 

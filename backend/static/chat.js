@@ -97,14 +97,32 @@
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     }).then(function (messages) {
-      (messages || []).forEach(function (m) {
-        if (m.text || m.buttons) {
-          var row = addMessage("bot", m.text || "");
-          if (m.buttons && m.buttons.length) { addButtons(row, m.buttons); }
-        }
-      });
+      renderBotMessages(messages);
     }).catch(function () {
       addMessage("bot", label("chat_offline"), "offline");
+    });
+  }
+
+  // Messages the assistant sends on its own (a case update) arrive as server-sent events.
+  function renderBotMessages(messages) {
+    (messages || []).forEach(function (m) {
+      if (m.text || m.buttons) {
+        var row = addMessage("bot", m.text || "");
+        if (m.buttons && m.buttons.length) { addButtons(row, m.buttons); }
+      }
+    });
+  }
+
+  function subscribe() {
+    var base = body.getAttribute("data-notifications");
+    if (!base || typeof EventSource === "undefined") { return; }
+    var after = sessionStorage.getItem("chat-notified") || "0";
+    var source = new EventSource(base + encodeURIComponent(sender) + "?after=" + encodeURIComponent(after));
+    source.addEventListener("bot", function (event) {
+      var messages;
+      try { messages = JSON.parse(event.data); } catch (e) { return; }
+      if (event.lastEventId) { sessionStorage.setItem("chat-notified", event.lastEventId); }
+      renderBotMessages(messages);
     });
   }
 
@@ -121,4 +139,5 @@
     applyLabels();
   });
   applyLabels();
+  subscribe();
 })();

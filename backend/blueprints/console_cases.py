@@ -1,0 +1,315 @@
+"""Officer console for cases (server-rendered; officer and admin).
+
+/console/cases lists the items of the officer's department (users.department; admins see
+every department; cases in joint review are visible to all), /console/cases/{number} shows
+one case with personal data masked; revealing it, changing an item's state and marking
+a test case are POSTs (CSRF), each audited by the services layer.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, redirect
+
+from backend.crypto import Crypto
+from backend.errors import ApiError
+from backend.i18n_cases import bound, tc
+from backend.models import Case, CaseEvent
+from backend.services.cases import (
+    ITEM_STATES,
+    MAX_NOTE,
+    TRANSITIONS,
+    CaseService,
+    application,
+    catalogue,
+    local_text,
+    normalise_number,
+)
+from backend.web import console_auth, console_language, current_login, db, render
+
+log = logging.getLogger("backend.console")
+
+
+class CasesBlueprint(Blueprint):
+    """Registering it also gives every template `case_t(key, lang)`: base.html's navigation
+    shows the case pages' labels on every console page (the KB pages too)."""
+
+    def register(self, app: Any, options: Any) -> None:
+        super().register(app, options)
+        templates = getattr(app.ctx, "templates", None)
+        if templates is not None:
+            templates.globals["case_t"] = tc
+
+
+bp = CasesBlueprint("console_cases", url_prefix="/console/cases")
+OFFICERS = ("officer",)
+KINDS = {"real": False, "test": True}
+
+# Service error codes -> this console's own sentence, used when backend.i18n has none yet.
+FALLBACK_MESSAGES = {
+    "case_not_found": "cc_case_not_found",
+    "case_state_invalid": "cc_state_invalid",
+    "note_too_long": "cc_note_too_long",
+    "note_required": "cc_note_required",
+    "joint_review_pending": "cc_held_joint",
+    "joint_review_not_pending": "cc_joint_not_pending",
+    "forbidden": "cc_not_your_department",
+    "watchlist_passport_invalid": "cc_watch_passport_invalid",
+    "watchlist_reason_too_long": "cc_watch_reason_too_long",
+    "watchlist_duplicate": "cc_watch_duplicate",
+    "watchlist_not_found": "cc_watch_not_found",
+    "case_number_invalid": "cc_status_number_invalid",
+    "passport_last4_invalid": "cc_status_last4_invalid",
+    "verification_required": "cc_status_required",
+}
+
+
+# --- helpers shared by the case consoles and the status page ---------------------------------
+def page(request: Request, template: str, status: int = 200, *, no_store: bool = False,
+         **context: Any) -> HTTPResponse:
+    """render() with `tc` (this catalogue, in the page language) in the context."""
+    response = render(request, template, status=status, tc=bound(console_language(request)), **context)
+    if no_store:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_page(request: Request, status: int, code: str, message: str) -> HTTPResponse:
+    return page(request, "error.html", status=status, error=ApiError(code, status), message=message)
+
+
+def error_text(exc: ApiError, lang: str, **fallback_params: Any) -> str:
+    """The service's message in `lang`; this catalogue's when backend.i18n has no such key."""
+    text = exc.message(lang)
+    if text == exc.code and exc.code in FALLBACK_MESSAGES:
+        params = {**exc.params, **fallback_params}
+        try:
+            return tc(FALLBACK_MESSAGES[exc.code], lang, **params)
+        except (KeyError, IndexError):
+            return tc(FALLBACK_MESSAGES[exc.code], lang, max=MAX_NOTE, left="?", minutes="15")
+    return text
+
+
+def actor(request: Request) -> str:
+    login = current_login(request)
+    return login.user.username if login else "?"
+
+
+def department_of(request: Request) -> str | None:
+    """None for admins (every department); an officer's department ('' when none is set)."""
+    login = current_login(request)
+    if login is None or login.user.role == "admin":
+        return None
+    return getattr(login.user, "department", None) or ""
+
+
+def crypto(request: Request) -> Crypto:
+    existing = getattr(request.app.ctx, "crypto", None)
+    if isinstance(existing, Crypto):
+        return existing
+    made = Crypto.from_settings(request.app.ctx.settings)
+    request.app.ctx.crypto = made
+    return made
+
+
+def cases(request: Request) -> CaseService:
+    return CaseService(db(request), crypto(request), request.app.ctx.settings)
+
+
+def notifier(request: Request) -> Any:
+    """The app's NotificationSender (made once per app when the app did not make one)."""
+    for name in ("notifications", "notifier", "notification_sender", "sender"):
+        found = getattr(request.app.ctx, name, None)
+        if found is not None and hasattr(found, "dispatch"):
+            return found
+    from backend.services.notifications import NotificationSender
+
+    sender = NotificationSender(request.app.ctx.settings, request.app.ctx.session_factory)
+    request.app.ctx.notifier = sender
+    return sender
+
+
+def department_name(key: str, lang: str) -> str:
+    try:
+        department = catalogue().departments.get(key)
+    except Exception:  # the catalogue is data; a broken file must not hide the case
+        log.exception("application catalogue unavailable")
+        return key
+    return local_text(getattr(department, "name", None), lang) if department is not None else key
+
+
+def service_names(keys: list[str], lang: str) -> list[str]:
+    try:
+        items = catalogue().items
+    except Exception:
+        return list(keys)
+    return [local_text(getattr(items.get(k), "name", None), lang) or k if items.get(k) else k for k in keys]
+
+
+def timeline(events: list[CaseEvent]) -> dict[int | None, list[dict[str, Any]]]:
+    out: dict[int | None, list[dict[str, Any]]] = {}
+    for event in events:
+        out.setdefault(event.case_item_id, []).append({
+            "state": event.state, "note": event.note, "actor": event.actor, "at": event.created_at,
+            "item_state": event.state in ITEM_STATES,
+        })
+    return out
+
+
+# --- pages ---------------------------------------------------------------------------------
+@bp.get("/")
+@console_auth(*OFFICERS)
+async def list_items(request: Request) -> HTTPResponse:
+    lang = console_language(request)
+    department = department_of(request)
+    state = request.args.get("state") if request.args.get("state") in ITEM_STATES else ""
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else ""
+    q = (request.args.get("q") or "").strip()[:40]
+    items = cases(request).list_items(department, state or None, KINDS.get(kind), number=q or None)
+    rows = [{
+        "item_id": item.id,
+        "number": item.case.number,
+        "department": item.department,
+        "department_name": department_name(item.department, lang),
+        "services": service_names(list(item.services), lang),
+        "state": item.state,
+        "is_test": item.case.is_test,
+        "joint_review": item.case.joint_review,
+        "created_at": item.case.created_at,
+        "updated_at": item.updated_at,
+    } for item in items]
+    scope = "all" if department is None else ("department" if department else "none")
+    return page(request, "console/cases_list.html", rows=rows, q=q, state_filter=state, kind_filter=kind,
+                item_states=ITEM_STATES, scope=scope,
+                department_name=department_name(department, lang) if department else "")
+
+
+def _visible_case(request: Request, number: str) -> Case | HTTPResponse:
+    """The case when this user may see it, else the error page to answer with."""
+    lang = console_language(request)
+    case = cases(request).get_case(number)
+    if case is None:
+        return error_page(request, 404, "not_found", tc("cc_case_not_found", lang, number=normalise_number(number)))
+    if not cases(request).can_see(case, department_of(request)):
+        # As the API does: another department's case is not disclosed.
+        return error_page(request, 404, "not_found", tc("cc_case_not_found", lang, number=case.number))
+    return case
+
+
+def _detail(request: Request, case: Case, *, status: int = 200, revealed: Mapping[str, Any] | None = None,
+            error: str = "", error_item: int | None = None, form_state: str = "", form_note: str = "",
+            done: str = "", done_state: str = "") -> HTTPResponse:
+    lang = console_language(request)
+    service = cases(request)
+    department = department_of(request)
+    try:
+        cat = catalogue()
+        written = application().display
+    except Exception:
+        log.exception("application catalogue unavailable")
+        cat, written = None, None
+    fields = cat.fields if cat is not None else {}
+    answers = []
+    stored = service.answers(case)
+    for key in [k for k in fields if k in stored] + [k for k in stored if k not in fields]:
+        value = stored[key]  # shown masked unless revealed below
+        if value is None:
+            continue
+        spec = fields.get(key)
+        clear = revealed is not None and key in revealed
+        try:
+            shown = written(key, revealed[key] if clear else value, lang, reveal=clear, cat=cat) if written \
+                else "****"
+        except Exception:  # one odd stored value must not hide the case
+            log.exception("answer %s cannot be displayed", key)
+            shown = "****"
+        answers.append({"key": key, "label": local_text(getattr(spec, "label", None), lang) or key if spec else key,
+                        "value": shown, "sensitive": bool(getattr(spec, "sensitive", False)), "clear": clear})
+    events = timeline(service.events(case))
+    items = []
+    for item in case.case_items:
+        mine = department is None or item.department == department
+        items.append({
+            "id": item.id,
+            "department": item.department,
+            "department_name": department_name(item.department, lang),
+            "services": service_names(list(item.services), lang),
+            "state": item.state,
+            "timeline": events.get(item.id, []),
+            "mine": mine,
+            "transitions": list(TRANSITIONS.get(item.state, ())),
+        })
+    case_view = {
+        "number": case.number, "state": case.state, "is_test": case.is_test, "joint_review": case.joint_review,
+        "held": case.joint_review, "created_at": case.created_at, "language": case.language,
+        "channel": case.channel, "role": case.role, "events": events.get(None, []),
+    }
+    return page(request, "console/cases_detail.html", status=status, no_store=True, case=case_view,
+                answers=answers, revealed=revealed is not None, items=items, error=error, error_item=error_item,
+                form_state=form_state, form_note=form_note, done=done, done_state=done_state, note_max=MAX_NOTE)
+
+
+@bp.get("/<number>")
+@console_auth(*OFFICERS)
+async def case_detail(request: Request, number: str) -> HTTPResponse:
+    found = _visible_case(request, number)
+    if isinstance(found, HTTPResponse):
+        return found
+    cases(request).record_view(found, actor(request))
+    done = request.args.get("done", "")
+    done_state = request.args.get("s", "")
+    return _detail(request, found, done=done if done in ("state", "test", "real", "release") else "",
+                   done_state=done_state if done_state in ITEM_STATES else "")
+
+
+@bp.post("/<number>/reveal")
+@console_auth(*OFFICERS)
+async def reveal(request: Request, number: str) -> HTTPResponse:
+    found = _visible_case(request, number)
+    if isinstance(found, HTTPResponse):
+        return found
+    values = cases(request).reveal(found, actor(request), department_of(request))
+    return _detail(request, found, revealed=values)
+
+
+@bp.post("/<number>/items/<item_id:int>/state")
+@console_auth(*OFFICERS)
+async def change_state(request: Request, number: str, item_id: int) -> HTTPResponse:
+    lang = console_language(request)
+    found = _visible_case(request, number)
+    if isinstance(found, HTTPResponse):
+        return found
+    if not any(item.id == item_id for item in found.case_items):
+        return error_page(request, 404, "not_found", tc("cc_case_not_found", lang, number=found.number))
+    form = request.form or {}
+    new_state = (form.get("new_state") or "").strip()
+    note = form.get("note") or ""
+    service = cases(request)
+    try:
+        update = service.change_state(item_id, new_state, note, actor(request), department_of(request))
+    except ApiError as exc:
+        service.session.rollback()
+        if exc.status == 404:
+            raise
+        found = service.get_case(found.number)
+        return _detail(request, found, status=exc.status, error=error_text(exc, lang, max=MAX_NOTE),
+                       error_item=item_id, form_state=new_state, form_note=note)
+    if update is not None:
+        try:
+            await notifier(request).dispatch(update)
+        except Exception:  # a state change never fails because the push did
+            log.exception("case update push failed")
+    return redirect(f"/console/cases/{found.number}?done=state&s={new_state}#item-{item_id}")
+
+
+@bp.post("/<number>/test")
+@console_auth(*OFFICERS)
+async def mark_test(request: Request, number: str) -> HTTPResponse:
+    found = _visible_case(request, number)
+    if isinstance(found, HTTPResponse):
+        return found
+    is_test = (request.form or {}).get("test") == "1"
+    cases(request).mark_test(found, is_test, actor(request))
+    return redirect(f"/console/cases/{found.number}?done={'test' if is_test else 'real'}")
