@@ -27,12 +27,14 @@ class BackendError(Exception):
     """The backend answered with an error: `code` is its stable error code."""
 
     def __init__(self, code: str, message: str = "", status: int | None = None,
-                 details: List[Dict[str, Any]] | None = None) -> None:
+                 details: List[Dict[str, Any]] | None = None, extra: Dict[str, Any] | None = None) -> None:
         super().__init__(f"{code} ({status}): {message}")
         self.code = code
         self.message = message
         self.status = status
-        self.details = details or []  # field-by-field problems of a 422, in the request's language
+        self.details = details or []  # field-by-field problems of a 400/422, in the request's language
+        # other values the error carries, e.g. `attempts_left` (403) or `retry_after` (423)
+        self.extra = extra or {}
 
 
 class BackendUnavailable(BackendError):
@@ -126,8 +128,11 @@ class BackendClient:
                 if resp.status >= 500:
                     raise BackendUnavailable(_code(body, "server_error"), _message(body), resp.status)
                 if resp.status >= 400:
+                    extra = _extra(body)
+                    if "retry_after" not in extra and resp.headers.get("Retry-After", "").isdigit():
+                        extra["retry_after"] = int(resp.headers["Retry-After"])
                     raise BackendError(_code(body, "request_refused"), _message(body), resp.status,
-                                       _details(body))
+                                       _details(body), extra)
                 return body
         except BackendError:
             raise
@@ -161,6 +166,85 @@ class BackendClient:
         """Category, points, conditions, materials, deadlines, fees and checklist_path for `answers`
         (POST /api/v1/eligibility/assess; field names as in docs/eligibility.md)."""
         return await self._request("POST", "/api/v1/eligibility/assess", json=answers, language=language)
+
+    # --- the merged application (docs/application.md, "Backend") ---------------------------
+    # Raw answers only travel in request bodies; every view the backend returns is masked.
+
+    async def get_draft(self, conversation_id: str, language: str) -> Dict[str, Any] | None:
+        """The conversation's saved draft (masked view), or None when it has none."""
+        try:
+            body = await self._request("GET", f"/api/v1/drafts/{_segment(conversation_id)}", language=language)
+        except BackendError as exc:
+            if exc.status == 404 and not isinstance(exc, BackendUnavailable):
+                return None
+            raise
+        return _unwrap(body, "draft")
+
+    async def save_draft(self, conversation_id: str, changes: Dict[str, Any], language: str) -> Dict[str, Any]:
+        """PUT any of channel, language, role, items, consent, answers ({field: raw value or
+        None}), state; returns the draft view. A refused answer raises BackendError with
+        `details` [{field, code, message}] and nothing of the request is stored."""
+        body = await self._request("PUT", f"/api/v1/drafts/{_segment(conversation_id)}", json=changes,
+                                   language=language)
+        return _unwrap(body, "draft")
+
+    async def delete_draft(self, conversation_id: str, language: str = "en") -> bool:
+        """Discard the draft ("start over", "delete my data"); False when there was none."""
+        try:
+            await self._request("DELETE", f"/api/v1/drafts/{_segment(conversation_id)}", language=language)
+        except BackendError as exc:
+            if exc.status == 404 and not isinstance(exc, BackendUnavailable):
+                return False
+            raise
+        return True
+
+    async def submit_draft(self, conversation_id: str, language: str) -> Dict[str, Any]:
+        """Submit the draft: the case view (number, items per department, next steps,
+        materials, deadlines, savings). Missing or invalid fields raise BackendError (400)."""
+        body = await self._request("POST", f"/api/v1/drafts/{_segment(conversation_id)}/submit", json={},
+                                   language=language)
+        return _unwrap(body, "case")
+
+    async def conversation_cases(self, conversation_id: str, language: str = "en") -> List[Dict[str, Any]]:
+        """The cases this conversation submitted: [{number, created_at}]."""
+        body = await self._request("GET", f"/api/v1/conversations/{_segment(conversation_id)}/cases",
+                                   language=language)
+        cases = body.get("cases") if isinstance(body, dict) else None
+        return [c for c in cases or [] if isinstance(c, dict) and c.get("number")]
+
+    async def case_status(self, case_number: str, language: str, *, conversation_id: str | None = None,
+                          passport_last4: str | None = None) -> Dict[str, Any]:
+        """The case view with its timeline, when the conversation owns the case or the last
+        four characters of the passport match. Refusals: 403 verification_failed (extra
+        `attempts_left`), 423 status_locked (extra `retry_after`, seconds)."""
+        payload: Dict[str, Any] = {"case_number": case_number}
+        if conversation_id:
+            payload["conversation_id"] = conversation_id
+        if passport_last4:
+            payload["passport_last4"] = passport_last4
+        body = await self._request("POST", "/api/v1/status", json=payload, language=language)
+        return _unwrap(body, "case")
+
+
+def _segment(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+def _unwrap(body: Any, key: str) -> Dict[str, Any]:
+    """`{"draft": {...}}` -> the draft; a bare object is taken as it is."""
+    if isinstance(body, dict) and isinstance(body.get(key), dict):
+        return body[key]
+    return body if isinstance(body, dict) else {}
+
+
+def _extra(body: Any) -> Dict[str, Any]:
+    """The error's other values (attempts_left, retry_after, ...), wherever the body puts them."""
+    extra: Dict[str, Any] = {}
+    if isinstance(body, dict):
+        extra.update({k: v for k, v in body.items() if k != "error"})
+        if isinstance(body.get("error"), dict):
+            extra.update({k: v for k, v in body["error"].items() if k not in ("code", "message", "details")})
+    return extra
 
 
 def _details(body: Any) -> List[Dict[str, Any]]:

@@ -1,0 +1,407 @@
+"""check_status and the notifications of case changes (一网查看).
+
+- `action_check_status` (check_status, and when the status_form is complete): the cases this
+  conversation submitted (GET /api/v1/conversations/{id}/cases, then POST /api/v1/status as
+  their owner), each as a timeline per department in the user's language. A case number in
+  the message (FJ2026000123) that this conversation does not own opens the `status_form`,
+  which asks for the last four characters of the passport; then this action asks the backend
+  with them: the timeline, or the attempts left (and the form again), or the lock (third
+  wrong answer: 15 minutes, 423 with retry_after). Unknown numbers and wrong answers look the
+  same, as the backend answers them. The four characters are never stored in a slot nor
+  repeated in a message.
+- `validate_status_form`: reads the case number or the four characters, the format only.
+- `action_case_update` (EXTERNAL_case_update from the backend's notification sender): fetches
+  the case as its owning conversation and says what changed and what to do, in the
+  conversation's language.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from datetime import date, datetime
+from typing import Any, Dict, List, Mapping
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.application import answers_pending, is_external, is_other_request, latest_text
+from actions.backend_client import BackendClient, BackendError, BackendUnavailable
+from actions.language import conversation_language
+from actions.messages import Catalogue, staff_button
+from knowledge.application import catalogue
+from knowledge.application.messages import day
+
+log = logging.getLogger(__name__)
+
+FORM = "status_form"
+CASE_SLOT = "status_case_number"
+VERIFIED_SLOT = "status_verified"
+OWNER, GIVEN = "owner", "given"
+# Region prefix, year, sequence: FJ2026000123, WH2026000456 (docs/application.md).
+CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\s?20\d{2}\s?\d{6})(?![A-Za-z0-9])")
+LAST4 = re.compile(r"^[A-Za-z0-9]{4}$")
+PASSPORT_LIKE = re.compile(r"^[A-Za-z0-9]{5,20}$")
+MAX_CASES = 3  # the most recent cases shown for "where is my application?"
+
+ITEM_STATES = {
+    "received": {"en": "received", "zh": "已接收"},
+    "under_review": {"en": "under review", "zh": "审查中"},
+    "supplement_requested": {"en": "more material requested", "zh": "需补充材料"},
+    "approved": {"en": "approved", "zh": "已批准"},
+    "rejected": {"en": "not approved", "zh": "不予批准"},
+    "completed": {"en": "completed", "zh": "已办结"},
+    "submitted": {"en": "submitted", "zh": "已提交"},
+    "joint_review": {"en": "under review", "zh": "审查中"},  # the watchlist is never disclosed
+    "in_progress": {"en": "in progress", "zh": "办理中"},
+}
+# What the applicant does next, by the state a department has reached.
+NEXT_BY_STATE = {
+    "received": "next_received", "under_review": "next_under_review",
+    "supplement_requested": "next_supplement", "approved": "next_approved", "rejected": "next_rejected",
+    "completed": "next_completed",
+}
+
+MESSAGES: Dict[str, Dict[str, str]] = {
+    "case_header": {
+        "en": "Application {number}, submitted on {date}: {state}.",
+        "zh": "申请 {number}（提交于{date}）：{state}。",
+    },
+    "joint_review": {
+        "en": "It is being reviewed jointly by the departments concerned.",
+        "zh": "该申请正由相关部门联合审核。",
+    },
+    "item_line": {
+        "en": "{department} ({services}): {state}",
+        "zh": "{department}（{services}）：{state}",
+    },
+    "event_line": {
+        "en": "{date}: {state}",
+        "zh": "{date}：{state}",
+    },
+    "event_line_note": {
+        "en": "{date}: {state}. Note: {note}",
+        "zh": "{date}：{state}。备注：{note}",
+    },
+    "more_cases": {
+        "en": "You have {count} applications from this conversation; these are the {shown} most recent. Send a case number to see another one.",
+        "zh": "本对话共提交了{count}件申请，以上为最近的{shown}件。如需查看其他申请，请发送办件编号。",
+    },
+    "no_cases": {
+        "en": "I found no application submitted in this conversation.",
+        "zh": "没有找到在本对话中提交的申请。",
+    },
+    "not_a_number": {
+        "en": "That does not look like a case number. A case number has two letters, the year and six digits, for example FJ2026000123.",
+        "zh": "这似乎不是办件编号。办件编号由两个字母、年份和六位数字组成，例如 FJ2026000123。",
+    },
+    "last4_format": {
+        "en": "Please send exactly four characters: the last four letters or digits of the passport number, nothing else.",
+        "zh": "请只发送四个字符：护照号码的最后四位字母或数字，不要发送其他内容。",
+    },
+    "last4_whole": {
+        "en": "Please send only the last four characters of the passport number, not the whole number.",
+        "zh": "请只发送护照号码的最后四位，不要发送完整号码。",
+    },
+    "wrong": {
+        "en": "That does not match the case number and passport we have. You have {attempts} more attempts.",
+        "zh": "办件编号与护照信息不符。您还可以再试{attempts}次。",
+    },
+    "wrong_last": {
+        "en": "That does not match the case number and passport we have. You have one more attempt; after that, checks of this case are locked for 15 minutes.",
+        "zh": "办件编号与护照信息不符。您还可以再试1次，再次不符将锁定该申请的查询15分钟。",
+    },
+    "locked": {
+        "en": "For security, checks of case {number} from this conversation are locked after three wrong answers. Please try again in {minutes} minutes, or talk to a member of staff.",
+        "zh": "为保障安全，输错三次后本对话对申请 {number} 的查询已锁定。请{minutes}分钟后再试，或转接工作人员。",
+    },
+    "unavailable": {
+        "en": "Sorry, I cannot check the status right now because the case service is unavailable. Please try again in a few minutes, or talk to a member of staff.",
+        "zh": "抱歉，办件服务暂时不可用，现在无法查询进度。请过几分钟再试，或转接工作人员。",
+    },
+    "refused": {
+        "en": "Sorry, I could not check that case: {problem}",
+        "zh": "抱歉，无法查询该申请：{problem}",
+    },
+    # --- notifications ---
+    "update_header": {
+        "en": "News about your application {number}: {department} has changed its state to \"{state}\".",
+        "zh": "您的申请 {number} 有新进展：{department}的办理状态已变为“{state}”。",
+    },
+    "update_note": {
+        "en": "The department's note: {note}",
+        "zh": "部门备注：{note}",
+    },
+    "update_case": {
+        "en": "News about your application {number}: its state is now \"{state}\".",
+        "zh": "您的申请 {number} 有新进展：当前状态为“{state}”。",
+    },
+    "next_received": {
+        "en": "Nothing to do for now: the department will review it and I will tell you here.",
+        "zh": "目前无需您操作，部门审核后我会在这里通知您。",
+    },
+    "next_under_review": {
+        "en": "Nothing to do for now: the department is reviewing it and I will tell you here when it decides.",
+        "zh": "目前无需您操作，部门正在审核，有结果时我会在这里通知您。",
+    },
+    "next_supplement": {
+        "en": "Please provide what the department asks for (see its note): upload it on the government service platform or bring it to the service window, quoting your case number.",
+        "zh": "请按部门要求补充材料（见部门备注）：在政务服务平台上传，或携带至服务窗口并告知办件编号。",
+    },
+    "next_approved": {
+        "en": "Congratulations. The department will tell you how to collect the result; if you need to bring originals, bring your passport and the case number.",
+        "zh": "恭喜！部门将告知您领取结果的方式；如需核验原件，请携带护照并告知办件编号。",
+    },
+    "next_rejected": {
+        "en": "The department's note gives the reason. If you have questions or want to apply again, a member of staff can help you.",
+        "zh": "具体原因见部门备注。如有疑问或希望重新申请，工作人员可以为您提供帮助。",
+    },
+    "next_completed": {
+        "en": "This part of your application is complete.",
+        "zh": "该部门的办理已完成。",
+    },
+    "button_status": {"en": "Show the whole timeline", "zh": "查看完整进度"},
+}
+
+message = Catalogue(MESSAGES)
+
+
+def find_case_number(text: str) -> str | None:
+    match = CASE_NUMBER.search(text or "")
+    return re.sub(r"\s", "", match.group(1)).upper() if match else None
+
+
+def state_name(state: Any, language: str) -> str:
+    names = ITEM_STATES.get(str(state))
+    return names[language] if names else str(state or "")
+
+
+def when(value: Any, language: str) -> str:
+    """An ISO timestamp from the backend as a day in the user's language."""
+    text = str(value or "")
+    try:
+        return day(datetime.fromisoformat(text.replace("Z", "+00:00")).date(), language)
+    except ValueError:
+        try:
+            return day(date.fromisoformat(text[:10]), language)
+        except ValueError:
+            return text
+
+
+def department_name(item: Mapping[str, Any], language: str) -> str:
+    department = catalogue().departments.get(str(item.get("department")))
+    if department is not None:
+        return department.name[language]
+    return str(item.get("department_name") or item.get("department") or "")
+
+
+def service_names(item: Mapping[str, Any], language: str) -> str:
+    cat = catalogue()
+    names = [cat.items[s].name[language] for s in item.get("services") or [] if s in cat.items]
+    return ("、" if language == "zh" else "; ").join(names)
+
+
+def timeline_text(case: Mapping[str, Any], language: str) -> str:
+    """One case: its state, then per department the state and the dated timeline."""
+    state = "joint_review" if case.get("joint_review") else case.get("state")
+    lines = [message("case_header", language, number=case.get("number", ""), date=when(case.get("created_at"), language),
+                     state=state_name(state, language))]
+    if case.get("joint_review"):
+        lines.append(message("joint_review", language))
+    for item in case.get("items") or []:
+        if not isinstance(item, Mapping):
+            continue
+        lines.append(message("item_line", language, department=department_name(item, language),
+                             services=service_names(item, language), state=state_name(item.get("state"), language)))
+        for event in item.get("timeline") or []:
+            if not isinstance(event, Mapping):
+                continue
+            note = str(event.get("note") or "").strip()
+            key = "event_line_note" if note else "event_line"
+            lines.append("  - " + message(key, language, date=when(event.get("at"), language),
+                                          state=state_name(event.get("state"), language), note=note))
+    return "\n".join(lines)
+
+
+def clear() -> List[Dict[str, Any]]:
+    return [SlotSet(CASE_SLOT, None), SlotSet(VERIFIED_SLOT, None)]
+
+
+def ask_again(number: str | None) -> List[Dict[str, Any]]:
+    return [SlotSet(CASE_SLOT, number), SlotSet(VERIFIED_SLOT, None), ActiveLoop(FORM)]
+
+
+def normalised_last4(text: str) -> str:
+    return re.sub(r"[\s\-]", "", text or "").upper()
+
+
+class ActionCheckStatus(Action):
+    def name(self) -> str:
+        return "action_check_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        language = conversation_language(tracker)
+        client = BackendClient()
+        verified = tracker.get_slot(VERIFIED_SLOT)
+        number = tracker.get_slot(CASE_SLOT)
+        try:
+            if verified == GIVEN and number:
+                return await self.with_passport(dispatcher, client, tracker, number, language)
+            if verified == OWNER and number:
+                case = await client.case_status(number, language, conversation_id=tracker.sender_id)
+                dispatcher.utter_message(text=timeline_text(case, language))
+                return clear()
+            return await self.fresh(dispatcher, client, tracker, language)
+        except BackendUnavailable:
+            dispatcher.utter_message(text=message("unavailable", language), buttons=[staff_button(language)])
+            return clear()
+        except BackendError as exc:
+            return self.refused(dispatcher, exc, number or find_case_number(latest_text(tracker)), language)
+
+    async def fresh(self, dispatcher: CollectingDispatcher, client: BackendClient, tracker: Tracker,
+                    language: str) -> List[Dict[str, Any]]:
+        """check_status as asked: a number in the message, or "where is my application?"."""
+        number = find_case_number(latest_text(tracker))
+        if number:
+            try:  # the owning conversation sees it at once; anyone else is asked for the passport check
+                case = await client.case_status(number, language, conversation_id=tracker.sender_id)
+            except BackendError as exc:
+                if exc.code == "verification_required" and not isinstance(exc, BackendUnavailable):
+                    return ask_again(number)  # the form asks for the last four characters of the passport
+                raise
+            dispatcher.utter_message(text=timeline_text(case, language))
+            return clear()
+        owned = [str(c["number"]).upper() for c in await client.conversation_cases(tracker.sender_id, language)]
+        if not owned:
+            dispatcher.utter_message(text=message("no_cases", language))
+            return ask_again(None)  # the form asks for a case number
+        texts = []
+        for case_number in list(reversed(owned))[:MAX_CASES]:
+            case = await client.case_status(case_number, language, conversation_id=tracker.sender_id)
+            texts.append(timeline_text(case, language))
+        if len(owned) > MAX_CASES:
+            texts.append(message("more_cases", language, count=len(owned), shown=MAX_CASES))
+        dispatcher.utter_message(text="\n\n".join(texts))
+        return clear()
+
+    async def with_passport(self, dispatcher: CollectingDispatcher, client: BackendClient, tracker: Tracker,
+                            number: str, language: str) -> List[Dict[str, Any]]:
+        last4 = normalised_last4(latest_text(tracker))
+        if not LAST4.match(last4):  # the form checked it; a message from elsewhere is asked again
+            return ask_again(number)
+        case = await client.case_status(number, language, conversation_id=tracker.sender_id, passport_last4=last4)
+        dispatcher.utter_message(text=timeline_text(case, language))
+        return clear()
+
+    def refused(self, dispatcher: CollectingDispatcher, exc: BackendError, number: str | None,
+                language: str) -> List[Dict[str, Any]]:
+        if exc.status == 423 or exc.code == "status_locked":
+            dispatcher.utter_message(text=message("locked", language, number=number or "",
+                                                  minutes=minutes(exc.extra.get("retry_after"))),
+                                     buttons=[staff_button(language)])
+            return clear()
+        if exc.status == 403 or exc.code == "verification_failed":
+            attempts = exc.extra.get("attempts_left")
+            if isinstance(attempts, int) and attempts <= 0:
+                dispatcher.utter_message(text=message("locked", language, number=number or "", minutes=15),
+                                         buttons=[staff_button(language)])
+                return clear()
+            if attempts == 1:
+                dispatcher.utter_message(text=message("wrong_last", language))
+            else:
+                dispatcher.utter_message(text=message("wrong", language, attempts=attempts if isinstance(
+                    attempts, int) else 2))
+            return ask_again(number)
+        if exc.code == "verification_required":
+            return ask_again(number)
+        log.info("status refused: %s", exc.code)
+        dispatcher.utter_message(text=message("refused", language, problem=exc.message or exc.code),
+                                 buttons=[staff_button(language)])
+        return clear()
+
+
+def minutes(retry_after: Any) -> int:
+    try:
+        return max(1, math.ceil(float(retry_after) / 60))
+    except (TypeError, ValueError):
+        return 15
+
+
+class ValidateStatusForm(FormValidationAction):
+    """The status_form's answers: a case number, or four characters (checked for form only)."""
+
+    def name(self) -> str:
+        return "validate_status_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        if not answers_pending(tracker, FORM) or is_external(tracker):
+            return []
+        language = conversation_language(tracker)
+        text = latest_text(tracker)
+        number = find_case_number(text)
+        if number:
+            try:
+                owned = [str(c["number"]).upper()
+                         for c in await BackendClient().conversation_cases(tracker.sender_id, language)]
+            except BackendError:
+                owned = []  # asked for the passport check; action_check_status reports an outage
+            verified = OWNER if number in owned else None
+            return [SlotSet(CASE_SLOT, number), SlotSet(VERIFIED_SLOT, verified)]
+        if is_other_request(tracker):
+            return []  # stop, staff, language: the rules (bot/status.yml)
+        if not tracker.get_slot(CASE_SLOT):  # the form is asking for a case number
+            dispatcher.utter_message(text=message("not_a_number", language))
+            return [SlotSet(CASE_SLOT, None)]
+        last4 = normalised_last4(text)
+        if LAST4.match(last4):
+            return [SlotSet(VERIFIED_SLOT, GIVEN)]  # action_check_status reads it from the message
+        if PASSPORT_LIKE.match(last4):
+            dispatcher.utter_message(text=message("last4_whole", language))
+        else:
+            dispatcher.utter_message(text=message("last4_format", language))
+        return [SlotSet(VERIFIED_SLOT, None)]
+
+
+class ActionCaseUpdate(Action):
+    """A department changed the state of a case this conversation submitted: say what and what next."""
+
+    def name(self) -> str:
+        return "action_case_update"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        language = conversation_language(tracker)
+        entities = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
+                    if isinstance(e, Mapping)}
+        number = str(entities.get("case_number") or "").upper()
+        department = str(entities.get("department") or "")
+        new_state = str(entities.get("case_state") or "")
+        if not number:
+            return []
+        case: Mapping[str, Any] = {}
+        try:
+            case = await BackendClient().case_status(number, language, conversation_id=tracker.sender_id)
+        except BackendError as exc:  # tell what the notification itself says
+            log.info("case update without details: %s", exc.code)
+        item = next((i for i in case.get("items") or [] if isinstance(i, Mapping) and i.get("department") == department),
+                    None)
+        state = (item or {}).get("state") or new_state
+        lines = []
+        if department:
+            name = department_name(item or {"department": department}, language)
+            lines.append(message("update_header", language, number=number, department=name,
+                                 state=state_name(state, language)))
+        else:
+            lines.append(message("update_case", language, number=number, state=state_name(state, language)))
+        timeline = [e for e in (item or {}).get("timeline") or [] if isinstance(e, Mapping)]
+        note = str(timeline[-1].get("note") or "").strip() if timeline else ""
+        if note:
+            lines.append(message("update_note", language, note=note))
+        if state in NEXT_BY_STATE:
+            lines.append(message(NEXT_BY_STATE[state], language))
+        buttons = [{"title": message("button_status", language), "payload": "/check_status"}]
+        if state in ("rejected", "supplement_requested"):
+            buttons.append(staff_button(language))
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return []

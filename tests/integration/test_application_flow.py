@@ -1,0 +1,216 @@
+"""The whole merged application over the REST channel, with the real three processes.
+
+A user applies for every new-arrival item in conversation, submits, asks for the status;
+an officer moves an item in the console; the change reaches the user through Rasa. Then
+every table of both databases and every log file is searched for the raw passport
+number, phone number, e-mail address and date of birth the user typed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scripts.local_stack import free_port, start_actions, start_backend, start_rasa, stop
+from tests.backend.conftest import Client
+from tests.integration.conftest import Conversation
+
+SERVICE_TOKEN = "flow-service-token-0123456789"
+ADMIN, ADMIN_PASSWORD = "flow-admin", "flow-admin-password-123"
+PASSPORT, PHONE, EMAIL = "E12345678", "13812345678", "anna.schmidt@example.com"
+BIRTH_TYPED, BIRTH_ISO = "12 May 1990", "1990-05-12"
+RAW = (PASSPORT, PHONE, EMAIL, BIRTH_TYPED, BIRTH_ISO, "12345678", "anna.schmidt@")
+CASE_NUMBER = re.compile(r"\b[A-Z]{2}\d{10}\b")
+
+# What the user types for each question (natural answers, as people write them).
+ANSWERS = {
+    "surname": "Schmidt",
+    "given_names": "Anna Maria",
+    "chinese_name": "skip",
+    "gender": "female",
+    "date_of_birth": BIRTH_TYPED,
+    "nationality": "Germany",
+    "passport_number": PASSPORT,
+    "passport_expiry": "2031-08-31",
+    "email": EMAIL,
+    "phone": PHONE,
+    "address_in_china": "Room 1203, 88 Wusi Road, Gulou District, Fuzhou",
+    "date_of_entry": "{entry}",
+    "employer_name": "Fuzhou Example Technology Co. Ltd.",
+    "employer_uscc": "91350100M000100Y43",
+    "employer_contact": "Li Ming, HR manager",
+    "position": "Senior Software Engineer",
+    "work_city": "Fuzhou",
+    "contract_start": "{start}",
+    "contract_end": "{end}",
+    "annual_salary_cny": "350k",
+    "highest_degree": "master's",
+    "institution": "Technical University of Munich",
+    "graduation_year": "2015",
+    "relevant_experience_years": "6 years",
+    "family_members": "none",
+}
+
+
+@dataclass
+class Flow:
+    tmp: Path
+    backend_url: str
+    rasa_url: str
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory) -> Flow:
+    tmp = tmp_path_factory.mktemp("flow")
+    rasa_port = free_port()
+    processes = []
+    try:
+        backend, backend_url = start_backend(tmp, {
+            "SERVICE_TOKEN": SERVICE_TOKEN, "ADMIN_USERNAME": ADMIN, "ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "SECRET_KEY": "flow-secret-key-0123456789", "RASA_URL": f"http://127.0.0.1:{rasa_port}"})
+        processes.append(backend)
+        actions, action_url = start_actions(tmp, {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url,
+                                                   "BACKEND_PUBLIC_URL": backend_url})
+        processes.append(actions)
+        rasa, rasa_url = start_rasa(tmp, action_url=action_url, port=rasa_port)
+        processes.append(rasa)
+        yield Flow(tmp, backend_url, rasa_url)
+    finally:
+        for process in reversed(processes):
+            stop(process)
+
+
+def tracker(flow: Flow, sender: str) -> dict:
+    with urllib.request.urlopen(f"{flow.rasa_url}/conversations/{sender}/tracker", timeout=30) as response:
+        return json.loads(response.read())
+
+
+def payload(replies: list, pattern: str) -> str:
+    """The payload of the first button whose title or payload matches `pattern`."""
+    for reply in replies:
+        for button in reply.get("buttons") or []:
+            if re.search(pattern, f"{button.get('title', '')} {button.get('payload', '')}", re.I):
+                return button["payload"]
+    raise AssertionError(f"no button like {pattern!r} in {replies}")
+
+
+def text_of(replies: list) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def fill_application(flow: Flow, user: Conversation) -> str:
+    """Consent, role, items, every field, summary, confirmation; returns the last reply text."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    dates = {"{entry}": (today - timedelta(days=20)).isoformat(),
+             "{start}": (today + timedelta(days=30)).isoformat(),
+             "{end}": (today + timedelta(days=760)).isoformat()}
+    replies = user.send("I want to apply for my work permit")
+    assert "consent" in text_of(replies).lower() or "agree" in text_of(replies).lower(), replies
+    replies = user.send(payload(replies, r"agree|同意"))
+    asked: list[str] = []
+    for _ in range(80):
+        slots = tracker(flow, user.sender)["slots"]
+        phase, step = slots.get("application_phase"), slots.get("application_step")
+        if phase == "role":
+            replies = user.send(payload(replies, r"worker|myself|本人"))
+        elif phase == "items":
+            replies = user.send("work permit, residence permit, social insurance, professional title and "
+                                "the electronic social security card")
+        elif phase == "fields":
+            assert step in ANSWERS, f"unexpected question {step}: {text_of(replies)}"
+            asked.append(step)
+            answer = ANSWERS[step]
+            replies = user.send(dates.get(answer, answer))
+        elif phase == "summary":
+            summary = text_of(replies)
+            assert PASSPORT not in summary and PHONE not in summary and EMAIL not in summary
+            replies = user.send(payload(replies, r"confirm|submit|确认|提交"))
+            break
+        else:
+            raise AssertionError(f"unexpected phase {phase!r}: {text_of(replies)}")
+    else:
+        raise AssertionError("the form never reached the summary")
+    assert len(asked) == len(set(asked)), f"a question was asked twice: {asked}"
+    assert "annual_salary_cny" in asked and "passport_number" in asked
+    return text_of(replies)
+
+
+@pytest.fixture(scope="module")
+def submitted(flow):
+    user = Conversation(flow.rasa_url)
+    answer = fill_application(flow, user)
+    match = CASE_NUMBER.search(answer)
+    assert match, answer
+    return user, match.group(0), answer
+
+
+def test_one_form_for_every_item_gives_one_case_number_and_the_saving(submitted):
+    user, number, answer = submitted
+    assert number.startswith("FJ")
+    assert re.search(r"\d+ (fields|pieces of information)", answer), answer
+
+
+def test_the_owner_asks_where_the_application_is_and_sees_every_department(submitted):
+    user, number, _ = submitted
+    status = user.say("where is my application?")
+    assert number in status
+    assert re.search(r"received", status, re.I), status
+
+
+def test_an_officer_state_change_reaches_the_rest_user_in_their_language(flow, submitted):
+    user, number, _ = submitted
+    officer = Client(flow.backend_url)
+    assert officer.login(ADMIN, ADMIN_PASSWORD).status == 302
+    page = officer.get(f"/console/cases/{number}")
+    assert page.status == 200, page.text
+    form = re.search(r'action="(/console/cases/[^"]+/items/\d+/state)"', page.text)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    before = len(tracker(flow, user.sender)["events"])
+    changed = officer.post_form(form.group(1), {"csrf_token": token, "new_state": "under_review",
+                                                "note": "Documents look complete."})
+    assert changed.status in (200, 302, 303), changed.text
+
+    import time
+
+    deadline = time.time() + 30
+    pushed: list[str] = []
+    while time.time() < deadline and not pushed:
+        events = tracker(flow, user.sender)["events"][before:]
+        pushed = [e.get("text") or "" for e in events if e.get("event") == "bot"]
+        time.sleep(0.5)
+    assert pushed, "no message reached the conversation"
+    notice = "\n".join(pushed)
+    assert number in notice and re.search(r"under review", notice, re.I), notice
+
+    # The demo page's stream carries the same message for the REST user.
+    with urllib.request.urlopen(f"{flow.backend_url}/chat/notifications/{user.sender}", timeout=10) as stream:
+        seen = b""
+        while b"under review" not in seen.lower() and len(seen) < 100_000:
+            line = stream.readline()
+            if not line:
+                break
+            seen += line
+    assert number.encode() in seen and b"under review" in seen.lower(), seen[:2000]
+
+
+def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted):
+    places = {}
+    for db in flow.tmp.glob("*.db"):
+        with sqlite3.connect(db) as conn:
+            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+                rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
+                places[f"{db.name}:{table}"] = json.dumps(rows, default=str, ensure_ascii=False)
+    assert any("events" in place for place in places), places.keys()
+    for log in flow.tmp.glob("*.log"):
+        places[log.name] = log.read_text(errors="replace")
+    assert len([p for p in places if p.endswith(".log")]) == 3
+    leaks = [(value, place) for place, content in places.items() for value in RAW if value in content]
+    assert not leaks, leaks
