@@ -31,4 +31,5 @@ def conversation_language(tracker: Tracker) -> str:
     """'en' or 'zh': the language this turn's replies must be written in."""
     detection = (tracker.latest_message or {}).get("language")
     previous = language_before_latest_message(tracker.events or [], tracker.get_slot(LANGUAGE_SLOT))
-    return resolve(detection, previous)
+    in_form = bool((tracker.active_loop or {}).get("name"))
+    return resolve(detection, previous, in_form=in_form)

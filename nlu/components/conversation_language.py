@@ -29,4 +29,4 @@ def language_before_latest_message(tracker: DialogueStateTracker) -> str | None:
 def conversation_language(tracker: DialogueStateTracker) -> str:
     latest = tracker.latest_message
     detection = latest.parse_data.get("language") if latest else None
-    return resolve(detection, language_before_latest_message(tracker))
+    return resolve(detection, language_before_latest_message(tracker), in_form=bool(tracker.active_loop_name))

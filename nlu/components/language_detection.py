@@ -230,9 +230,14 @@ def other_language(language: str | None) -> str:
     return "zh" if (language or DEFAULT_LANGUAGE) == "en" else "en"
 
 
-def resolve(detection: Mapping[str, Any] | None, previous: str | None) -> str:
-    """The reply language after a message, given the language before it (stickiness)."""
+def resolve(detection: Mapping[str, Any] | None, previous: str | None, in_form: bool = False) -> str:
+    """The reply language after a message, given the language before it (stickiness).
+
+    Inside a form only an explicit request switches: answers such as a name ("Anna
+    Maria"), a Chinese employer name or a city ("福州") are data, not a language choice."""
     previous = previous if previous in SUPPORTED else None
+    if in_form and previous and detection and detection.get("reason") not in (REQUEST, TOGGLE):
+        return previous
     if detection:
         language = detection.get("language")
         if language in SUPPORTED:

@@ -26,3 +26,11 @@ def test_toggle_uses_the_language_before_the_message():
     events = [{"event": "slot", "name": "language", "value": "zh"}, {"event": "user", "text": "switch"},
               {"event": "slot", "name": "language", "value": "en"}]
     assert conversation_language(tracker(events, {"language": None, "reason": "toggle"}, "en")) == "en"
+
+
+def test_a_latin_answer_inside_a_form_keeps_a_chinese_conversation_chinese():
+    events = [{"event": "slot", "name": "language", "value": "zh"}, {"event": "user", "text": "Anna Maria"}]
+    inside = tracker(events, {"language": "en", "reason": "words"}, "zh")
+    inside.active_loop = {"name": "application_form"}
+    assert conversation_language(inside) == "zh"
+    assert conversation_language(tracker(events, {"language": "en", "reason": "words"}, "zh")) == "en"

@@ -117,3 +117,11 @@ def test_casual_english_is_english_once_the_trained_vocabulary_knows_its_words(t
 
     vocabulary = ENGLISH_WORDS | set(latin_words(text))
     assert detect(text, vocabulary).language == "en"
+
+
+def test_inside_a_form_answers_never_switch_the_language_but_requests_do():
+    assert resolve({"language": "en", "reason": "words"}, "zh", in_form=True) == "zh"
+    assert resolve({"language": "zh", "reason": "script"}, "en", in_form=True) == "en"
+    assert resolve({"language": "zh", "reason": "request"}, "en", in_form=True) == "zh"
+    assert resolve({"language": None, "reason": TOGGLE}, "zh", in_form=True) == "en"
+    assert resolve({"language": "zh", "reason": "script"}, None, in_form=True) == "zh"  # first message
