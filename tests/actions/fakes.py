@@ -247,7 +247,10 @@ class Dialogue:
         if language:
             self.language = language
         self.latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
-                       "entities": entities or [], "language": {"language": self.language, "reason": "script"}}
+                       "entities": entities or [],
+                       # the detector marks an explicit request (nlu/components/language_detection.py)
+                       "language": {"language": self.language,
+                                    "reason": "request" if intent == "change_language" else "script"}}
         self.events += [{"event": "action", "name": "action_listen"},
                         {"event": "user", "text": text, "parse_data": copy.deepcopy(self.latest)},
                         {"event": "action", "name": "action_extract_slots"}]
