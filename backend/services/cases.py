@@ -519,6 +519,13 @@ class CaseService:
         }
         view.update(case_plan(self.settings, list(case.items), answers, lang) if plan
                     else {"next_steps": [], "materials": [], "deadlines": []})
+        if view["materials"]:
+            # Count the materials this applicant's situation needs (the list above), once and
+            # item by item, so the saving sentence agrees with the list it follows.
+            separately = sum(len(case_plan(self.settings, [item], answers, lang)["materials"])
+                             for item in case.items)
+            view["savings"]["materials_once"] = len(view["materials"])
+            view["savings"]["materials_separately"] = max(separately, len(view["materials"]))
         view["next_steps"] = [t("case_next_joint" if case.joint_review and staff else "case_next_review", lang),
                               *view["next_steps"]]
         if staff:

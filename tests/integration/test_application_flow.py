@@ -25,7 +25,7 @@ SERVICE_TOKEN = "flow-service-token-0123456789"
 ADMIN, ADMIN_PASSWORD = "flow-admin", "flow-admin-password-123"
 PASSPORT, PHONE, EMAIL = "E12345678", "13812345678", "anna.schmidt@example.com"
 BIRTH_TYPED, BIRTH_ISO = "12 May 1990", "1990-05-12"
-RAW = (PASSPORT, PHONE, EMAIL, BIRTH_TYPED, BIRTH_ISO, "12345678", "anna.schmidt@")
+RAW = (PASSPORT, PHONE, EMAIL, BIRTH_TYPED, BIRTH_ISO, "1990年5月12日", "12345678", "anna.schmidt@")
 CASE_NUMBER = re.compile(r"\b[A-Z]{2}\d{10}\b")
 
 # What the user types for each question (natural answers, as people write them).
@@ -56,6 +56,29 @@ ANSWERS = {
     "relevant_experience_years": "6 years",
     "family_members": "none",
 }
+# The same person, answered the way a Chinese-speaking user types.
+ANSWERS_ZH = {
+    **ANSWERS,
+    "chinese_name": "跳过",
+    "gender": "女",
+    "date_of_birth": "1990年5月12日",
+    "nationality": "德国",
+    "passport_expiry": "2031年8月31日",
+    "address_in_china": "福州市鼓楼区五四路88号1203室",
+    "employer_name": "福州示例科技有限公司",
+    "employer_contact": "李明，人事经理",
+    "position": "高级软件工程师",
+    "work_city": "福州",
+    "annual_salary_cny": "三十五万",
+    "highest_degree": "硕士",
+    "institution": "慕尼黑工业大学",
+    "graduation_year": "2015年",
+    "relevant_experience_years": "6年",
+    "family_members": "没有",
+}
+OPENING = {"en": "I want to apply for my work permit", "zh": "我想申请工作许可"}
+ITEMS = {"en": "work permit, residence permit, social insurance, professional title and the electronic social "
+               "security card", "zh": "全部"}
 
 
 @dataclass
@@ -104,7 +127,7 @@ def text_of(replies: list) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def fill_application(flow: Flow, user: Conversation) -> str:
+def fill_application(flow: Flow, user: Conversation, lang: str = "en") -> str:
     """Consent, role, items, every field, summary, confirmation; returns the last reply text."""
     from datetime import date, timedelta
 
@@ -112,8 +135,9 @@ def fill_application(flow: Flow, user: Conversation) -> str:
     dates = {"{entry}": (today - timedelta(days=20)).isoformat(),
              "{start}": (today + timedelta(days=30)).isoformat(),
              "{end}": (today + timedelta(days=760)).isoformat()}
-    replies = user.send("I want to apply for my work permit")
-    assert "consent" in text_of(replies).lower() or "agree" in text_of(replies).lower(), replies
+    answers = ANSWERS if lang == "en" else ANSWERS_ZH
+    replies = user.send(OPENING[lang])
+    assert re.search(r"consent|agree|同意", text_of(replies), re.I), replies
     replies = user.send(payload(replies, r"agree|同意"))
     asked: list[str] = []
     for _ in range(80):
@@ -122,12 +146,13 @@ def fill_application(flow: Flow, user: Conversation) -> str:
         if phase == "role":
             replies = user.send(payload(replies, r"worker|myself|本人"))
         elif phase == "items":
-            replies = user.send("work permit, residence permit, social insurance, professional title and "
-                                "the electronic social security card")
+            replies = user.send(ITEMS[lang])
         elif phase == "fields":
-            assert step in ANSWERS, f"unexpected question {step}: {text_of(replies)}"
+            assert step in answers, f"unexpected question {step}: {text_of(replies)}"
+            if lang == "zh":
+                assert re.search(r"[\u4e00-\u9fff]", text_of(replies)), f"not in Chinese: {text_of(replies)}"
             asked.append(step)
-            answer = ANSWERS[step]
+            answer = answers[step]
             replies = user.send(dates.get(answer, answer))
         elif phase == "summary":
             summary = text_of(replies)
@@ -201,7 +226,38 @@ def test_an_officer_state_change_reaches_the_rest_user_in_their_language(flow, s
     assert number.encode() in seen and b"under review" in seen.lower(), seen[:2000]
 
 
-def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted):
+@pytest.fixture(scope="module")
+def submitted_zh(flow):
+    user = Conversation(flow.rasa_url)
+    answer = fill_application(flow, user, "zh")
+    match = CASE_NUMBER.search(answer)
+    assert match, answer
+    return user, match.group(0), answer
+
+
+def test_a_chinese_applicant_is_answered_and_notified_in_chinese(flow, submitted_zh):
+    user, number, answer = submitted_zh
+    assert "案" in answer or "申请" in answer, answer
+    status = user.say("我的申请到哪一步了？")
+    assert number in status and "已接收" in status, status
+    officer = Client(flow.backend_url)
+    assert officer.login(ADMIN, ADMIN_PASSWORD).status == 302
+    page = officer.get(f"/console/cases/{number}")
+    form = re.search(r'action="(/console/cases/[^"]+/items/\d+/state)"', page.text)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    before = len(tracker(flow, user.sender)["events"])
+    officer.post_form(form.group(1), {"csrf_token": token, "new_state": "under_review", "note": "ok"})
+    import time
+
+    deadline = time.time() + 30
+    pushed: list[str] = []
+    while time.time() < deadline and not pushed:
+        pushed = [e.get("text") or "" for e in tracker(flow, user.sender)["events"][before:] if e.get("event") == "bot"]
+        time.sleep(0.5)
+    assert pushed and "审查中" in "\n".join(pushed), pushed
+
+
+def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted, submitted_zh):
     places = {}
     for db in flow.tmp.glob("*.db"):
         with sqlite3.connect(db) as conn:
