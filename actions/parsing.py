@@ -4,9 +4,8 @@ Each `parse_<slot>(text)` returns a `Parsed`: `value` when the answer is underst
 plausible, otherwise `error` (a message key of actions/eligibility.py) and `params` for
 its placeholders. `SKIPPED` stands for "I don't know" / "skip" on optional questions.
 
-Chinese numerals ("三十万", "2万5", "汉语五级") are read by `cn_number` below: the forms
-people type in a chat are few, and no Chinese-numeral package is in the project's
-package index, so a small reader is kept here instead of a dependency.
+Chinese numerals ("三十万", "2万5", "汉语五级") are read by knowledge/numerals.py, which the
+application form shares.
 """
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from datetime import date
 from typing import Any, Dict, List
 
 from knowledge import countries
+from knowledge.numerals import NUMERAL_CHARS, parse_number
 
 SKIPPED = "skipped"
 
@@ -47,53 +47,13 @@ def normalise(text: Any) -> str:
 
 # --- Chinese (and mixed) numerals -------------------------------------------------------
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
-_BIG = {"万": 10_000, "亿": 100_000_000}
-_NUMERAL = "0-9.零〇一二两俩三四五六七八九十百千万亿点"
+_NUMERAL = NUMERAL_CHARS
 _NUMBER_RUN = re.compile(rf"[{_NUMERAL}]+")
 
 
 def cn_number(text: str) -> float | None:
     """"三十万" 300000, "2万5" 25000, "十二" 12, "一百零五" 105, "1.5万" 15000, "三点五" 3.5."""
-    tokens = re.findall(r"\d+(?:\.\d+)?|[^\s]", text.replace("点", "."))
-    if not tokens or not any(t[0].isdigit() or t in _DIGITS or t in _UNITS for t in tokens):
-        return None
-    total, section, current = 0.0, 0.0, None
-    last_unit, zero_seen, decimals = None, False, None
-    for token in tokens:
-        if token[0].isdigit():
-            current = float(token)
-        elif token == ".":
-            decimals = ""
-        elif token in _DIGITS:
-            if decimals is not None:
-                decimals += str(_DIGITS[token])
-                continue
-            if _DIGITS[token] == 0:
-                zero_seen = True
-            current = float(_DIGITS[token])
-        elif token in _UNITS:
-            section += (current if current is not None else 1) * _UNITS[token]
-            current, last_unit, zero_seen = None, _UNITS[token], False
-        elif token in _BIG:
-            if decimals:
-                current = (current or 0) + float("0." + decimals)
-                decimals = None
-            section += current or 0
-            total += (section or 1) * _BIG[token]
-            section, current, last_unit, zero_seen = 0.0, None, _BIG[token], False
-        else:
-            return None
-    if decimals:
-        current = (current or 0) + float("0." + decimals)
-    if current is not None:
-        # "2万5" is 25000, "三千五" 3500: a lone trailing digit counts in the next unit down.
-        if last_unit and last_unit >= 100 and not zero_seen and current < 10 and current == int(current):
-            current *= last_unit / 10
-        section += current
-    return total + section
+    return parse_number(re.sub(r"\s+", "", text))
 
 
 def numbers(text: str) -> List[float]:

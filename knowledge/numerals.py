@@ -1,20 +1,21 @@
 """Numbers as people type them in a chat: Arabic, Chinese or mixed ("三十万", "2万5", "二〇一五").
 
-No Chinese-numeral package is installed in the project, and the forms that occur in answers
-are few, so a small reader is kept here. It reads one run of numeral characters; finding the
+Shared by the eligibility answers (actions/parsing.py) and the application form
+(knowledge/application). No Chinese-numeral package is installed in the project, and the
+forms that occur in answers are few, so a small reader is kept here. It reads one run of numeral characters; finding the
 run in a sentence is the caller's job (see NUMBER_RUN).
 """
 from __future__ import annotations
 
 import re
 
-DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                           "七": 7, "八": 8, "九": 9}
 SMALL_UNITS: dict[str, int] = {"十": 10, "百": 100, "千": 1000}
 BIG_UNITS: dict[str, int] = {"万": 10_000, "亿": 100_000_000}
-NUMERAL_CHARS = "0-9.零〇一二两三四五六七八九十百千万亿点"
+NUMERAL_CHARS = "0-9.零〇一二两俩三四五六七八九十百千万亿点"
 # A run that holds at least one digit (Arabic or Chinese) or a unit such as 十.
-NUMBER_RUN = re.compile(rf"[{NUMERAL_CHARS}]*[0-9零〇一二两三四五六七八九十][{NUMERAL_CHARS}]*")
+NUMBER_RUN = re.compile(rf"[{NUMERAL_CHARS}]*[0-9零〇一二两俩三四五六七八九十][{NUMERAL_CHARS}]*")
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|.")
 
