@@ -15,7 +15,7 @@ from sanic.response import HTTPResponse, redirect
 
 from backend.crypto import Crypto
 from backend.errors import ApiError
-from backend.i18n_cases import bound, tc
+from backend.i18n import t
 from backend.models import Case, CaseEvent
 from backend.services.cases import (
     ITEM_STATES,
@@ -31,46 +31,16 @@ from backend.web import console_auth, console_language, current_login, db, rende
 
 log = logging.getLogger("backend.console")
 
-
-class CasesBlueprint(Blueprint):
-    """Registering it also gives every template `case_t(key, lang)`: base.html's navigation
-    shows the case pages' labels on every console page (the KB pages too)."""
-
-    def register(self, app: Any, options: Any) -> None:
-        super().register(app, options)
-        templates = getattr(app.ctx, "templates", None)
-        if templates is not None:
-            templates.globals["case_t"] = tc
-
-
-bp = CasesBlueprint("console_cases", url_prefix="/console/cases")
+bp = Blueprint("console_cases", url_prefix="/console/cases")
 OFFICERS = ("officer",)
 KINDS = {"real": False, "test": True}
-
-# Service error codes -> this console's own sentence, used when backend.i18n has none yet.
-FALLBACK_MESSAGES = {
-    "case_not_found": "cc_case_not_found",
-    "case_state_invalid": "cc_state_invalid",
-    "note_too_long": "cc_note_too_long",
-    "note_required": "cc_note_required",
-    "joint_review_pending": "cc_held_joint",
-    "joint_review_not_pending": "cc_joint_not_pending",
-    "forbidden": "cc_not_your_department",
-    "watchlist_passport_invalid": "cc_watch_passport_invalid",
-    "watchlist_reason_too_long": "cc_watch_reason_too_long",
-    "watchlist_duplicate": "cc_watch_duplicate",
-    "watchlist_not_found": "cc_watch_not_found",
-    "case_number_invalid": "cc_status_number_invalid",
-    "passport_last4_invalid": "cc_status_last4_invalid",
-    "verification_required": "cc_status_required",
-}
 
 
 # --- helpers shared by the case consoles and the status page ---------------------------------
 def page(request: Request, template: str, status: int = 200, *, no_store: bool = False,
          **context: Any) -> HTTPResponse:
-    """render() with `tc` (this catalogue, in the page language) in the context."""
-    response = render(request, template, status=status, tc=bound(console_language(request)), **context)
+    """render(), optionally marked not to be cached (pages with personal data)."""
+    response = render(request, template, status=status, **context)
     if no_store:
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -78,18 +48,6 @@ def page(request: Request, template: str, status: int = 200, *, no_store: bool =
 
 def error_page(request: Request, status: int, code: str, message: str) -> HTTPResponse:
     return page(request, "error.html", status=status, error=ApiError(code, status), message=message)
-
-
-def error_text(exc: ApiError, lang: str, **fallback_params: Any) -> str:
-    """The service's message in `lang`; this catalogue's when backend.i18n has no such key."""
-    text = exc.message(lang)
-    if text == exc.code and exc.code in FALLBACK_MESSAGES:
-        params = {**exc.params, **fallback_params}
-        try:
-            return tc(FALLBACK_MESSAGES[exc.code], lang, **params)
-        except (KeyError, IndexError):
-            return tc(FALLBACK_MESSAGES[exc.code], lang, max=MAX_NOTE, left="?", minutes="15")
-    return text
 
 
 def actor(request: Request) -> str:
@@ -191,10 +149,10 @@ def _visible_case(request: Request, number: str) -> Case | HTTPResponse:
     lang = console_language(request)
     case = cases(request).get_case(number)
     if case is None:
-        return error_page(request, 404, "not_found", tc("cc_case_not_found", lang, number=normalise_number(number)))
+        return error_page(request, 404, "not_found", t("cc_case_not_found", lang, number=normalise_number(number)))
     if not cases(request).can_see(case, department_of(request)):
         # As the API does: another department's case is not disclosed.
-        return error_page(request, 404, "not_found", tc("cc_case_not_found", lang, number=case.number))
+        return error_page(request, 404, "not_found", t("cc_case_not_found", lang, number=case.number))
     return case
 
 
@@ -282,7 +240,7 @@ async def change_state(request: Request, number: str, item_id: int) -> HTTPRespo
     if isinstance(found, HTTPResponse):
         return found
     if not any(item.id == item_id for item in found.case_items):
-        return error_page(request, 404, "not_found", tc("cc_case_not_found", lang, number=found.number))
+        return error_page(request, 404, "not_found", t("cc_case_not_found", lang, number=found.number))
     form = request.form or {}
     new_state = (form.get("new_state") or "").strip()
     note = form.get("note") or ""
@@ -294,7 +252,7 @@ async def change_state(request: Request, number: str, item_id: int) -> HTTPRespo
         if exc.status == 404:
             raise
         found = service.get_case(found.number)
-        return _detail(request, found, status=exc.status, error=error_text(exc, lang, max=MAX_NOTE),
+        return _detail(request, found, status=exc.status, error=exc.message(lang),
                        error_item=item_id, form_state=new_state, form_note=note)
     if update is not None:
         try:

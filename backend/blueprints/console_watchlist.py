@@ -14,9 +14,9 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 from sqlalchemy import func, select
 
-from backend.blueprints.console_cases import actor, cases, crypto, department_of, error_page, error_text, page
+from backend.blueprints.console_cases import actor, cases, crypto, department_of, error_page, page
 from backend.errors import ApiError
-from backend.i18n_cases import tc
+from backend.i18n import t
 from backend.models import AuditLog, Case
 from backend.services.audit import ACTIONS, AuditService
 from backend.services.cases import MAX_NOTE, normalise_number
@@ -64,7 +64,7 @@ async def watchlist_add(request: Request) -> HTTPResponse:
         db(request).rollback()
         # The passport number is never echoed back into the page.
         return _watchlist_page(request, status=exc.status,
-                               error=error_text(exc, console_language(request), max=MAX_REASON),
+                               error=exc.message(console_language(request)),
                                form_reason=reason[:MAX_REASON])
     return redirect("/console/watchlist?done=added")
 
@@ -76,7 +76,7 @@ async def watchlist_remove(request: Request, entry_id: int) -> HTTPResponse:
         WatchlistService(db(request), crypto(request)).remove(entry_id, actor(request))
     except ApiError as exc:
         db(request).rollback()
-        return _watchlist_page(request, status=exc.status, error=error_text(exc, console_language(request)))
+        return _watchlist_page(request, status=exc.status, error=exc.message(console_language(request)))
     return redirect("/console/watchlist?done=removed")
 
 
@@ -90,12 +90,12 @@ async def release(request: Request) -> HTTPResponse:
     case = service.get_case(form.get("number") or "")
     if case is None or not service.can_see(case, department_of(request)):
         return error_page(request, 404, "not_found",
-                          tc("cc_case_not_found", lang, number=normalise_number(form.get("number") or "")))
+                          t("cc_case_not_found", lang, number=normalise_number(form.get("number") or "")))
     try:
         service.release_joint_review(case, actor(request), form.get("note") or "")
     except ApiError as exc:
         service.session.rollback()
-        return _watchlist_page(request, status=exc.status, error=error_text(exc, lang))
+        return _watchlist_page(request, status=exc.status, error=exc.message(lang))
     if form.get("back") == "case":
         return redirect(f"/console/cases/{case.number}?done=release")
     return redirect(f"/console/watchlist?{urlencode({'done': 'release', 'number': case.number})}")

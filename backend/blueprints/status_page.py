@@ -17,7 +17,7 @@ from sanic.response import HTTPResponse
 
 from backend.blueprints.console_cases import crypto, department_name, page, service_names, timeline
 from backend.errors import ApiError
-from backend.i18n_cases import tc
+from backend.i18n import t
 from backend.services.cases import CaseService, normalise_number
 from backend.services.status import StatusService
 from backend.web import console_language, db, login_csrf_field, set_cookie
@@ -51,19 +51,19 @@ def _failure(exc: ApiError, lang: str) -> str:
     code = exc.code
     if code == "verification_failed":
         left = int(exc.params.get("attempts_left", 0) or 0)
-        return tc("cc_status_failed_last", lang) if left == 1 else tc("cc_status_failed", lang, left=left)
+        return t("cc_status_failed_last", lang) if left == 1 else t("cc_status_failed", lang, left=left)
     if code == "status_locked":
         minutes = exc.params.get("minutes")
         if minutes is None:
             seconds = int(getattr(exc, "extra", {}).get("retry_after", 900))
             minutes = max(1, math.ceil(seconds / 60))
-        return tc("cc_status_locked", lang, minutes=minutes)
+        return t("cc_status_locked", lang, minutes=minutes)
     if code == "case_number_invalid":
-        return tc("cc_status_number_invalid", lang)
+        return t("cc_status_number_invalid", lang)
     if code == "passport_last4_invalid":
-        return tc("cc_status_last4_invalid", lang)
+        return t("cc_status_last4_invalid", lang)
     if code == "verification_required":
-        return tc("cc_status_required", lang)
+        return t("cc_status_required", lang)
     return exc.message(lang)
 
 
@@ -80,10 +80,10 @@ async def status_check(request: Request) -> HTTPResponse:
     cookie = request.cookies.get(STATUS_CSRF_COOKIE, "")
     sent = form.get("csrf_token") or ""
     if not cookie or not secrets.compare_digest(sent, _csrf_field(request, cookie)):
-        return _form(request, status=403, error=tc("cc_form_expired", lang), error_code="csrf_failed", number=number)
+        return _form(request, status=403, error=t("cc_form_expired", lang), error_code="csrf_failed", number=number)
     last4 = (form.get("passport_last4") or "").strip()
     if not number or not last4:
-        return _form(request, status=400, error=tc("cc_status_required", lang), error_code="verification_required",
+        return _form(request, status=400, error=t("cc_status_required", lang), error_code="verification_required",
                      number=number)
     session = db(request)
     try:
