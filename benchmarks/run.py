@@ -4,6 +4,7 @@
   cross-validation: intent accuracy and macro-F1 per language and for mixed messages.
 - Retrieval (knowledge base): top-1 accuracy per language, confident-wrong share,
   latency with 1,000 entries (benchmarks/retrieval_bench.py).
+- Savings of the merged form (benchmarks/savings.py).
 - Speed: messages/s and p50/p95/p99 latency at 1, 20 and 50 concurrent conversations
   over the REST channel, and the Rasa process's peak memory, for our model and for the
   stock `rasa init` configuration trained on the same data (benchmarks/baseline_config.yml),
@@ -27,7 +28,7 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import load, nlu_cv, nlu_eval  # noqa: E402
+from benchmarks import load, nlu_cv, nlu_eval, savings  # noqa: E402
 from scripts import local_stack  # noqa: E402
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -183,6 +184,12 @@ def main() -> None:
         "call (`enable_selective_domain`). What remains is Rasa itself: the RulePolicy recomputes the states of the "
         "whole conversation for each prediction (about a fifth of the time), then graph execution and tracker "
         "persistence. The baseline runs Rasa's own code for all of these.\n")
+    report.append("## One form instead of separate applications\n")
+    report.append("Computed from `knowledge/application/items.yml` and `fields.yml` (`benchmarks/savings.py`): the "
+                  "fields the merged form asks once against the sum of what each item's separate application asks, "
+                  "and the same for the materials every application of that item needs (the submission answer counts "
+                  "the applicant's own situation, which can add a few, both ways).\n")
+    report.append(table(savings.rows(), savings.COLUMNS) + "\n")
     report.append("## Training time and model size\n")
     report.append(table([
         {"model": "ours", "training_s": f"{ours_train_s:.0f}", "size_mb": f"{ours_size_mb:.1f}"},
