@@ -181,9 +181,11 @@ def main() -> None:
         "classifier (1.2 ms; the TF-IDF vector and softmax are now computed directly, same probabilities); Rasa "
         "re-validating its events JSON schema against the meta-schema on every action-server response (25 ms of a "
         "policy answer; `nlu/components/fast_action_validation.py`) and sending the whole domain with every action "
-        "call (`enable_selective_domain`). What remains is Rasa itself: the RulePolicy recomputes the states of the "
-        "whole conversation for each prediction (about a fifth of the time), then graph execution and tracker "
-        "persistence. The baseline runs Rasa's own code for all of these.\n")
+        "call (`enable_selective_domain`); Rasa's RulePolicy recomputing the states of the whole conversation for "
+        "every prediction (about a fifth of the time; `nlu/components/fast_rule_policy.py` featurises only the "
+        "turns its rules can see and keeps them between predictions, with the same predictions). What remains is "
+        "Rasa itself: graph execution (dask orders the graph again on every call), tracker persistence, action "
+        "calls and NLU. The baseline runs Rasa's own code for all of these.\n")
     report.append("## One form instead of separate applications\n")
     report.append("Computed from `knowledge/application/items.yml` and `fields.yml` (`benchmarks/savings.py`): the "
                   "fields the merged form asks once against the sum of what each item's separate application asks, "
