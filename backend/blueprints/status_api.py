@@ -52,5 +52,7 @@ async def case_status(request: Request) -> HTTPResponse:
     case = StatusService(session, crypto).verify(body["case_number"], key=key, conversation_id=conversation_id,
                                                  passport_last4=body.get("passport_last4"),
                                                  actor=request.ctx.actor)
-    view = CaseService(session, crypto, request.app.ctx.settings).view(case, api_language(request))
+    # The timeline only: materials, deadlines and the saving belong to the submission answer,
+    # and computing them ran the eligibility engine once per item on every status check.
+    view = CaseService(session, crypto, request.app.ctx.settings).view(case, api_language(request), plan=False)
     return json({"case": view}, ensure_ascii=False)

@@ -237,3 +237,21 @@ def editor(backend: BackendServer) -> Client:
     c = Client(backend.url)
     assert c.login("editor").status == 302
     return c
+
+
+# --- real headless Chromium (Debian's, driven by Playwright; no browser download) -------------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+needs_chromium = pytest.mark.skipif(
+    not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
+    reason=f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM)
+                                              else shutil.which("chromium"), args=BROWSER_FLAGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -7,24 +7,17 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from backend.services.staff import StaffService
-from tests.backend.conftest import PASSWORD, BackendServer, Client, start_backend
+from tests.backend.conftest import PASSWORD, BackendServer, Client, needs_chromium, start_backend
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "var/screenshots"))
 
-pytestmark = [
-    pytest.mark.skipif(not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-                       reason=f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
+pytestmark = [needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +30,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, database_urls: Any) -> Iterat
     yield server
     server.stop()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM)
-                                              else shutil.which("chromium"), args=FLAGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def submit(site: BackendServer, passport_number: str, *, test: bool = False) -> str:
