@@ -66,7 +66,7 @@ def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
     """Rasa with a trained model and the endpoints `make run` renders; returns (process, url).
 
     `stock_tracker_store` uses Rasa's in-memory tracker store, as a `rasa init` project
-    does, and Rasa's own validation of action responses.
+    does, Rasa's own validation of action responses and Rasa's own (dask) graph runner.
     """
     from scripts.render_endpoints import render
 
@@ -79,6 +79,7 @@ def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
     if stock_tracker_store:
         endpoints["tracker_store"] = {"type": "in_memory"}
         endpoints["nlg"]["fast_action_validation"] = False
+        endpoints["nlg"]["fast_graph_runner"] = False
     elif endpoints["tracker_store"]["dialect"] == "sqlite":
         endpoints["tracker_store"]["db"] = f"{tmp}/tracker.db"
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
