@@ -482,28 +482,6 @@ def show_value(value: Any, language: str) -> str:
     return str(value)
 
 
-def form_language(tracker: Tracker) -> str:
-    """The reply language. While the fields and the summary are asked it is the form's own,
-    kept in `application_state`: the answers are names, numbers, e-mail and Chinese
-    addresses, which must not move it either way (the language detector would take
-    "Anna Maria" for English); only an explicit request (change_language) does. Otherwise
-    it is the conversation language."""
-    kept = new_state(tracker.get_slot(STATE))["language"]
-    if kept and tracker.get_slot(PHASE) in ("fields", "summary") and not language_changed(tracker):
-        return kept
-    return conversation_language(tracker)
-
-
-def language_changed(tracker: Tracker) -> bool:
-    """The latest message asked for the other language and the rule has answered it."""
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "action" and event.get("name") == "utter_language_changed":
-            return True
-    return False
-
-
 def answers_pending(tracker: Tracker, form: str = FORM) -> bool:
     """True when the latest user message has not been answered by any action yet (Rasa logs
     the form's own run before it calls the validation action)."""
@@ -551,7 +529,6 @@ def new_state(state: Any = None) -> Dict[str, Any]:
         "skipped": [str(k) for k in state.get("skipped") or []],
         "failures": {str(k): int(v) for k, v in dict(state.get("failures") or {}).items() if str(v).isdigit()},
         "saved": state.get("saved") if isinstance(state.get("saved"), str) else None,
-        "language": state.get("language") if state.get("language") in ("en", "zh") else None,
     }
 
 
@@ -606,14 +583,15 @@ class Turn:
         self.summary: Dict[str, Any] = dict(summary) if isinstance(summary, Mapping) else {}
         self.state = new_state(tracker.get_slot(STATE))
         self.confirmed: Any = None
-        self.language = form_language(tracker)
+        # inside the form only an explicit request moves the reply language: answers such as
+        # "Anna Maria" or a Chinese address are data (nlu/components/language_detection.resolve)
+        self.language = conversation_language(tracker)
 
     # --- output ---
     def say(self, key: str, buttons: List[Dict[str, str]] | None = None, **params: Any) -> None:
         self.dispatcher.utter_message(text=message(key, self.language, **params), buttons=buttons or [])
 
     def events(self) -> List[Dict[str, Any]]:
-        self.state["language"] = self.language if self.phase in ("fields", "summary") else None
         events = [SlotSet(CONFIRMED, self.confirmed), SlotSet(PHASE, self.phase), SlotSet(STEP, self.step),
                   SlotSet(ITEMS, self.items or None), SlotSet(ROLE, self.role),
                   SlotSet(SUMMARY, self.summary or None), SlotSet(STATE, self.state)]
@@ -1108,7 +1086,7 @@ class ActionAskApplicationConfirmed(Action):
         return "action_ask_application_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        language = form_language(tracker)
+        language = conversation_language(tracker)
         phase = tracker.get_slot(PHASE) or "consent"
         items = list(tracker.get_slot(ITEMS) or [])
         summary = tracker.get_slot(SUMMARY) or {}
@@ -1142,9 +1120,6 @@ class ActionAskApplicationConfirmed(Action):
                 self.ask_field(dispatcher, step, fields, summary, state, role, language)
         elif phase == "summary":
             dispatcher.utter_message(**summary_message(items, role, fields, summary, state, language))
-        if phase in ("fields", "summary") and state["language"] != language:
-            state["language"] = language  # "reply in English" during the form: the form follows
-            return [SlotSet(STATE, state)]
         return []
 
     @staticmethod
@@ -1246,7 +1221,7 @@ class ActionApplicationSubmit(Action):
         return "action_application_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        language = form_language(tracker)
+        language = conversation_language(tracker)
         confirmed = tracker.get_slot(CONFIRMED)
         clear = [SlotSet(CONFIRMED, None), SlotSet(PHASE, None), SlotSet(STEP, None), SlotSet(ITEMS, None),
                  SlotSet(ROLE, None), SlotSet(SUMMARY, None), SlotSet(STATE, None)]

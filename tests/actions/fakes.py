@@ -27,6 +27,7 @@ from actions.application import (
 from actions.backend_client import BackendError, BackendUnavailable
 from actions.status import ActionCaseUpdate, ActionCheckStatus, ValidateStatusForm
 from knowledge.application import catalogue, check_answers, mask, validate_value
+from nlu.components.language_detection import resolve
 
 TODAY = date(2026, 11, 23)
 NOW = "2026-11-23T08:00:00+00:00"
@@ -254,6 +255,11 @@ class Dialogue:
         self.events += [{"event": "action", "name": "action_listen"},
                         {"event": "user", "text": text, "parse_data": copy.deepcopy(self.latest)},
                         {"event": "action", "name": "action_extract_slots"}]
+        # as LanguagePolicy: the `language` slot follows the message, inside a form only on request
+        resolved = resolve(self.latest["language"], self.slots["language"], in_form=bool(self.active_loop))
+        if resolved != self.slots["language"]:
+            self.slots["language"] = resolved
+            self.events.append({"event": "slot", "name": "language", "value": resolved})
 
     # --- the loops, as bot/application.yml and bot/status.yml drive them ---
     def form_turn(self, messages: List[Dict[str, Any]]) -> None:

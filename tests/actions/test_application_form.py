@@ -532,7 +532,7 @@ def test_slots_hold_field_keys_and_masked_values_only(monkeypatch, backend):
         value = str(d.slots[slot])
         for raw in RAW_SENSITIVE:
             assert raw not in value
-    assert set(d.slots["application_state"]) == {"fields", "history", "skipped", "failures", "saved", "language"}
+    assert set(d.slots["application_state"]) == {"fields", "history", "skipped", "failures", "saved"}
     for request in backend.requests:
         if request[0] == "PUT draft" and "state" in request[2]:
             assert not any(raw in str(request[2]["state"]) for raw in RAW_SENSITIVE)
@@ -620,7 +620,7 @@ def test_latin_answers_do_not_move_a_chinese_conversation_to_english(monkeypatch
     assert "此题不能跳过" in texts(d.say("skip", language="en"))  # given names are required: said in Chinese
     assert "中文姓名" in texts(d.say("Anna Maria", language="en"))
     assert "性别" in texts(d.say("skip", language="en"))
-    assert d.slots["application_state"]["language"] == "zh"
+    assert d.slots["language"] == "zh"
 
 
 def test_chinese_answers_do_not_move_an_english_conversation_to_chinese(monkeypatch, backend):
@@ -637,7 +637,7 @@ def test_an_explicit_language_request_moves_the_form(monkeypatch, backend):
     messages: List[Dict[str, Any]] = []
     d.events.append({"event": "action", "name": "utter_language_changed"})
     d.run(application.ActionAskApplicationConfirmed(), messages, form="application_form")
-    assert "What is your surname" in texts(messages) and d.slots["application_state"]["language"] == "en"
+    assert "What is your surname" in texts(messages) and d.slots["language"] == "en"
     assert "What are your given names" in texts(d.say("施密特", language="zh"))
 
 
