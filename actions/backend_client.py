@@ -95,6 +95,30 @@ def _session() -> aiohttp.ClientSession:
     return session
 
 
+async def close_sessions(*_: Any) -> None:
+    """Close the pooled sessions (the action server calls this as it stops)."""
+    for session in list(_sessions.values()):
+        if not session.closed:
+            await session.close()
+    _sessions.clear()
+
+
+def _close_when_the_action_server_stops() -> None:
+    # rasa-sdk creates its sanic app before it imports this package; without this, every
+    # Ctrl-C of `make run` ends with asyncio's "Unclosed client session" errors
+    from sanic import Sanic
+    from sanic.exceptions import SanicException
+
+    try:
+        app = Sanic.get_app("rasa_sdk")
+    except SanicException:
+        return  # imported outside the action server (tests, scripts)
+    app.register_listener(close_sessions, "before_server_stop")
+
+
+_close_when_the_action_server_stops()
+
+
 class BackendClient:
     def __init__(
         self,
