@@ -52,7 +52,10 @@ async def evaluate(model_path: str, sets: Dict[str, Path] = HELDOUT) -> Dict[str
             predicted.append(name)
             if name != intent:
                 errors.append((text, intent, name, round(parsed["intent"]["confidence"], 2)))
-        results[lang] = {**score([i for _, i in examples], predicted), "errors": errors}
+        # a wrong intent is a wrong answer; the fallback only asks to rephrase
+        wrong = sum(1 for _, _, name, _ in errors if name != "nlu_fallback")
+        results[lang] = {**score([i for _, i in examples], predicted), "errors": errors,
+                         "wrong_answer_rate": wrong / max(1, len(examples))}
     return results
 
 
@@ -62,7 +65,8 @@ def main() -> None:
     for name, sets in (("heldout", HELDOUT), ("blind", BLIND)):
         results = asyncio.run(evaluate(model, sets))
         for lang, r in results.items():
-            print(f"{name:8} {lang:6} n={r['n']:4} accuracy={r['accuracy']:.3f} macro_f1={r['macro_f1']:.3f}")
+            print(f"{name:8} {lang:6} n={r['n']:4} accuracy={r['accuracy']:.3f} macro_f1={r['macro_f1']:.3f} "
+                  f"wrong_intent={r['wrong_answer_rate']:.1%}")
         if "-v" in sys.argv:
             for lang, r in results.items():
                 for e in r["errors"]:
