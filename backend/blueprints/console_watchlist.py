@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backend.blueprints.console_cases import actor, cases, crypto, department_of, error_page, page
 from backend.errors import ApiError
@@ -102,17 +102,6 @@ async def release(request: Request) -> HTTPResponse:
 
 
 # --- audit log -------------------------------------------------------------------------
-def _audit_count(request: Request, *, case_id: int | None, actor_name: str | None, action: str | None) -> int:
-    query = select(func.count(AuditLog.id))
-    if case_id is not None:
-        query = query.where(AuditLog.case_id == case_id)
-    if actor_name:
-        query = query.where(AuditLog.actor == actor_name)
-    if action:
-        query = query.where(AuditLog.action == action)
-    return int(db(request).execute(query).scalar() or 0)
-
-
 def _int(value: Any, default: int) -> int:
     try:
         return max(1, int(value))
@@ -134,7 +123,7 @@ async def audit(request: Request) -> HTTPResponse:
     number_match = cases(request).get_case(case_filter) if case_filter else None
     if not case_filter or number_match is not None:
         case_id = number_match.id if number_match is not None else None
-        total = _audit_count(request, case_id=case_id, actor_name=actor_filter or None, action=action or None)
+        total = AuditService(session).count(case_id=case_id, actor=actor_filter or None, action=action or None)
     pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
     current = min(requested, pages)
     if total:

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from backend.models import AuditLog, utcnow
 
@@ -42,14 +43,25 @@ class AuditService:
     def list(self, *, case_id: int | None = None, actor: str | None = None, action: str | None = None,
              since: datetime | None = None, limit: int = 200, offset: int = 0) -> list[AuditLog]:
         """Newest first."""
-        query = select(AuditLog)
-        if case_id is not None:
-            query = query.where(AuditLog.case_id == case_id)
-        if actor:
-            query = query.where(AuditLog.actor == actor)
-        if action:
-            query = query.where(AuditLog.action == action)
-        if since is not None:
-            query = query.where(AuditLog.created_at >= since)
+        query = _filtered(select(AuditLog), case_id, actor, action, since)
         query = query.order_by(AuditLog.id.desc()).limit(max(1, min(limit, 1000))).offset(max(0, offset))
         return list(self.session.execute(query).scalars())
+
+    def count(self, *, case_id: int | None = None, actor: str | None = None, action: str | None = None,
+              since: datetime | None = None) -> int:
+        """How many rows `list` would page through with the same filters."""
+        query = _filtered(select(func.count(AuditLog.id)), case_id, actor, action, since)
+        return int(self.session.execute(query).scalar() or 0)
+
+
+def _filtered(query: Select, case_id: int | None, actor: str | None, action: str | None,
+              since: datetime | None) -> Select:
+    if case_id is not None:
+        query = query.where(AuditLog.case_id == case_id)
+    if actor:
+        query = query.where(AuditLog.actor == actor)
+    if action:
+        query = query.where(AuditLog.action == action)
+    if since is not None:
+        query = query.where(AuditLog.created_at >= since)
+    return query
