@@ -77,25 +77,21 @@ def _fail(code: str, **params: Any) -> Parsed:
 def parse_field(key: str, text: Any, *, today: date | None = None, answers: Mapping[str, Any] | None = None,
                 cat: Catalogue | None = None) -> Parsed:
     """A natural-language answer for field `key` ("30w", "1990年5月12日", "my passport number is E1234567")."""
-    cat = cat or catalogue()
-    spec = cat.fields.get(key)
-    if spec is None:
-        return _fail("unknown_field")
-    today = today or date.today()
-    answers = answers or {}
-    return _finish(spec, _parse_text(spec, text, today, answers))
+    return _read(_parse_text, key, text, today, answers, cat)
 
 
 def validate_value(key: str, value: Any, *, today: date | None = None, answers: Mapping[str, Any] | None = None,
                    cat: Catalogue | None = None) -> Parsed:
     """A JSON value from the API (normalised values pass unchanged; strings are read as answers)."""
-    cat = cat or catalogue()
-    spec = cat.fields.get(key)
+    return _read(_validate, key, value, today, answers, cat)
+
+
+def _read(reader: Any, key: str, value: Any, today: date | None, answers: Mapping[str, Any] | None,
+          cat: Catalogue | None) -> Parsed:
+    spec = (cat or catalogue()).fields.get(key)
     if spec is None:
         return _fail("unknown_field")
-    today = today or date.today()
-    answers = answers or {}
-    return _finish(spec, _validate(spec, value, today, answers))
+    return _finish(spec, reader(spec, value, today or date.today(), answers or {}))
 
 
 def check_answers(items: Iterable[str], role: str, answers: Mapping[str, Any], *, today: date | None = None,
