@@ -2,7 +2,9 @@
 
 import pytest
 from jsonschema import ValidationError
+from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
 
 from nlu.components.bilingual_nlg import BilingualNaturalLanguageGenerator
@@ -57,7 +59,7 @@ def stock_verdict(result, exact=False):
     return None if error is None else error.message
 
 
-STOCK = __import__("jsonschema.validators", fromlist=["x"]).validator_for(RemoteAction.action_response_format_spec())
+STOCK = validator_for(RemoteAction.action_response_format_spec())
 
 
 def our_verdict(result):
@@ -68,8 +70,7 @@ def our_verdict(result):
         return e.message.split(". Failed to validate Action server response")[0]
 
 
-EVENT_NAMES = [b["properties"]["event"]["const"] for b in
-               __import__("rasa.shared.utils.schemas.events", fromlist=["x"]).EVENT_SCHEMA["oneOf"]]
+EVENT_NAMES = [branch["properties"]["event"]["const"] for branch in EVENT_SCHEMA["oneOf"]]
 ODD_VALUES = [None, 0, 1.5, True, "", "x", [], {}, [1], {"a": 1}, -3]
 
 
