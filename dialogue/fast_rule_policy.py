@@ -31,7 +31,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import warnings
 import weakref
 from collections import OrderedDict, deque
 from typing import Any, Dict, List, Set, Tuple
@@ -62,13 +61,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 _RASA_RULE_LOGGER = logging.getLogger("rasa.core.policies.rule_policy")
-
-# Rasa's recipe validator looks for RulePolicy itself (`==`, not `issubclass`) and would
-# warn at training that default intents (restart, back) go unhandled; this subclass
-# handles them as RulePolicy does.
-warnings.filterwarnings(
-    "ignore", message="'RulePolicy' is not included in the model's policy configuration", category=UserWarning)
-
 
 def _states_in_key(key: str) -> List[State] | None:
     """The states of a rule key, or None for a non-state source (default actions)."""
