@@ -205,7 +205,7 @@ class _RuleIndex:
         self.state_ids: Dict[str, Tuple[int, ...]] = {}
         ids: Dict[str, int] = {}
         for key in lookup:
-            key_ids = []
+            key_ids: List[int] = []
             for state in reversed(json.loads(key)):
                 single = json.dumps([state], sort_keys=True)
                 if single not in ids:
@@ -219,12 +219,12 @@ class _RuleIndex:
         # requirement, the states at that turn with their keys
         self.short_keys: List[Set[str]] = [set() for _ in range(self.depth)]
         self.by_requirement: List[Dict[_Requirement, Dict[int, List[str]]]] = [{} for _ in range(self.depth)]
-        for key, key_ids in self.state_ids.items():
+        for key, state_ids in self.state_ids.items():
             for turn in range(self.depth):
-                if turn >= len(key_ids):
+                if turn >= len(state_ids):
                     self.short_keys[turn].add(key)
                 else:
-                    state_id = key_ids[turn]
+                    state_id = state_ids[turn]
                     by_state = self.by_requirement[turn].setdefault(self.requirements[state_id], {})
                     by_state.setdefault(state_id, []).append(key)
 

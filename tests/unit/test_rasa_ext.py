@@ -12,6 +12,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,17 @@ def test_rasas_cli_hook_installs_from_the_commands_endpoints_file(stock, tmp_pat
     assert rasa_ext.installed() == ["fast_graph_runner"]
     launcher.Plugin().configure_commandline(argparse.Namespace())  # a command without --endpoints
     assert rasa_ext.installed() == ["fast_action_validation", "fast_graph_runner"]
+
+
+def test_the_hook_filters_the_known_warnings_in_front_of_rasas_own(stock):
+    message = "'RulePolicy' is not included in the model's policy configuration. Default intents ..."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("once", category=UserWarning)  # what Rasa's CLI sets before the hook
+        warnings.warn(message, UserWarning, stacklevel=1)
+        assert len(caught) == 1
+        launcher.Plugin().configure_commandline(argparse.Namespace())
+        warnings.warn(message + " again", UserWarning, stacklevel=1)
+    assert len(caught) == 1
 
 
 def test_the_launcher_runs_rasas_cli_with_the_plugin_registered():
