@@ -3,6 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= python3.10
 VENV := .venv
 BIN := $(VENV)/bin
+# The `rasa` command with this project's set-up (rasa_ext/launcher.py): same arguments.
+RASA := $(BIN)/python -m rasa_ext
+# The project's own Python packages (every top-level folder with an __init__.py), for mypy.
+PACKAGES := $(filter-out tests,$(sort $(patsubst %/__init__.py,%,$(wildcard */__init__.py))))
 STAMP := $(VENV)/.installed
 MODEL := models/current.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu bot -name '*.yml' -o -name '*.txt' -o -name '*.py' 2>/dev/null)
@@ -10,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 
-.PHONY: install train run migrate calibrate browser test test-unit test-stories validate lint bench clean
+.PHONY: install train run migrate calibrate browser test test-unit test-stories validate lint typecheck bench clean
 
 install: $(STAMP)
 
@@ -28,7 +32,7 @@ train: $(MODEL)
 
 # Retrain when the model is missing or older than any of its training inputs.
 $(MODEL): $(STAMP) $(TRAINING_INPUTS)
-	$(BIN)/rasa train --data nlu bot --config config.yml --domain domain.yml --out models --fixed-model-name current
+	$(RASA) train --data nlu bot --config config.yml --domain domain.yml --out models --fixed-model-name current
 	touch $(MODEL)
 
 var/endpoints.yml: $(STAMP) endpoints.yml scripts/render_endpoints.py FORCE
@@ -57,17 +61,20 @@ browser:
 	  else echo "chromium is not installed: the browser tests will be skipped"; fi; }
 
 validate: $(STAMP)
-	$(BIN)/rasa data validate --data nlu bot --fail-on-warnings
+	$(RASA) data validate --data nlu bot --fail-on-warnings
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy $(PACKAGES)
 
 test-unit: $(MODEL) browser
 	$(BIN)/python -m pytest -q tests
 
 # Test conversations in English, Chinese and mixed, with the real NLU pipeline.
 test-stories: $(MODEL)
-	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
+	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
 test: validate lint test-unit test-stories
 

@@ -1,6 +1,6 @@
 """The conversation language as the action server sees it.
 
-Same rule as the Rasa side (nlu/components/conversation_language.py): the `language`
+Same rule as the Rasa side (dialogue/conversation_language.py): the `language`
 slot as it stood before the latest user message, moved on by that message's detection.
 Actions that run first in a turn see the slot before the language policy updates it.
 """

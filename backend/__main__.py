@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+import startup
 from backend.config import ROLES, ConfigError, Settings
 
 
@@ -116,6 +117,7 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    startup.prepare()  # before anything imports the retriever (bm25s)
     parser = argparse.ArgumentParser(prog="python -m backend", description="Case backend")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve on BACKEND_HOST:BACKEND_PORT (default 127.0.0.1:8000)")

@@ -130,6 +130,9 @@ def run_levels(model: Path, action_url: str | None = None, levels=(1, 20, 50),
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    import startup
+
+    startup.prepare()
     model = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "models" / "current.tar.gz"
     for r in run_levels(model):
         print(r)

@@ -70,7 +70,7 @@ def cross_validate(folds: int = 5, config: str = "config.yml") -> Dict[str, dict
             folder.mkdir()
             write_nlu(folder / "nlu.yml", [examples[i] for i in train_idx])
             subprocess.run(
-                [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(ROOT / config), "--nlu",
+                [sys.executable, "-m", "rasa_ext", "train", "nlu", "--config", str(ROOT / config), "--nlu",
                  str(folder / "nlu.yml"), "--out", str(folder), "--fixed-model-name", "model"],
                 cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             test = [examples[i] for i in test_idx]
@@ -88,5 +88,8 @@ def cross_validate(folds: int = 5, config: str = "config.yml") -> Dict[str, dict
 
 
 if __name__ == "__main__":
+    import startup
+
+    startup.prepare()
     for group, r in cross_validate().items():
         print(f"{group:6} n={r['n']:4} accuracy={r['accuracy']:.3f} macro_f1={r['macro_f1']:.3f}")

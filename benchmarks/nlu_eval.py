@@ -60,6 +60,9 @@ async def evaluate(model_path: str, sets: Dict[str, Path] = HELDOUT) -> Dict[str
 
 
 def main() -> None:
+    import startup
+
+    startup.prepare()
     args = [a for a in sys.argv[1:] if a != "-v"]
     model = args[0] if args else str(ROOT / "models" / "current.tar.gz")
     for name, sets in (("heldout", HELDOUT), ("blind", BLIND)):

@@ -29,6 +29,10 @@ from typing import Sequence
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
+if __name__ == "__main__":  # run as a script: set the process up before bm25s is imported
+    import startup
+
+    startup.prepare()
 
 from knowledge.calibration import DEFAULT_PARAPHRASES_PATH, evaluate, load_paraphrases  # noqa: E402
 from knowledge.retrieval import DEFAULT_FAQ_PATH, Document, Retriever, load_documents  # noqa: E402

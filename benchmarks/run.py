@@ -28,6 +28,7 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import startup  # noqa: E402
 from benchmarks import load, nlu_cv, nlu_eval, savings  # noqa: E402
 from scripts import local_stack  # noqa: E402
 
@@ -40,7 +41,7 @@ TRAINING_INPUTS = [ROOT / "domain.yml", *sorted((ROOT / "nlu").rglob("*.yml")), 
 
 def train(config: Path, out: Path, name: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(config), "--data", "nlu", "bot",
+    subprocess.run([sys.executable, "-m", "rasa_ext", "train", "--config", str(config), "--data", "nlu", "bot",
                     "--domain", "domain.yml", "--out", str(out), "--fixed-model-name", name],
                    cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -69,6 +70,7 @@ def nlu_table(results: Dict[str, dict]) -> str:
 
 
 def main() -> None:
+    startup.prepare()
     started = time.time()
     report: List[str] = []
     load_before = os.getloadavg()[0]
@@ -196,14 +198,14 @@ def main() -> None:
         "classifier (1.2 ms; the TF-IDF vector and softmax are now computed directly, same probabilities); Rasa "
         "re-validating its events JSON schema against the meta-schema on every action-server response (25 ms of a "
         "policy answer), and then trying every event against all 23 event types of the schema (about 10 % of the "
-        "Rasa process once the application form existed; `nlu/components/fast_action_validation.py` checks each "
+        "Rasa process once the application form existed; `rasa_ext/fast_action_validation.py` checks each "
         "event against its own type with validators built once, same verdicts and messages); sending the whole "
         "domain with every action call (`enable_selective_domain`; only the eligibility form's validation still "
         "receives it); Rasa's RulePolicy recomputing the states of the whole conversation for every prediction "
-        "(about a fifth of the time; `nlu/components/fast_rule_policy.py` featurises only the turns its rules can "
+        "(about a fifth of the time; `dialogue/fast_rule_policy.py` featurises only the turns its rules can "
         "see and keeps them between predictions, with the same predictions); dask re-building and re-ordering the "
         "model's graph for every message and every predicted action (about half of the graph-run time, 12 % of the "
-        "process; `nlu/components/fast_graph_runner.py` works the order out once, same results). What remains is "
+        "process; `rasa_ext/fast_graph_runner.py` works the order out once, same results). What remains is "
         "Rasa itself: serialising the conversation for each action call and a new connection per call, tracker "
         "persistence, the HTTP layer and NLU. The baseline runs Rasa's own code for all of these.\n")
     report.append("## One form instead of separate applications\n")

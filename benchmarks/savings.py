@@ -52,5 +52,8 @@ COLUMNS = ["scenario", "items", "fields once", "fields separately", "fields save
 
 
 if __name__ == "__main__":
+    import startup
+
+    startup.prepare()
     for row in rows():
         print(row)

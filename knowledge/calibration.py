@@ -23,10 +23,15 @@ import dataclasses
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
-import yaml
+if __name__ == "__main__":  # run as `python -m knowledge.calibration`: before bm25s is imported
+    import startup
 
-from knowledge.retrieval import (
+    startup.prepare()
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+
+from knowledge.retrieval import (  # noqa: E402
     DEFAULT_CALIBRATION_PATH,
     Calibration,
     Document,

@@ -33,19 +33,15 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import math
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-# bm25s imports jax for its top-k when jax is installed (it is, as a TensorFlow
-# dependency of Rasa): that costs the backend about a second and a few hundred MB at
-# start for no gain on a small index. Marking jax as absent makes bm25s use numpy.
-if "jax" not in sys.modules:
-    sys.modules["jax"] = None  # type: ignore[assignment]
-import bm25s  # noqa: E402
-import numpy as np  # noqa: E402
+# bm25s uses jax for its top-k when it can import it: every entry point calls
+# startup.prepare() first, which blocks jax (numpy then, at no cost on a small index).
+import bm25s
+import numpy as np
 import yaml
 
 from knowledge.text import Analysis, Analyzer, SynonymTable, normalize

@@ -65,8 +65,10 @@ def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
                port: int | None = None, stock_tracker_store: bool = False) -> Tuple[subprocess.Popen, str]:
     """Rasa with a trained model and the endpoints `make run` renders; returns (process, url).
 
-    `stock_tracker_store` uses Rasa's in-memory tracker store, as a `rasa init` project
-    does, Rasa's own validation of action responses and Rasa's own (dask) graph runner.
+    Started as `make run` starts it (`python -m rasa_ext run`, so with rasa_ext's
+    workarounds installed). `stock_tracker_store` uses Rasa's in-memory tracker store, as
+    a `rasa init` project does, and turns the workarounds off (Rasa's own validation of
+    action responses and Rasa's own dask graph runner).
     """
     from scripts.render_endpoints import render
 
@@ -78,14 +80,13 @@ def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
     endpoints = render(env)
     if stock_tracker_store:
         endpoints["tracker_store"] = {"type": "in_memory"}
-        endpoints["nlg"]["fast_action_validation"] = False
-        endpoints["nlg"]["fast_graph_runner"] = False
+        endpoints["rasa_ext"] = {"fast_action_validation": False, "fast_graph_runner": False}
     elif endpoints["tracker_store"]["dialect"] == "sqlite":
         endpoints["tracker_store"]["db"] = f"{tmp}/tracker.db"
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     port = port or free_port()
     process = start(
-        [sys.executable, "-m", "rasa", "run", "--enable-api", "-m", str(model),
+        [sys.executable, "-m", "rasa_ext", "run", "--enable-api", "-m", str(model),
          "--endpoints", str(tmp / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
          "-i", "127.0.0.1", "-p", str(port)],
         tmp / f"rasa-{port}.log", {}, f"http://127.0.0.1:{port}/")

@@ -51,6 +51,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore with a write-through cache of live trackers."""
 
+    engine: sa.engine.Engine  # set by SQLTrackerStore.__init__ (Rasa's code is untyped there)
+
     def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)

@@ -152,7 +152,7 @@ def detect(text: str | None, english_words: Iterable[str] = ENGLISH_WORDS) -> De
     other_total = hangul + sum(other.values())
     latin_letters = sum(len(w) for w in words if not _ID_LIKE.match(w))
     if other_total and other_total > han + latin_letters:
-        foreign = "ko" if hangul >= max(other.values(), default=0) else max(other, key=other.get)
+        foreign = "ko" if hangul >= max(other.values(), default=0) else max(other, key=other.__getitem__)
         return Detection(DEFAULT_LANGUAGE, UNSUPPORTED, foreign)
 
     real_words = [w for w in words if w and not _ID_LIKE.match(w)]

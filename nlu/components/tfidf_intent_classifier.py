@@ -80,6 +80,7 @@ class TfidfIntentClassifier(GraphComponent):
     def predict_proba(self, documents: List[str]) -> Any:
         """Intent probabilities for each document, in the order of `classes`."""
         if self._fast is None:
+            assert self.pipeline is not None, "predict_proba needs a trained pipeline"
             return self.pipeline.predict_proba(documents)
         blocks, weights, bias, _ = self._fast
         rows = []
@@ -111,6 +112,7 @@ class TfidfIntentClassifier(GraphComponent):
 
     @property
     def classes(self) -> List[str]:
+        assert self.pipeline is not None, "classes needs a trained pipeline"
         return list(self.pipeline.steps[-1][1].classes_)
 
     @classmethod
@@ -149,9 +151,9 @@ class TfidfIntentClassifier(GraphComponent):
         probabilities = self.predict_proba(documents)
         classes = self.classes
         for message, row in zip(messages, probabilities, strict=True):
-            ranking = sorted(
-                ({INTENT_NAME_KEY: name, "confidence": float(p)} for name, p in zip(classes, row, strict=True)),
-                key=lambda r: -r["confidence"])
+            intents: List[Dict[str, Any]] = [
+                {INTENT_NAME_KEY: name, "confidence": float(p)} for name, p in zip(classes, row, strict=True)]
+            ranking = sorted(intents, key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"]], add_to_output=True)
         return messages

@@ -11,7 +11,9 @@ import json
 import os
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict
 
 import pytest
 
@@ -39,6 +41,8 @@ class Stack:
 
     backend_url: str
     rasa_url: str
+    pids: Dict[str, int] = field(default_factory=dict)  # process name -> pid
+    rasa_log: Path | None = None
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +59,8 @@ def stack(tmp_path_factory) -> Stack:
         processes.append(actions)
         rasa, rasa_url = start_rasa(tmp, action_url=action_url)
         processes.append(rasa)
-        yield Stack(backend_url, rasa_url)
+        yield Stack(backend_url, rasa_url, {"backend": backend.pid, "actions": actions.pid, "rasa": rasa.pid},
+                    tmp / f"rasa-{rasa_url.rsplit(':', 1)[1]}.log")
     finally:
         for process in reversed(processes):
             stop(process)

@@ -7,16 +7,16 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import EndpointConfig
 
-from nlu.components.bilingual_nlg import BilingualNaturalLanguageGenerator
-from nlu.components.fast_action_validation import validate_action_result
+import rasa_ext
+from rasa_ext.fast_action_validation import validate_action_result
 
 
 def action() -> RemoteAction:
     return RemoteAction("action_answer_policy_question", EndpointConfig("http://127.0.0.1:1"))
 
 
-def test_building_the_nlg_installs_the_cached_validator():
-    BilingualNaturalLanguageGenerator(EndpointConfig(type="nlu.components.bilingual_nlg.X"))
+def test_install_puts_the_cached_validator_in_place():
+    rasa_ext.install()
     assert RemoteAction._validate_action_result is validate_action_result
 
 
@@ -139,7 +139,7 @@ def test_the_fast_path_gives_rasas_verdict_and_message_on_random_responses():
 def test_the_fast_path_accepts_only_what_rasa_accepts():
     import random
 
-    from nlu.components.fast_action_validation import _plainly_valid
+    from rasa_ext.fast_action_validation import _plainly_valid
 
     rng = random.Random(7)
     fast = 0
@@ -152,7 +152,7 @@ def test_the_fast_path_accepts_only_what_rasa_accepts():
 
 
 def test_a_form_turn_takes_the_fast_path():
-    from nlu.components.fast_action_validation import _plainly_valid
+    from rasa_ext.fast_action_validation import _plainly_valid
 
     turn = {"events": [{"event": "slot", "timestamp": None, "name": "application_step", "value": "passport_no"},
                        {"event": "slot", "timestamp": None, "name": "application_state",
@@ -163,18 +163,18 @@ def test_a_form_turn_takes_the_fast_path():
     assert _plainly_valid(turn)
 
 
-def test_the_endpoint_can_keep_rasas_own_runner_and_validation(monkeypatch):
+def test_the_settings_can_keep_rasas_own_runner_and_validation(monkeypatch):
     import rasa.core.processor
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    from nlu.components.fast_action_validation import RASA_VALIDATION as stock_validation
-    from nlu.components.fast_graph_runner import SequentialGraphRunner
+    from rasa_ext.fast_action_validation import RASA_VALIDATION as stock_validation
+    from rasa_ext.fast_graph_runner import SequentialGraphRunner
 
     monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
     monkeypatch.setattr(RemoteAction, "_validate_action_result", stock_validation)
-    BilingualNaturalLanguageGenerator(EndpointConfig(type="x", fast_action_validation=False, fast_graph_runner=False))
+    rasa_ext.install({"fast_action_validation": False, "fast_graph_runner": False})
     assert rasa.core.processor.DaskGraphRunner is DaskGraphRunner
     assert RemoteAction._validate_action_result is stock_validation
-    BilingualNaturalLanguageGenerator(EndpointConfig(type="x"))
+    rasa_ext.install({})
     assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner
     assert RemoteAction._validate_action_result is validate_action_result

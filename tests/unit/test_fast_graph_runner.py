@@ -30,8 +30,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.shared.nlu.constants import TEXT
 
-from nlu.components import fast_graph_runner
-from nlu.components.fast_graph_runner import SequentialGraphRunner, execution_order
+import rasa_ext
+from rasa_ext.fast_graph_runner import SequentialGraphRunner, execution_order
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -191,7 +191,7 @@ def test_install_makes_rasa_load_models_with_the_sequential_runner(monkeypatch):
     import rasa.core.processor
 
     monkeypatch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
-    fast_graph_runner.install()
+    rasa_ext.install()
     assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner
     _, _, runner = rasa.core.processor.MessageProcessor._load_model(MODEL)
     assert isinstance(runner, SequentialGraphRunner)

@@ -48,7 +48,7 @@ from rasa.shared.core.slots import BooleanSlot, CategoricalSlot, FloatSlot, Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
-from nlu.components.fast_rule_policy import FastRulePolicy
+from dialogue.fast_rule_policy import FastRulePolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 # RulePolicy's settings in config.yml

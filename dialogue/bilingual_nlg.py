@@ -15,8 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from nlu.components import fast_action_validation, fast_graph_runner
-from nlu.components.conversation_language import LANGUAGE_SLOT, conversation_language
+from dialogue.conversation_language import LANGUAGE_SLOT, conversation_language
 
 
 class BilingualNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -26,14 +25,6 @@ class BilingualNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None, **kwargs: Any
     ) -> None:
         super().__init__(domain.responses if domain else {})
-        # Every Rasa server of this project builds this generator from endpoints.yml before
-        # it loads the model: install the in-process workarounds for Rasa's per-message
-        # overheads here, unless the endpoint says not to (the stock baseline does).
-        options = endpoint_config.kwargs if endpoint_config is not None else {}
-        if options.get("fast_action_validation", True):
-            fast_action_validation.install()  # action responses checked per event type
-        if options.get("fast_graph_runner", True):
-            fast_graph_runner.install()  # the model's graph run in a fixed order, without dask
 
     async def generate(
         self,

@@ -31,7 +31,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import warnings
 import weakref
 from collections import OrderedDict, deque
 from typing import Any, Dict, List, Set, Tuple
@@ -62,13 +61,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 _RASA_RULE_LOGGER = logging.getLogger("rasa.core.policies.rule_policy")
-
-# Rasa's recipe validator looks for RulePolicy itself (`==`, not `issubclass`) and would
-# warn at training that default intents (restart, back) go unhandled; this subclass
-# handles them as RulePolicy does.
-warnings.filterwarnings(
-    "ignore", message="'RulePolicy' is not included in the model's policy configuration", category=UserWarning)
-
 
 def _states_in_key(key: str) -> List[State] | None:
     """The states of a rule key, or None for a non-state source (default actions)."""
@@ -213,7 +205,7 @@ class _RuleIndex:
         self.state_ids: Dict[str, Tuple[int, ...]] = {}
         ids: Dict[str, int] = {}
         for key in lookup:
-            key_ids = []
+            key_ids: List[int] = []
             for state in reversed(json.loads(key)):
                 single = json.dumps([state], sort_keys=True)
                 if single not in ids:
@@ -227,12 +219,12 @@ class _RuleIndex:
         # requirement, the states at that turn with their keys
         self.short_keys: List[Set[str]] = [set() for _ in range(self.depth)]
         self.by_requirement: List[Dict[_Requirement, Dict[int, List[str]]]] = [{} for _ in range(self.depth)]
-        for key, key_ids in self.state_ids.items():
+        for key, state_ids in self.state_ids.items():
             for turn in range(self.depth):
-                if turn >= len(key_ids):
+                if turn >= len(state_ids):
                     self.short_keys[turn].add(key)
                 else:
-                    state_id = key_ids[turn]
+                    state_id = state_ids[turn]
                     by_state = self.by_requirement[turn].setdefault(self.requirements[state_id], {})
                     by_state.setdefault(state_id, []).append(key)
 

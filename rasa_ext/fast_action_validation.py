@@ -9,7 +9,7 @@ can only ever match the branch named by its own `event` value: checking that one
 (with the schema's shared properties) gives the same verdict. Anything this fast path does
 not accept goes through the full validator built once, which raises the same
 `ValidationError` with the same message Rasa adds; tests compare the verdicts on random
-responses.
+responses. Installed by `rasa_ext.install()` at Rasa server start.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 
-RASA_VALIDATION = RemoteAction.__dict__["_validate_action_result"]  # before install() replaces it
+RASA_VALIDATION = RemoteAction.__dict__["_validate_action_result"]  # Rasa's own, whatever is installed
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +86,3 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
     )
     raise error
 
-
-def install() -> None:
-    """Replace RemoteAction's per-call validation in this process (idempotent)."""
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]

@@ -10,8 +10,8 @@ same inputs in that order, passing results exactly as dask does: each node recei
 parents' `(node name, output)` pairs, a run input replaces a node of the same name, and a
 name with no node or input is passed as the bare name (which `GraphNode` reports).
 
-Installed by `install()` (from the response generator, like the other in-process
-workarounds): Rasa's processor looks its runner class up when it loads a model.
+Installed by `rasa_ext.install()` at Rasa server start (`python -m rasa_ext run ...`):
+Rasa's processor looks its runner class up when it loads a model.
 Tests run every test conversation through both runners and compare every result.
 """
 
@@ -84,9 +84,3 @@ class SequentialGraphRunner(DaskGraphRunner):
             raise GraphRunError("Error running runner.") from e
         return dict(results[target] for target in run_targets)
 
-
-def install() -> None:
-    """Make Rasa's processor load models with this runner in this process (idempotent)."""
-    import rasa.core.processor
-
-    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]

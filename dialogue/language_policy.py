@@ -19,7 +19,7 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlu.components.conversation_language import LANGUAGE_SLOT, conversation_language
+from dialogue.conversation_language import LANGUAGE_SLOT, conversation_language
 
 
 @DefaultV1Recipe.register(
