@@ -195,7 +195,7 @@ def assess(raw: Mapping[str, Any], *, data: EligibilityData, today: date,
     profile = regions.get(region) if region else None
     table = data.table(applicant.points_table)
     points = score(applicant, table)
-    category = categorise(applicant, points, average_wage(profile), region_name(region, profile))
+    category = categorise(applicant, points, average_wage(profile), region_name(region, profile), data.policy)
 
     assumptions: list[Text] = []
     types = {kind for _, kind in applicant.items}
@@ -217,7 +217,7 @@ def assess(raw: Mapping[str, Any], *, data: EligibilityData, today: date,
                     if (o := data.offices.get(region or "", {}).get(key)) is not None]
     return Assessment(
         applicant=applicant, data=data, table=table, points=points, category=category,
-        conditions=check_conditions(applicant, category, today), plans=plans, social=social, region=region,
+        conditions=check_conditions(applicant, category, today, data.policy), plans=plans, social=social, region=region,
         region_name=region_name(region, profile), region_notes=region_notes, assumptions=assumptions,
         in_china=in_china,
     )

@@ -7,6 +7,7 @@ knowledge/materials/deadlines.yml deadlines and the events they count from
 knowledge/materials/fees.yml      fees
 knowledge/materials/offices.yml   who handles each item, per region
 knowledge/agreements.yml          bilateral social security agreements
+knowledge/eligibility/categories.yml the category and basic-condition numbers (6x / 4x wage, 60, 2 years, ...)
 knowledge/eligibility/messages.yml the engine's own sentences
 
 Everything is checked when loaded (both languages present, ids that exist, points bands
@@ -21,9 +22,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from pydantic import confloat, conint, conlist, constr, root_validator, validator
 
 from knowledge.eligibility.texts import Local, Messages
+from knowledge.schema import DataError, DataFile, Strict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_KNOWLEDGE_DIR = PACKAGE_DIR.parent
@@ -50,8 +52,60 @@ DEADLINE_UNITS = ("days", "working_days", "months")
 WHO = ("applicant", "employer", "authority")
 
 
-class DataError(ValueError):
-    """A policy data file is malformed; the message names the file and the problem."""
+__all__ = ["DataError", "EligibilityData", "CategoryPolicy", "load_data", "read_data"]  # DataError: knowledge.schema
+
+
+# --- the category and basic-condition numbers (knowledge/eligibility/categories.yml) -------
+Alpha2 = constr(regex=r"^[A-Z]{2}$")
+
+
+class CategoryANumbers(Strict):
+    salary_multiple: confloat(gt=0)
+
+
+class CategoryBNumbers(Strict):
+    salary_multiple: confloat(gt=0)
+    age_limit: conint(ge=18)
+    experience_years: confloat(ge=0)
+    teaching_experience_years: confloat(ge=0)
+
+
+class CategoryNumbers(Strict):
+    A: CategoryANumbers
+    B: CategoryBNumbers
+
+    @root_validator(skip_on_failure=True)
+    def _b_below_a(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["B"].salary_multiple >= values["A"].salary_multiple:
+            raise ValueError("the B salary multiple must be below the A one")
+        return values
+
+
+class ConditionNumbers(Strict):
+    minimum_age: conint(ge=0)
+    certificate_months: conint(ge=1)
+    passport_months: conint(ge=0)
+    not_foreign: conlist(Alpha2, min_items=1)
+    not_covered: list[Alpha2] = []
+
+    @validator("not_covered")
+    def _disjoint(cls, value: list[str], values: dict[str, Any]) -> list[str]:  # noqa: N805
+        if set(value) & set(values.get("not_foreign") or ()):
+            raise ValueError("a country cannot be both not_foreign and not_covered")
+        return value
+
+
+class CategoryPolicy(Strict):
+    """categories.yml: the numbers categories.py and conditions.py decide with."""
+
+    categories: CategoryNumbers
+    conditions: ConditionNumbers
+
+    @root_validator(skip_on_failure=True)
+    def _ages(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["categories"].B.age_limit <= values["conditions"].minimum_age:
+            raise ValueError("the Category B age limit must be above the minimum age")
+        return values
 
 
 # --- points tables ---------------------------------------------------------------------
@@ -215,6 +269,7 @@ class EligibilityData:
     agreements_source: str
     agreements_checked: str
     messages: Messages
+    policy: CategoryPolicy
 
     def table(self, table_id: str | None = None) -> PointsTable:
         return self.tables[table_id or self.active_table]
@@ -225,19 +280,8 @@ class EligibilityData:
 
 
 # --- reading -----------------------------------------------------------------------------
-class _Reader:
-    """Helpers that raise DataError naming the file and the place."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            with path.open(encoding="utf-8") as fh:
-                self.doc = yaml.safe_load(fh)
-        except (OSError, yaml.YAMLError) as exc:
-            raise DataError(f"{path}: cannot read: {exc}") from exc
-
-    def fail(self, where: str, problem: str) -> DataError:
-        return DataError(f"{self.path}: {where}: {problem}")
+class _Reader(DataFile):
+    """Helpers that raise DataError naming the file and the place (`fail` is DataFile's)."""
 
     def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -520,7 +564,14 @@ def data_files(knowledge_dir: Path) -> list[Path]:
     materials = knowledge_dir / "materials"
     return [*sorted(points.glob("*.yml")), materials / "catalogue.yml", materials / "deadlines.yml",
             materials / "fees.yml", materials / "offices.yml", materials / "items.yml",
-            knowledge_dir / "agreements.yml", PACKAGE_DIR / "messages.yml"]
+            knowledge_dir / "agreements.yml", policy_file(knowledge_dir), PACKAGE_DIR / "messages.yml"]
+
+
+def policy_file(knowledge_dir: Path) -> Path:
+    """<knowledge_dir>/eligibility/categories.yml; this package's when the directory has none
+    (a KNOWLEDGE_DIR made before the numbers were data still loads)."""
+    own = knowledge_dir / "eligibility" / "categories.yml"
+    return own if own.is_file() else PACKAGE_DIR / "categories.yml"
 
 
 def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
@@ -544,6 +595,7 @@ def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
         offices=offices, agreements=agreements, unconfirmed_agreements=unconfirmed, insurances=insurances,
         agreements_source=agreements_source, agreements_checked=agreements_checked,
         messages=_messages(PACKAGE_DIR / "messages.yml"),
+        policy=_Reader(policy_file(knowledge_dir)).parse(CategoryPolicy),
     )
 
 
