@@ -38,6 +38,8 @@ class Bilingual(Strict):
 
     @validator("en", "zh", pre=True)
     def _non_empty(cls, value: Any) -> str:  # noqa: N805 (pydantic validators take the class)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # an example such as 13812345678 is read by YAML as a number
         if not isinstance(value, str) or not value.strip():
             raise ValueError("needs non-empty en and zh")
         return value
