@@ -190,7 +190,8 @@ def assess(raw: Mapping[str, Any], *, data: EligibilityData, today: date,
            regions: Mapping[str, Mapping[str, Any]] | None = None, default_region: str | None = None) -> Assessment:
     """Check the answers and assess them (raises InvalidInput)."""
     regions = regions or {}
-    applicant = parse_applicant(raw, today=today, regions=tuple(regions), tables=tuple(data.tables))
+    applicant = parse_applicant(raw, today=today, regions=tuple(regions), tables=tuple(data.tables),
+                                items=tuple(data.items))
     region = applicant.region or (default_region if default_region in regions else None)
     profile = regions.get(region) if region else None
     table = data.table(applicant.points_table)
