@@ -219,3 +219,30 @@ def test_redaction_takes_sensitivity_from_fields_yml(tmp_path: Path) -> None:
     path = tmp_path / "fields.yml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     assert _flags_only(path) == sensitive_fields() | {"position"}
+
+
+# --- the eligibility files' schemas -------------------------------------------------------------
+def _edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, change, problem", [
+    ("materials/items.yml", lambda d: d["items"]["work_permit"]["variants"]["new"]["materials"].append("golden_ticket"),
+     "items.work_permit.variants.new.materials["),
+    ("materials/items.yml", lambda d: d["items"]["work_permit"]["variants"]["new"]["materials"].append(
+        {"id": "passport", "when": {"moon_phase": "full"}}), "when.moon_phase: extra fields not permitted"),
+    ("materials/catalogue.yml", lambda d: d["materials"]["passport"].update(authentication="maybe"),
+     "materials.passport.authentication: must be one of required, not_required, ask_office"),
+    ("materials/deadlines.yml", lambda d: d["deadlines"][next(iter(d["deadlines"]))].update(counts_from="never"),
+     "unknown event 'never'"),
+    ("agreements.yml", lambda d: d["agreements"][0].update(exempt=["pension", "luck"]),
+     "agreements[0].exempt: must be null or a list of"),
+    ("points/interim.yml", lambda d: d["thresholds"].update(B=90), "thresholds: B must be below A"),
+])
+def test_a_bad_eligibility_edit_is_refused_with_the_place(tmp_path: Path, name: str, change, problem: str) -> None:
+    root = _knowledge_copy(tmp_path)
+    _edit_yaml(root / name, change)
+    with pytest.raises(DataError, match=re.escape(problem) + r".*\(line \d+\)"):
+        read_data(root)
