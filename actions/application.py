@@ -138,19 +138,8 @@ NO_ANSWER = re.compile(r"^(?:no|nope|none|no i don'?t|i don'?t have (?:one|it|an
 FREE_TEXT_KINDS = {"text", "address", "name", "chinese_name", "family"}
 
 # --- the items and the role, from free text or buttons --------------------------------------
-SERVICE_PATTERNS = {
-    "work_permit": re.compile(r"work(?:ing)?[\s-]*permit|\bwp\b|work authori[sz]ation|工作许可|工作证|工作签证|来华工作许可"),
-    "residence_permit": re.compile(r"residen(?:ce|t|cy)[\s-]*(?:permit|card)?|\brp\b|居留"),
-    "e_social_security_card": re.compile(r"(?:e|electronic)[\s-]*social[\s-]*security(?:[\s-]*card)?|social[\s-]*security"
-                                         r"[\s-]*card|\bssc\b|社保卡|社会保障卡"),
-    "social_insurance": re.compile(r"social[\s-]*insurance|社保(?!卡)|社会保险"),
-    "professional_title": re.compile(r"professional[\s-]*title|title evaluation|职称"),
-}
-KIND_PATTERNS = {
-    "extension": re.compile(r"extension|extend|renew(?:al)?|prolong|延期|续签|延长|续期"),
-    "change": re.compile(r"\bchange|amend|modif|变更"),
-    "new": re.compile(r"\bnew\b|first|initial|首次|新办|新申请|初次"),
-}
+# The services and kinds and their synonyms are data: knowledge/application/items.yml
+# (`services`, `kinds`), compiled once by the catalogue; a new item or synonym is a data edit.
 # "all" when no service is named: "all", "everything", "the whole package", "全部", "都办".
 ALL_ITEMS = re.compile(r"\b(?:all|everything|every service|whole package)\b|全部|所有|都要|都办|全都|一起办")
 CONJUNCTIONS = re.compile(r"\s*(?:,|;|/|\+|&|\band\b|\bplus\b|\bas well as\b|\balso\b|\bwith\b|、|，|；|和|及|以及|还有|与|跟|加上|并且|同时)\s*")
@@ -159,8 +148,6 @@ ROLE_HR = re.compile(r"\bhr\b|human resources?|personnel|employer|company|on beh
                      r"[代为替帮](?:员工|外籍员工|同事|申请人)")
 ROLE_WORKER = re.compile(r"worker|employee|myself|\bme\b|for me\b|\bi am (?:the|an?) (?:applicant|foreigner)|applicant|"
                          r"my own|本人|自己|我自己|员工|申请人|外籍人员|外国人|个人")
-
-DEFAULT_KINDS = {"work_permit": "new", "residence_permit": "new"}
 
 # --- every sentence the form says itself, whole, in both languages ---------------------------
 MESSAGES: Dict[str, Dict[str, str]] = {
@@ -440,34 +427,31 @@ def parse_items(text: str) -> List[str]:
     norm = normalise(text)
     if not norm or len(norm) > 500:
         return []
-    kinds_in_text = [kind for kind, pattern in KIND_PATTERNS.items() if pattern.search(norm)]
+    cat = catalogue()
+    kinds_in_text = [kind for kind, pattern in cat.kinds.items() if pattern.search(norm)]
     chosen: Dict[str, List[str]] = {}
     for segment in CONJUNCTIONS.split(norm):
-        kinds = [kind for kind, pattern in KIND_PATTERNS.items() if pattern.search(segment)]
-        for service, pattern in SERVICE_PATTERNS.items():
-            if pattern.search(segment):
+        kinds = [kind for kind, pattern in cat.kinds.items() if pattern.search(segment)]
+        for key, service in cat.services.items():
+            if service.pattern.search(segment):
                 if len(kinds_in_text) == 1:
                     kind = kinds_in_text[0]
                 else:
-                    kind = kinds[0] if len(kinds) == 1 else DEFAULT_KINDS.get(service, "new")
-                if kind not in chosen.setdefault(service, []):
-                    chosen[service].append(kind)  # two kinds of one service: reported as a conflict
+                    kind = kinds[0] if len(kinds) == 1 else service.default_kind
+                if kind not in chosen.setdefault(key, []):
+                    chosen[key].append(kind)  # two kinds of one service: reported as a conflict
     if not chosen and ALL_ITEMS.search(norm):
-        kind = kinds_in_text[0] if len(kinds_in_text) == 1 else "new"
-        chosen = {service: [kind] for service in SERVICE_PATTERNS}
+        chosen = {key: [kinds_in_text[0] if len(kinds_in_text) == 1 else service.default_kind]
+                  for key, service in cat.services.items()}
     return _item_keys(chosen)
 
 
 def _item_keys(chosen: Mapping[str, List[str]]) -> List[str]:
-    keys = []
-    for service, kinds in chosen.items():
-        for kind in kinds:
-            if service in ("work_permit", "residence_permit"):
-                keys.append(f"{service}_{kind if kind in ('new', 'change', 'extension') else 'new'}")
-            else:
-                keys.append(service)
-    order = list(catalogue().items)
-    return sorted(dict.fromkeys(k for k in keys if k in catalogue().items), key=order.index)
+    """Service -> kinds named, as item keys in catalogue order (a one-variant service: its item)."""
+    cat = catalogue()
+    keys = [cat.item_for(service, kind) for service, kinds in chosen.items() for kind in kinds]
+    order = list(cat.items)
+    return sorted(dict.fromkeys(k for k in keys if k in cat.items), key=order.index)
 
 
 def item_names(items: List[str], language: str) -> List[str]:

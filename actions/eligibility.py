@@ -28,6 +28,7 @@ from actions import parsing
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
 from actions.language import conversation_language
 from actions.messages import Catalogue, staff_button
+from knowledge.eligibility import load_data
 
 log = logging.getLogger(__name__)
 
@@ -354,9 +355,10 @@ def result_text(result: Dict[str, Any], checklist_url: str, language: str) -> st
     breakdown = dict.fromkeys(("salary", "education", "experience", "months_in_china", "chinese", "location", "age",
                               "extras", "local_bonus"), 0)
     breakdown.update(points.get("breakdown") or {})
-    thresholds = points.get("thresholds") or {}
-    parts.append(message("points_line", language, total=points.get("total", 0), a=thresholds.get("A", 85),
-                         b=thresholds.get("B", 60), **breakdown))
+    # The backend sends the table's thresholds; without them, the active table's (knowledge/points).
+    thresholds = {**load_data().table().thresholds, **(points.get("thresholds") or {})}
+    parts.append(message("points_line", language, total=points.get("total", 0), a=thresholds["A"],
+                         b=thresholds["B"], **breakdown))
     if points.get("improvements"):
         parts.append("\n".join([message("improvements", language), *_bullets(points["improvements"])]))
     if category.get("possibly_higher_text"):

@@ -12,6 +12,13 @@ import startup
 from backend.config import ROLES, ConfigError, Settings
 
 
+def _departments() -> str:
+    """The department keys, read from the data (for the help text)."""
+    from knowledge.application import catalogue
+
+    return ", ".join(catalogue().departments)
+
+
 def _session(settings: Settings):  # noqa: ANN202
     from backend import migrate
     from backend.db import make_engine, make_session_factory
@@ -133,8 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("username")
     cu.add_argument("--role", choices=ROLES, required=True)
     cu.add_argument("--department", default=None,
-                    help="an officer's department: science_technology, exit_entry, hrss or medical_insurance "
-                    "(knowledge/application/departments.yml)")
+                    help=f"an officer's department: {_departments()} (knowledge/application/departments.yml)")
     cu.add_argument("--password-stdin", action="store_true",
                     help="read the password from standard input (else NEW_USER_PASSWORD or a prompt)")
     args = parser.parse_args(argv)

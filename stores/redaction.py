@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, MutableSequence
 
+import yaml
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 
 REDACTED = "[redacted]"
 STEP_SLOTS = ("application_step", "requested_slot")
-# Used when knowledge.application cannot be loaded (it marks the sensitive fields).
-FALLBACK_SENSITIVE = frozenset({
-    "passport_number", "phone", "email", "date_of_birth", "current_work_permit_number",
-    "family_members", "status_passport_last4",
-})
+# Which fields are sensitive is data: `sensitive: true` and `other_sensitive_slots` in this file.
+FIELDS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "application" / "fields.yml"
 
 _EDGE_L = r"(?<![A-Za-z0-9@._%+-])"
 _EDGE_R = r"(?![A-Za-z0-9])"
@@ -59,10 +58,19 @@ def sensitive_fields() -> frozenset[str]:
     try:
         from knowledge.application import catalogue
 
-        marked = {key for key, spec in catalogue().fields.items() if getattr(spec, "sensitive", False)}
-    except Exception:  # the store must work even if the form data is broken
-        marked = set()
-    return frozenset(marked | FALLBACK_SENSITIVE)
+        return catalogue().sensitive_slots()
+    except Exception:  # the store must work even if the form data is broken: read the flags alone
+        return _flags_only(FIELDS_FILE)
+
+
+def _flags_only(path: Path) -> frozenset[str]:
+    """The sensitive keys of fields.yml read without the catalogue's checks (empty if unreadable)."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        marked = {str(key) for key, raw in (doc.get("fields") or {}).items() if (raw or {}).get("sensitive")}
+        return frozenset(marked | {str(s) for s in doc.get("other_sensitive_slots") or []})
+    except Exception:  # nothing readable: the pattern rules of redact_text still apply
+        return frozenset()
 
 
 def _keep_or_mask(match: re.Match[str]) -> str:

@@ -6,9 +6,7 @@ Contract: docs/application.md; how to add a field or an item: docs/application-f
 from __future__ import annotations
 
 from knowledge.application.catalogue import (
-    DEPARTMENT_KEYS,
     FIELD_KINDS,
-    ITEM_KEYS,
     ROLES,
     Catalogue,
     Choice,
@@ -18,6 +16,7 @@ from knowledge.application.catalogue import (
     FieldSpec,
     Item,
     Savings,
+    Service,
     catalogue,
     load_catalogue,
 )
@@ -33,9 +32,18 @@ from knowledge.application.masking import display, mask
 from knowledge.application.mentions import find_field_mentions, strip_lead_in
 from knowledge.application.messages import message
 
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """ITEM_KEYS, SERVICES, DEPARTMENT_KEYS: read from the data files (catalogue.__getattr__)."""
+    import importlib
+
+    # `catalogue` here is the function; the module's own __getattr__ knows the names.
+    return importlib.import_module("knowledge.application.catalogue").__getattr__(name)
+
+
 __all__ = [
     "DEPARTMENT_KEYS", "FIELD_KINDS", "ITEM_KEYS", "ROLES", "Catalogue", "Choice", "Consent", "DataError",
-    "Department", "FieldSpec", "Item", "Parsed", "Savings", "carry_over", "catalogue", "check_answers",
+    "Department", "FieldSpec", "Item", "Parsed", "Savings", "Service", "carry_over", "catalogue", "check_answers",
     "display", "find_field_mentions", "load_catalogue", "mask", "match_choice", "message", "parse_field",
     "strip_lead_in", "validate_value",
 ]

@@ -1,35 +1,37 @@
 """The merged application's data: items, fields, departments and consent, loaded and checked.
 
-items.yml        the services a user can pick; each names its fields, materials and departments
+items.yml        the services a user can pick; each names its fields, materials and departments;
+                 the services' and kinds' synonyms (how a message names them), compiled once here
 fields.yml       every field: kind (parser), texts in both languages, sensitivity, carry-over
 departments.yml  who decides which item (one case item per department)
 consent.yml      the consent text, its version and the retention periods
 
-Everything is checked when loaded (known keys, both languages, material ids that exist in
-knowledge/materials/catalogue.yml, departments that agree both ways), so a bad edit fails
-at start-up with the file and the reason instead of producing a wrong form later.
+Everything is checked when loaded: the shape of each file by pydantic models (known keys,
+both languages), then the references between files (material ids that exist in
+knowledge/materials/catalogue.yml, departments that agree both ways), so a bad edit fails at
+start-up with the file, the place and the reason instead of producing a wrong form later.
+The item, service and department keys are the files' own: a new item is a data edit
+(docs/application-fields.md).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Union
 
-import yaml
+from pydantic import StrictFloat, StrictInt, conint, conlist, root_validator, validator
 
-from knowledge.application.messages import LANGUAGES, lang_of, message
+from knowledge.application.messages import lang_of, message
+from knowledge.schema import Bilingual, DataError, DataFile, Strict
 
 APPLICATION_DIR = Path(__file__).resolve().parent
 MATERIALS_CATALOGUE = APPLICATION_DIR.parent / "materials" / "catalogue.yml"
 
 ROLES = ("worker", "hr")
-ITEM_KEYS = ("work_permit_new", "work_permit_change", "work_permit_extension",
-             "residence_permit_new", "residence_permit_change", "residence_permit_extension",
-             "social_insurance", "professional_title", "e_social_security_card")
-SERVICES = ("work_permit", "residence_permit", "social_insurance", "professional_title", "e_social_security_card")
+# The variants of knowledge/materials/items.yml an item can be (code reads them: not data).
 ITEM_KINDS = ("new", "change", "extension", "default")
-DEPARTMENT_KEYS = ("science_technology", "exit_entry", "hrss", "medical_insurance")
 FIELD_KINDS = ("name", "chinese_name", "gender", "date", "year", "country", "passport_number", "email",
                "phone_cn", "address", "uscc", "text", "money_cny", "integer", "choice", "work_permit_number",
                "family")
@@ -38,8 +40,18 @@ RULE_KINDS = ("date", "year")
 RULE_KEYS = ("min", "max", "age_min", "age_max")
 
 
-class DataError(ValueError):
-    """A data file of knowledge/application is malformed; the message names the file and the problem."""
+__all__ = ["DataError"]  # the one DataError of knowledge/schema.py, named here for old imports
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """ITEM_KEYS, SERVICES and DEPARTMENT_KEYS, read from the data (they used to be pinned here)."""
+    if name == "ITEM_KEYS":
+        return tuple(catalogue().items)
+    if name == "SERVICES":
+        return tuple(catalogue().services)
+    if name == "DEPARTMENT_KEYS":
+        return tuple(catalogue().departments)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,15 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Service:
+    """A service of items.yml `services`: the kind it gets when none is named, and its synonyms."""
+
+    key: str
+    default_kind: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class Department:
     key: str
     name: dict[str, str]
@@ -143,6 +164,20 @@ class Catalogue:
     fields: dict[str, FieldSpec]
     departments: dict[str, Department]
     consent: Consent
+    services: dict[str, Service] = field(default_factory=dict)
+    kinds: dict[str, re.Pattern[str]] = field(default_factory=dict)  # in the order of items.yml `kinds`
+    other_sensitive_slots: tuple[str, ...] = ()
+
+    # --- items, services and kinds --------------------------------------------------------------
+    def item_for(self, service: str, kind: str) -> str | None:
+        """The item of `service` in `kind`; a service with one `default` item gets that one."""
+        found = {item.kind: key for key, item in self.items.items() if item.service == service}
+        default_kind = self.services[service].default_kind if service in self.services else "new"
+        return found.get(kind) or found.get("default") or found.get(default_kind)
+
+    def sensitive_slots(self) -> frozenset[str]:
+        """Fields marked `sensitive` in fields.yml, and other forms' personal slots listed there."""
+        return frozenset({key for key, spec in self.fields.items() if spec.sensitive} | set(self.other_sensitive_slots))
 
     # --- items -------------------------------------------------------------------------------
     def check_items(self, items: Iterable[str]) -> list[str]:
@@ -220,67 +255,247 @@ def _role(role: str) -> str:
 
 
 # --- loading --------------------------------------------------------------------------------------
-def _read(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"{path.name}: cannot read: {exc}") from exc
-
-
-def _bilingual(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, dict) or any(not str(value.get(lang) or "").strip() for lang in LANGUAGES):
-        raise DataError(f"{where}: needs non-empty en and zh")
-    return {lang: str(value[lang]).strip() for lang in LANGUAGES}
-
-
-def _keys(values: Any, allowed: Iterable[str], where: str) -> list[str]:
-    allowed = set(allowed)
-    if not isinstance(values, list):
-        raise DataError(f"{where}: must be a list")
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise DataError(f"{where}: unknown {bad}")
+# The shapes of the four files (pydantic 1.x); the checks between files follow in load_catalogue.
+def _unique(values: list[str]) -> list[str]:
     if len(set(values)) != len(values):
-        raise DataError(f"{where}: listed twice")
-    return [str(v) for v in values]
+        raise ValueError("listed twice")
+    return values
 
 
-def _field(key: str, raw: Mapping[str, Any]) -> FieldSpec:
-    where = f"fields.yml: {key}"
-    kind = raw.get("kind")
-    if kind not in FIELD_KINDS:
-        raise DataError(f"{where}: kind {kind!r} is not one of {FIELD_KINDS}")
-    choices = {}
-    if kind in CHOICE_KINDS:
-        if not raw.get("choices"):
-            raise DataError(f"{where}: a {kind} field needs choices")
-        for choice_key, choice in raw["choices"].items():
-            choices[str(choice_key)] = Choice(str(choice_key), _bilingual(choice, f"{where}.choices.{choice_key}"),
-                                              [str(s).casefold() for s in choice.get("synonyms") or []])
-    rules = list(raw.get("rules") or [])
-    if rules and kind not in RULE_KINDS:
-        raise DataError(f"{where}: rules are for date and year fields")
-    for rule in rules:
+class _Choice(Bilingual):
+    synonyms: list[str] = []
+
+
+class _Field(Strict):
+    kind: str
+    label: Bilingual
+    question: Bilingual
+    question_hr: Bilingual | None = None
+    explain: Bilingual
+    example: Bilingual
+    optional: bool = False
+    sensitive: bool = False
+    choices: dict[str, _Choice] = {}
+    carry_over_from: str | None = None
+    roles: list[str] = list(ROLES)
+    mentions: list[str] = []
+    lead_ins: list[str] = []
+    rules: list[dict[str, Any]] = []
+    min_length: conint(ge=0) | None = None
+    max_length: conint(ge=1) | None = None
+    min: Union[StrictInt, StrictFloat] | None = None
+    max: Union[StrictInt, StrictFloat] | None = None
+    fractions: bool = False
+
+    @validator("kind")
+    def _kind(cls, value: str) -> str:  # noqa: N805
+        if value not in FIELD_KINDS:
+            raise ValueError(f"kind {value!r} is not one of {FIELD_KINDS}")
+        return value
+
+    @validator("roles")
+    def _roles(cls, value: list[str]) -> list[str]:  # noqa: N805
+        bad = [v for v in value if v not in ROLES]
+        if bad:
+            raise ValueError(f"unknown {bad}")
+        return _unique(value)
+
+    @validator("rules", each_item=True)
+    def _rule(cls, rule: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
         bounds = [k for k in RULE_KEYS if k in rule]
-        if len(bounds) != 1 or not rule.get("error"):
-            raise DataError(f"{where}: each rule needs one of {RULE_KEYS} and an error")
+        if len(bounds) != 1 or not rule.get("error") or set(rule) - {*RULE_KEYS, "error"}:
+            raise ValueError(f"each rule needs one of {RULE_KEYS} and an error")
         if rule["error"] not in _message_codes():
-            raise DataError(f"{where}: rule error {rule['error']!r} is not in messages.yml")
-    roles = _keys(raw.get("roles") or list(ROLES), ROLES, f"{where}.roles")
+            raise ValueError(f"rule error {rule['error']!r} is not in messages.yml")
+        return rule
+
+    @root_validator(skip_on_failure=True)
+    def _by_kind(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["kind"] in CHOICE_KINDS and not values["choices"]:
+            raise ValueError(f"a {values['kind']} field needs choices")
+        if values["rules"] and values["kind"] not in RULE_KINDS:
+            raise ValueError("rules are for date and year fields")
+        return values
+
+
+class _FieldsFile(Strict):
+    fields: dict[str, _Field]
+    # Slots of other forms whose answers are personal too (stores/redaction.py masks them whole).
+    other_sensitive_slots: list[str] = []
+
+
+class _Department(Strict):
+    name: Bilingual
+    services: list[str] = []
+    _unique = validator("services", allow_reuse=True)(_unique)
+
+
+class _DepartmentsFile(Strict):
+    departments: dict[str, _Department]
+
+
+class _Synonyms(Strict):
+    """Regular expressions (Python `re`) per language, searched in the casefolded message."""
+
+    en: list[str] = []
+    zh: list[str] = []
+
+    @validator("en", "zh", each_item=True)
+    def _compiles(cls, pattern: str) -> str:  # noqa: N805
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from exc
+        return pattern
+
+    @root_validator(skip_on_failure=True)
+    def _some(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if not values["en"] or not values["zh"]:
+            raise ValueError("needs synonyms in en and zh")
+        return values
+
+
+class _Service(Strict):
+    default_kind: str = "new"
+    synonyms: _Synonyms
+
+
+class _Kind(Strict):
+    synonyms: _Synonyms
+
+
+class _Item(Strict):
+    name: Bilingual
+    service: str
+    kind: str
+    departments: conlist(str, min_items=1)
+    fields: conlist(str, min_items=1)
+    materials: list[str] = []
+    excludes: list[str] = []
+    _unique = validator("departments", "fields", "materials", "excludes", allow_reuse=True)(_unique)
+
+
+class _ItemsFile(Strict):
+    services: dict[str, _Service]
+    kinds: dict[str, _Kind]
+    items: dict[str, _Item]
+
+    @validator("kinds")
+    def _known_kinds(cls, kinds: dict[str, _Kind]) -> dict[str, _Kind]:  # noqa: N805
+        bad = [k for k in kinds if k not in ITEM_KINDS or k == "default"]
+        if bad:
+            raise ValueError(f"unknown kinds {bad}; kinds are {ITEM_KINDS[:-1]}")
+        return kinds
+
+
+class _ConsentFile(Strict):
+    version: str
+    draft_retention_days: conint(ge=1)
+    case_retention_days: conint(ge=1)
+    paragraphs: conlist(Bilingual, min_items=1)
+
+
+def _refs(source: DataFile, values: list[str], allowed: Iterable[str], loc: list[Any], note: str = "") -> list[str]:
+    """`values` must all be keys of `allowed` (a reference to another list or file)."""
+    bad = [v for v in values if v not in set(allowed)]
+    if bad:
+        raise source.fail(loc, f"unknown {bad}{note}")
+    return list(values)
+
+
+def _material_ids(path: Path) -> set[str]:
+    data = DataFile(path, path.name).doc or {}
+    return set((data.get("materials") or {}).keys())
+
+
+def _service_ids(path: Path) -> set[str]:
+    """The eligibility engine's items (knowledge/materials/items.yml): what `service` may name."""
+    data = DataFile(path, path.name).doc or {}
+    return set((data.get("items") or {}).keys())
+
+
+def _pattern(synonyms: _Synonyms) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in [*synonyms.en, *synonyms.zh]))
+
+
+def load_catalogue(directory: Path | str | None = None, materials_catalogue: Path | str | None = None) -> Catalogue:
+    """Read and check the four YAML files of `directory` (default: this package)."""
+    directory = Path(directory) if directory else APPLICATION_DIR
+    materials_path = Path(materials_catalogue) if materials_catalogue else MATERIALS_CATALOGUE
+    materials = _material_ids(materials_path)
+    engine_items = _service_ids(materials_path.parent / "items.yml")
+
+    fields_file = DataFile(directory / "fields.yml", "fields.yml")
+    raw_fields = fields_file.parse(_FieldsFile)
+    fields = {key: _field_spec(key, raw) for key, raw in raw_fields.fields.items()}
+
+    departments_file = DataFile(directory / "departments.yml", "departments.yml")
+    raw_departments = departments_file.parse(_DepartmentsFile).departments
+    items_file = DataFile(directory / "items.yml", "items.yml")
+    raw = items_file.parse(_ItemsFile)
+
+    # Every item is decided by a department and every department decides items that exist.
+    decided = {key for dept in raw_departments.values() for key in dept.services}
+    if decided != set(raw.items):
+        raise items_file.fail(["items"], f"items must be exactly the items departments.yml assigns: "
+                                         f"{sorted(decided)} (missing {sorted(decided - set(raw.items))}, "
+                                         f"no department for {sorted(set(raw.items) - decided)})")
+    departments = {key: Department(key, dept.name.as_dict(), list(dept.services))
+                   for key, dept in raw_departments.items()}
+    _refs(items_file, list(raw.services), engine_items, ["services"], " (knowledge/materials/items.yml)")
+    items = {}
+    for key, item in raw.items.items():
+        at = ["items", key]
+        if item.service not in raw.services or item.kind not in ITEM_KINDS:
+            raise items_file.fail([*at, "service"], f"service must be one of {tuple(raw.services)} and kind one of "
+                                                    f"{ITEM_KINDS}")
+        items[key] = Item(
+            key=key, name=item.name.as_dict(), service=item.service, kind=item.kind,
+            departments=_refs(items_file, item.departments, departments, [*at, "departments"]),
+            fields=_refs(items_file, item.fields, fields, [*at, "fields"]),
+            materials=_refs(items_file, item.materials, materials, [*at, "materials"],
+                            " (knowledge/materials/catalogue.yml)"),
+            excludes=_refs(items_file, item.excludes, raw.items, [*at, "excludes"]),
+        )
+    for key, item in items.items():
+        for dept in departments.values():
+            if (dept.key in item.departments) != (key in dept.services):
+                raise items_file.fail(["items", key, "departments"],
+                                      f"items.yml / departments.yml disagree on {key} and {dept.key}")
+    for service, spec in raw.services.items():
+        if not any(item.service == service for item in items.values()):
+            raise items_file.fail(["services", service], "no item offers this service")
+        if spec.default_kind not in raw.kinds:
+            raise items_file.fail(["services", service, "default_kind"], f"must be one of {tuple(raw.kinds)}")
+    unused = set(fields) - {key for item in items.values() for key in item.fields}
+    if unused:
+        raise fields_file.fail(["fields"], f"fields no item asks: {sorted(unused)}")
+
+    consent_file = DataFile(directory / "consent.yml", "consent.yml")
+    raw_consent = consent_file.parse(_ConsentFile)
+    consent = Consent(version=raw_consent.version, draft_retention_days=raw_consent.draft_retention_days,
+                      case_retention_days=raw_consent.case_retention_days,
+                      paragraphs=[p.as_dict() for p in raw_consent.paragraphs])
+    return Catalogue(
+        items=items, fields=fields, departments=departments, consent=consent,
+        services={key: Service(key, spec.default_kind, _pattern(spec.synonyms)) for key, spec in raw.services.items()},
+        kinds={key: _pattern(spec.synonyms) for key, spec in raw.kinds.items()},
+        other_sensitive_slots=tuple(raw_fields.other_sensitive_slots),
+    )
+
+
+def _field_spec(key: str, raw: _Field) -> FieldSpec:
     return FieldSpec(
-        key=key, kind=kind,
-        label=_bilingual(raw.get("label"), f"{where}.label"),
-        question=_bilingual(raw.get("question"), f"{where}.question"),
-        question_hr=_bilingual(raw["question_hr"], f"{where}.question_hr") if raw.get("question_hr") else None,
-        explain=_bilingual(raw.get("explain"), f"{where}.explain"),
-        example=_bilingual(raw.get("example"), f"{where}.example"),
-        optional=bool(raw.get("optional", False)), sensitive=bool(raw.get("sensitive", False)),
-        choices=choices, carry_over_from=raw.get("carry_over_from"), roles=roles,
-        mentions=[str(m).casefold() for m in raw.get("mentions") or []],
-        lead_ins=[str(m).casefold() for m in raw.get("lead_ins") or []],
-        rules=rules, min_length=raw.get("min_length"), max_length=raw.get("max_length"),
-        min=raw.get("min"), max=raw.get("max"), fractions=bool(raw.get("fractions", False)),
+        key=key, kind=raw.kind, label=raw.label.as_dict(), question=raw.question.as_dict(),
+        question_hr=raw.question_hr.as_dict() if raw.question_hr else None,
+        explain=raw.explain.as_dict(), example=raw.example.as_dict(),
+        optional=raw.optional, sensitive=raw.sensitive,
+        choices={str(k): Choice(str(k), c.as_dict(), [str(s).casefold() for s in c.synonyms])
+                 for k, c in raw.choices.items()},
+        carry_over_from=raw.carry_over_from, roles=list(raw.roles),
+        mentions=[str(m).casefold() for m in raw.mentions], lead_ins=[str(m).casefold() for m in raw.lead_ins],
+        rules=[dict(r) for r in raw.rules], min_length=raw.min_length, max_length=raw.max_length,
+        min=raw.min, max=raw.max, fractions=raw.fractions,
     )
 
 
@@ -288,62 +503,6 @@ def _message_codes() -> set[str]:
     from knowledge.application.messages import messages
 
     return set(messages())
-
-
-def _material_ids(path: Path) -> set[str]:
-    data = _read(path) or {}
-    return set((data.get("materials") or {}).keys())
-
-
-def load_catalogue(directory: Path | str | None = None, materials_catalogue: Path | str | None = None) -> Catalogue:
-    """Read and check the four YAML files of `directory` (default: this package)."""
-    directory = Path(directory) if directory else APPLICATION_DIR
-    materials = _material_ids(Path(materials_catalogue) if materials_catalogue else MATERIALS_CATALOGUE)
-
-    raw_fields = (_read(directory / "fields.yml") or {}).get("fields") or {}
-    fields = {str(key): _field(str(key), raw) for key, raw in raw_fields.items()}
-
-    raw_departments = (_read(directory / "departments.yml") or {}).get("departments") or {}
-    if set(raw_departments) != set(DEPARTMENT_KEYS):
-        raise DataError(f"departments.yml: departments must be exactly {DEPARTMENT_KEYS}")
-    departments = {key: Department(key, _bilingual(raw.get("name"), f"departments.yml: {key}.name"),
-                                   _keys(raw.get("services") or [], ITEM_KEYS, f"departments.yml: {key}.services"))
-                   for key, raw in raw_departments.items()}
-
-    raw_items = (_read(directory / "items.yml") or {}).get("items") or {}
-    if set(raw_items) != set(ITEM_KEYS):
-        raise DataError(f"items.yml: items must be exactly {ITEM_KEYS}")
-    items = {}
-    for key, raw in raw_items.items():
-        where = f"items.yml: {key}"
-        if raw.get("service") not in SERVICES or raw.get("kind") not in ITEM_KINDS:
-            raise DataError(f"{where}: service must be one of {SERVICES} and kind one of {ITEM_KINDS}")
-        items[key] = Item(
-            key=key, name=_bilingual(raw.get("name"), f"{where}.name"), service=raw["service"], kind=raw["kind"],
-            departments=_keys(raw.get("departments") or [], departments, f"{where}.departments"),
-            fields=_keys(raw.get("fields") or [], fields, f"{where}.fields"),
-            materials=_keys(raw.get("materials") or [], materials, f"{where}.materials (knowledge/materials/catalogue.yml)"),
-            excludes=_keys(raw.get("excludes") or [], ITEM_KEYS, f"{where}.excludes"),
-        )
-        if not items[key].departments or not items[key].fields:
-            raise DataError(f"{where}: needs departments and fields")
-    for key, item in items.items():
-        for dept in departments.values():
-            if (dept.key in item.departments) != (key in dept.services):
-                raise DataError(f"items.yml / departments.yml disagree on {key} and {dept.key}")
-    unused = set(fields) - {key for item in items.values() for key in item.fields}
-    if unused:
-        raise DataError(f"fields.yml: fields no item asks: {sorted(unused)}")
-
-    raw_consent = _read(directory / "consent.yml") or {}
-    try:
-        consent = Consent(version=str(raw_consent["version"]),
-                          draft_retention_days=int(raw_consent["draft_retention_days"]),
-                          case_retention_days=int(raw_consent["case_retention_days"]),
-                          paragraphs=[_bilingual(p, "consent.yml: paragraphs") for p in raw_consent["paragraphs"]])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DataError(f"consent.yml: needs version, draft_retention_days, case_retention_days, paragraphs ({exc})") from exc
-    return Catalogue(items=items, fields=fields, departments=departments, consent=consent)
 
 
 @lru_cache(maxsize=1)

@@ -190,12 +190,13 @@ def assess(raw: Mapping[str, Any], *, data: EligibilityData, today: date,
            regions: Mapping[str, Mapping[str, Any]] | None = None, default_region: str | None = None) -> Assessment:
     """Check the answers and assess them (raises InvalidInput)."""
     regions = regions or {}
-    applicant = parse_applicant(raw, today=today, regions=tuple(regions), tables=tuple(data.tables))
+    applicant = parse_applicant(raw, today=today, regions=tuple(regions), tables=tuple(data.tables),
+                                items=tuple(data.items))
     region = applicant.region or (default_region if default_region in regions else None)
     profile = regions.get(region) if region else None
     table = data.table(applicant.points_table)
     points = score(applicant, table)
-    category = categorise(applicant, points, average_wage(profile), region_name(region, profile))
+    category = categorise(applicant, points, average_wage(profile), region_name(region, profile), data.policy)
 
     assumptions: list[Text] = []
     types = {kind for _, kind in applicant.items}
@@ -217,7 +218,7 @@ def assess(raw: Mapping[str, Any], *, data: EligibilityData, today: date,
                     if (o := data.offices.get(region or "", {}).get(key)) is not None]
     return Assessment(
         applicant=applicant, data=data, table=table, points=points, category=category,
-        conditions=check_conditions(applicant, category, today), plans=plans, social=social, region=region,
+        conditions=check_conditions(applicant, category, today, data.policy), plans=plans, social=social, region=region,
         region_name=region_name(region, profile), region_notes=region_notes, assumptions=assumptions,
         in_china=in_china,
     )

@@ -3,7 +3,8 @@
 Certificates and the passport are checked against the application date (today unless
 the caller gives one): the criminal-record and medical certificates are valid for 6
 months from their date; the passport needs at least 6 more months. Without the date
-the condition is "unknown" and the text says what is required.
+the condition is "unknown" and the text says what is required. These numbers, the ages and
+the nationalities are data (knowledge/eligibility/categories.yml), given as `policy`.
 """
 from __future__ import annotations
 
@@ -11,22 +12,10 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from knowledge.eligibility.categories import (
-    B_AGE_LIMIT,
-    B_EXPERIENCE_YEARS,
-    MET,
-    UNKNOWN,
-    UNMET,
-    CategoryResult,
-)
+from knowledge.eligibility.categories import MET, UNKNOWN, UNMET, CategoryResult
+from knowledge.eligibility.data import CategoryPolicy
 from knowledge.eligibility.inputs import Applicant
 from knowledge.eligibility.texts import Day, Text
-
-MINIMUM_AGE = 18
-CERTIFICATE_MONTHS = 6
-PASSPORT_MONTHS = 6
-NOT_FOREIGN = {"CN"}
-NOT_COVERED = {"HK", "MO", "TW"}
 
 
 @dataclass(frozen=True)
@@ -43,44 +32,49 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _certificate(cid: str, issued: date | None, as_of: date) -> Condition:
+def _certificate(cid: str, issued: date | None, as_of: date, months: int) -> Condition:
     if issued is None:
-        return Condition(cid, UNKNOWN, Text(f"cond.{cid}.unknown"))
-    until = add_months(issued, CERTIFICATE_MONTHS)
+        return Condition(cid, UNKNOWN, Text(f"cond.{cid}.unknown", {"months": months}))
+    until = add_months(issued, months)
     status = MET if as_of <= until else UNMET
     return Condition(cid, status, Text(f"cond.{cid}.{status}", {"issued": Day(issued), "until": Day(until),
-                                                                "as_of": Day(as_of)}))
+                                                                "as_of": Day(as_of), "months": months}))
 
 
-def _passport(expiry: date | None, as_of: date) -> Condition:
+def _passport(expiry: date | None, as_of: date, months: int) -> Condition:
     if expiry is None:
-        return Condition("passport", UNKNOWN, Text("cond.passport.unknown"))
-    status = MET if expiry >= add_months(as_of, PASSPORT_MONTHS) else UNMET
+        return Condition("passport", UNKNOWN, Text("cond.passport.unknown", {"months": months}))
+    status = MET if expiry >= add_months(as_of, months) else UNMET
     return Condition("passport", status, Text(f"cond.passport.{status}", {"expiry": Day(expiry),
-                                                                         "as_of": Day(as_of)}))
+                                                                         "as_of": Day(as_of), "months": months}))
 
 
-def check_conditions(a: Applicant, category: CategoryResult, today: date) -> list[Condition]:
+def check_conditions(a: Applicant, category: CategoryResult, today: date, policy: CategoryPolicy) -> list[Condition]:
     as_of = a.application_date or today
+    rules, b = policy.conditions, policy.categories.B
     found: list[Condition] = []
-    if a.nationality is not None and a.nationality.alpha_2 in NOT_FOREIGN:
+    if a.nationality is not None and a.nationality.alpha_2 in rules.not_foreign:
         found.append(Condition("foreign_national", UNMET, Text("cond.foreign_national.unmet")))
-    elif a.nationality is not None and a.nationality.alpha_2 in NOT_COVERED:
+    elif a.nationality is not None and a.nationality.alpha_2 in rules.not_covered:
         found.append(Condition("foreign_national", UNKNOWN, Text("cond.foreign_national.unknown")))
-    status = MET if a.age >= MINIMUM_AGE else UNMET
-    found.append(Condition("age_minimum", status, Text(f"cond.age_minimum.{status}", {"age": a.age})))
+    status = MET if a.age >= rules.minimum_age else UNMET
+    found.append(Condition("age_minimum", status, Text(f"cond.age_minimum.{status}",
+                                                       {"age": a.age, "minimum_age": rules.minimum_age})))
     if category.code == "A":
         found.append(Condition("age_limit", MET, Text("cond.age_limit.A.met")))
         found.append(Condition("degree_experience", MET, Text("cond.degree_experience.A.met")))
     elif category.code == "B":
-        status = MET if a.age <= B_AGE_LIMIT else UNMET
-        found.append(Condition("age_limit", status, Text(f"cond.age_limit.B.{status}", {"age": a.age})))
-        if a.at_least("bachelor") and a.relevant_experience_years >= B_EXPERIENCE_YEARS:
-            found.append(Condition("degree_experience", MET, Text("cond.degree_experience.B.met")))
+        status = MET if a.age <= b.age_limit else UNMET
+        found.append(Condition("age_limit", status, Text(f"cond.age_limit.B.{status}",
+                                                         {"age": a.age, "age_limit": b.age_limit})))
+        limits = {"min_years": b.experience_years}
+        if a.at_least("bachelor") and a.relevant_experience_years >= b.experience_years:
+            found.append(Condition("degree_experience", MET, Text("cond.degree_experience.B.met", limits)))
         else:
-            found.append(Condition("degree_experience", MET, Text("cond.degree_experience.B.met_other_route")))
-    found.append(_certificate("criminal_record", a.criminal_record_certificate_date, as_of))
-    found.append(_certificate("medical_certificate", a.medical_certificate_date, as_of))
-    found.append(_passport(a.passport_expiry, as_of))
+            found.append(Condition("degree_experience", MET, Text("cond.degree_experience.B.met_other_route",
+                                                                  limits)))
+    found.append(_certificate("criminal_record", a.criminal_record_certificate_date, as_of, rules.certificate_months))
+    found.append(_certificate("medical_certificate", a.medical_certificate_date, as_of, rules.certificate_months))
+    found.append(_passport(a.passport_expiry, as_of, rules.passport_months))
     found.append(Condition("employer", UNKNOWN, Text("cond.employer.unknown")))
     return found

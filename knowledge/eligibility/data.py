@@ -7,11 +7,14 @@ knowledge/materials/deadlines.yml deadlines and the events they count from
 knowledge/materials/fees.yml      fees
 knowledge/materials/offices.yml   who handles each item, per region
 knowledge/agreements.yml          bilateral social security agreements
+knowledge/eligibility/categories.yml the category and basic-condition numbers (6x / 4x wage, 60, 2 years, ...)
 knowledge/eligibility/messages.yml the engine's own sentences
 
-Everything is checked when loaded (both languages present, ids that exist, points bands
-that touch, known `when` conditions), so a bad data edit is refused with the file and
-the reason instead of producing a wrong answer later.
+Everything is checked when loaded: each file's shape by the pydantic models below (no
+unknown keys, both languages present, known `when` conditions, points bands that touch),
+then the references between files (ids that exist, offices, events), so a bad data edit is
+refused with one DataError (knowledge/schema.py) naming the file, the place and the line
+instead of producing a wrong answer later.
 """
 from __future__ import annotations
 
@@ -21,9 +24,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from pydantic import Field, confloat, conint, conlist, constr, root_validator, validator
+from pydantic.fields import ModelField
 
 from knowledge.eligibility.texts import Local, Messages
+from knowledge.schema import Bilingual, DataError, DataFile, Strict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_KNOWLEDGE_DIR = PACKAGE_DIR.parent
@@ -50,8 +55,60 @@ DEADLINE_UNITS = ("days", "working_days", "months")
 WHO = ("applicant", "employer", "authority")
 
 
-class DataError(ValueError):
-    """A policy data file is malformed; the message names the file and the problem."""
+__all__ = ["DataError", "EligibilityData", "CategoryPolicy", "load_data", "read_data"]  # DataError: knowledge.schema
+
+
+# --- the category and basic-condition numbers (knowledge/eligibility/categories.yml) -------
+Alpha2 = constr(regex=r"^[A-Z]{2}$")
+
+
+class CategoryANumbers(Strict):
+    salary_multiple: confloat(gt=0)
+
+
+class CategoryBNumbers(Strict):
+    salary_multiple: confloat(gt=0)
+    age_limit: conint(ge=18)
+    experience_years: confloat(ge=0)
+    teaching_experience_years: confloat(ge=0)
+
+
+class CategoryNumbers(Strict):
+    A: CategoryANumbers
+    B: CategoryBNumbers
+
+    @root_validator(skip_on_failure=True)
+    def _b_below_a(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["B"].salary_multiple >= values["A"].salary_multiple:
+            raise ValueError("the B salary multiple must be below the A one")
+        return values
+
+
+class ConditionNumbers(Strict):
+    minimum_age: conint(ge=0)
+    certificate_months: conint(ge=1)
+    passport_months: conint(ge=0)
+    not_foreign: conlist(Alpha2, min_items=1)
+    not_covered: list[Alpha2] = []
+
+    @validator("not_covered")
+    def _disjoint(cls, value: list[str], values: dict[str, Any]) -> list[str]:  # noqa: N805
+        if set(value) & set(values.get("not_foreign") or ()):
+            raise ValueError("a country cannot be both not_foreign and not_covered")
+        return value
+
+
+class CategoryPolicy(Strict):
+    """categories.yml: the numbers categories.py and conditions.py decide with."""
+
+    categories: CategoryNumbers
+    conditions: ConditionNumbers
+
+    @root_validator(skip_on_failure=True)
+    def _ages(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["categories"].B.age_limit <= values["conditions"].minimum_age:
+            raise ValueError("the Category B age limit must be above the minimum age")
+        return values
 
 
 # --- points tables ---------------------------------------------------------------------
@@ -215,6 +272,7 @@ class EligibilityData:
     agreements_source: str
     agreements_checked: str
     messages: Messages
+    policy: CategoryPolicy
 
     def table(self, table_id: str | None = None) -> PointsTable:
         return self.tables[table_id or self.active_table]
@@ -224,295 +282,422 @@ class EligibilityData:
         return regional.get(key) or self.offices.get("default", {}).get(key)
 
 
-# --- reading -----------------------------------------------------------------------------
-class _Reader:
-    """Helpers that raise DataError naming the file and the place."""
+# --- reading: the files' shapes (pydantic 1.x), then the checks between files ----------------
+class Number(float):
+    """A number of at least 0 (YAML int or float; not a bool or a string)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            with path.open(encoding="utf-8") as fh:
-                self.doc = yaml.safe_load(fh)
-        except (OSError, yaml.YAMLError) as exc:
-            raise DataError(f"{path}: cannot read: {exc}") from exc
+    @classmethod
+    def __get_validators__(cls):  # noqa: ANN206 (pydantic's protocol)
+        yield cls.validate
 
-    def fail(self, where: str, problem: str) -> DataError:
-        return DataError(f"{self.path}: {where}: {problem}")
-
-    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(where, "must be a mapping")
-        return value
-
-    def local(self, value: Any, where: str, *, optional: bool = False) -> Local | None:
-        if value is None and optional:
-            return None
-        if not isinstance(value, Mapping) or not all(isinstance(value.get(k), str) and value[k].strip()
-                                                      for k in ("en", "zh")):
-            raise self.fail(where, "must have non-empty en and zh texts")
-        return Local.of(value)
-
-    def integer(self, value: Any, where: str, *, minimum: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(where, f"must be a whole number of at least {minimum}")
-        return value
-
-    def number(self, value: Any, where: str) -> float:
+    @classmethod
+    def validate(cls, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise self.fail(where, "must be a number of at least 0")
+            raise ValueError("must be a number of at least 0")
         return float(value)
 
 
-def _bands(reader: _Reader, raw: Any, where: str, maximum: int) -> tuple[Band, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise reader.fail(where, "bands must be a non-empty list")
-    bands = []
-    for i, entry in enumerate(raw):
-        entry = reader.mapping(entry, f"{where}[{i}]")
-        low = reader.number(entry.get("from"), f"{where}[{i}].from")
-        high = None if entry.get("to") is None else reader.number(entry.get("to"), f"{where}[{i}].to")
-        points = reader.integer(entry.get("points"), f"{where}[{i}].points")
-        if high is not None and high <= low:
-            raise reader.fail(f"{where}[{i}]", "`to` must be greater than `from`")
-        if points > maximum:
-            raise reader.fail(f"{where}[{i}]", f"{points} points is more than the factor's max {maximum}")
-        bands.append(Band(low, high, points))
-    bands.sort(key=lambda b: b.low)
-    if bands[0].low != 0:
-        raise reader.fail(where, "the lowest band must start at 0")
-    for lower, upper in zip(bands, bands[1:], strict=False):
-        if lower.high != upper.low:
-            raise reader.fail(where, f"bands must touch: one ends at {lower.high}, the next starts at {upper.low}")
-    if bands[-1].high is not None:
-        raise reader.fail(where, "the highest band must have no `to` (open upwards)")
-    return tuple(bands)
+class Whole(int):
+    """A whole number of at least 0."""
+
+    @classmethod
+    def __get_validators__(cls):  # noqa: ANN206
+        yield cls.validate
+
+    @classmethod
+    def validate(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("must be a whole number of at least 0")
+        return value
+
+
+class _Sourced(Strict):
+    uncertain: bool = False
+    source: str = ""
+    checked: str = ""
+
+    @validator("source", "checked", pre=True)
+    def _text(cls, value: Any) -> str:  # noqa: N805 (a date in `checked` is read by YAML as a date)
+        return "" if value is None else str(value)
+
+
+class _Band(Strict):
+    low: Number = Field(alias="from")
+    high: Number | None = Field(None, alias="to")
+    points: Whole
+
+    @root_validator(skip_on_failure=True)
+    def _order(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["high"] is not None and values["high"] <= values["low"]:
+            raise ValueError("`to` must be greater than `from`")
+        return values
+
+
+class _Factor(Strict):
+    kind: str
+    max: Whole
+    bands: conlist(_Band, min_items=1) | None = None
+    unit_cny: Number = 1
+    whole_numbers: bool = False
+    qualifying_points: Whole | None = None
+    points: dict[str, Whole] | None = None
+    from_years: Number | None = None
+    points_at_start: Whole | None = None
+    points_per_further_year: Whole | None = None
+
+    @validator("bands")
+    def _bands(cls, bands: list[_Band] | None, values: dict[str, Any]) -> list[_Band] | None:  # noqa: N805
+        if bands is None:
+            return None
+        maximum = values.get("max")
+        for band in bands:
+            if maximum is not None and band.points > maximum:
+                raise ValueError(f"{band.points} points is more than the factor's max {maximum}")
+        bands = sorted(bands, key=lambda b: b.low)
+        if bands[0].low != 0:
+            raise ValueError("the lowest band must start at 0")
+        for lower, upper in zip(bands, bands[1:], strict=False):
+            if lower.high != upper.low:
+                raise ValueError(f"bands must touch: one ends at {_num(lower.high)}, the next starts at {_num(upper.low)}")
+        if bands[-1].high is not None:
+            raise ValueError("the highest band must have no `to` (open upwards)")
+        return bands
+
+    @root_validator(skip_on_failure=True)
+    def _by_kind(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        needs = {"bands": ("bands",), "chinese": ("bands", "qualifying_points"), "choice": ("points",),
+                 "each": ("points",), "years": ("from_years", "points_at_start", "points_per_further_year")}
+        missing = [k for k in needs.get(values["kind"], ()) if values.get(k) is None]
+        if missing:
+            raise ValueError(f"a {values['kind']} factor needs {', '.join(missing)}")
+        return values
+
+
+class _PointsTable(_Sourced):
+    id: str
+    name: Bilingual
+    thresholds: dict[str, Whole]
+    factors: dict[str, _Factor]
+
+    @validator("thresholds")
+    def _thresholds(cls, thresholds: dict[str, int]) -> dict[str, int]:  # noqa: N805
+        if set(thresholds) != {"A", "B"} or min(thresholds.values()) < 1:
+            raise ValueError("needs A and B, whole numbers of at least 1")
+        if thresholds["B"] >= thresholds["A"]:
+            raise ValueError("B must be below A")
+        return thresholds
+
+    @validator("factors")
+    def _factors(cls, factors: dict[str, _Factor]) -> dict[str, _Factor]:  # noqa: N805
+        if set(factors) != set(FACTOR_KEYS):
+            raise ValueError(f"must be exactly {', '.join(FACTOR_KEYS)}")
+        for key, factor in factors.items():
+            if factor.kind != FACTOR_KINDS[key]:
+                raise ValueError(f"{key}: kind must be {FACTOR_KINDS[key]!r}")
+        return factors
+
+
+class _Active(Strict):
+    active: str
+
+
+class _When(Strict):
+    in_china: bool | None = None
+    category: list[str] | None = None
+    agreement: bool | None = None
+    region: str | list[str] | None = None
+    age_over: Number | None = None
+
+    @validator("category")
+    def _categories(cls, value: list[str] | None) -> list[str] | None:  # noqa: N805
+        if value is not None and not set(value) <= set(CATEGORIES):
+            raise ValueError("category must list A, B or C")
+        return value
+
+
+def _check_when(value: dict[str, Any] | None) -> dict[str, Any]:
+    """A `when` is checked as _When and kept as written (the engine reads the plain mapping)."""
+    if value is None:
+        return {}
+    _When.parse_obj(value)
+    return dict(value)
+
+
+class _TextRule(Strict):
+    id: str | None = None
+    text: Bilingual
+    when: dict[str, Any] | None = None
+    uncertain: bool = False
+    _when = validator("when", allow_reuse=True)(_check_when)
+
+
+class _Ref(Strict):
+    id: str
+    when: dict[str, Any] | None = None
+    _when = validator("when", allow_reuse=True)(_check_when)
+
+
+class _Variant(Strict):
+    title: Bilingual
+    steps: list[_TextRule] = []
+    materials: list[str | _Ref] = []
+    deadlines: list[str | _Ref] = []
+    fees: list[str | _Ref] = []
+
+
+class _Item(Strict):
+    name: Bilingual
+    office: str
+    variants: dict[str, _Variant]
+    notes: list[_TextRule] = []
+
+
+class _Material(_Sourced):
+    name: Bilingual
+    what: Bilingual
+    issuer: Bilingual
+    validity: Bilingual | None
+    authentication: str
+    authentication_note: Bilingual | None = None
+
+    @validator("authentication")
+    def _auth(cls, value: str) -> str:  # noqa: N805
+        if value not in AUTHENTICATION:
+            raise ValueError(f"must be one of {', '.join(AUTHENTICATION)}")
+        return value
+
+
+class _Deadline(_Sourced):
+    who: str
+    days: Whole | None
+    unit: str
+    direction: str
+    counts_from: str
+    text: Bilingual
+
+    @validator("who", "unit", "direction")
+    def _one_of(cls, value: str, field: ModelField) -> str:  # noqa: N805
+        allowed = {"who": WHO, "unit": DEADLINE_UNITS, "direction": ("after", "before")}[field.name]
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+
+class _FeeAmount(Strict):
+    cny: Number
+    validity: Bilingual | None = None
+
+
+class _Fee(_Sourced):
+    amounts: list[_FeeAmount] | None
+    text: Bilingual
+
+
+class _Office(Bilingual):
+    uncertain: bool = False
+    source: str | None = None
+
+
+class _Agreement(Strict):
+    country: str
+    exempt: list[str] | None
+    scope: Bilingual | None = None
+    in_force: date | None = None
+    uncertain: bool | None = None
+
+    @validator("country", pre=True)
+    def _alpha2(cls, value: Any) -> str:  # noqa: N805
+        code = str(value or "").upper()
+        if len(code) != 2:
+            raise ValueError("must be an ISO 3166-1 alpha-2 code")
+        return code
+
+    @validator("exempt")
+    def _insurances(cls, value: list[str] | None) -> list[str] | None:  # noqa: N805
+        if value is not None and not set(value) <= set(INSURANCES):
+            raise ValueError(f"must be null or a list of {', '.join(INSURANCES)}")
+        return value
+
+    @validator("in_force", pre=True)
+    def _date(cls, value: Any) -> Any:  # noqa: N805 (YAML reads 2025-10-14 as a date; a string is a typo)
+        if value is not None and not isinstance(value, date):
+            raise ValueError("must be a date such as 2025-10-14")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _scope(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["exempt"] is not None and values["scope"] is None:
+            raise ValueError("an agreement with `exempt` needs a `scope` in en and zh")
+        return values
+
+
+class _Unconfirmed(Strict):
+    country: str
+
+
+class _Agreements(_Sourced):
+    as_of: Any = None
+    insurances: dict[str, Bilingual]
+    agreements: list[_Agreement] = []
+    unconfirmed: list[_Unconfirmed] = []
+
+    @validator("insurances")
+    def _all(cls, value: dict[str, Bilingual]) -> dict[str, Bilingual]:  # noqa: N805
+        if set(value) != set(INSURANCES):
+            raise ValueError(f"must be exactly {', '.join(INSURANCES)}")
+        return value
+
+
+class _Reader(DataFile):
+    """A data file read once; `fail` and `parse` (knowledge/schema.py) name the file and the place."""
+
+
+def _num(value: float | None) -> str:
+    return "None" if value is None else (str(int(value)) if float(value).is_integer() else str(value))
+
+
+def _local(text: Bilingual | None) -> Local | None:
+    return None if text is None else Local(en=text.en, zh=text.zh)
 
 
 def _points_table(path: Path) -> PointsTable:
     reader = _Reader(path)
-    doc = reader.mapping(reader.doc, "file")
-    table_id = doc.get("id")
-    if table_id != path.stem:
+    raw = reader.parse(_PointsTable)
+    if raw.id != path.stem:
         raise reader.fail("id", f"must be the file name {path.stem!r}")
-    thresholds = reader.mapping(doc.get("thresholds"), "thresholds")
-    a = reader.integer(thresholds.get("A"), "thresholds.A", minimum=1)
-    b = reader.integer(thresholds.get("B"), "thresholds.B", minimum=1)
-    if b >= a:
-        raise reader.fail("thresholds", "B must be below A")
-    raw_factors = reader.mapping(doc.get("factors"), "factors")
-    if set(raw_factors) != set(FACTOR_KEYS):
-        raise reader.fail("factors", f"must be exactly {', '.join(FACTOR_KEYS)}")
-    factors: dict[str, Factor] = {}
+    factors = {}
     for key in FACTOR_KEYS:
-        raw = reader.mapping(raw_factors[key], f"factors.{key}")
-        where = f"factors.{key}"
-        kind = raw.get("kind")
-        if kind != FACTOR_KINDS[key]:
-            raise reader.fail(where, f"kind must be {FACTOR_KINDS[key]!r}")
-        maximum = reader.integer(raw.get("max"), f"{where}.max")
+        f = raw.factors[key]
         options: dict[str, Any] = {}
-        if kind in ("bands", "chinese"):
-            options["bands"] = _bands(reader, raw.get("bands"), f"{where}.bands", maximum)
-            options["unit_cny"] = reader.number(raw.get("unit_cny", 1), f"{where}.unit_cny") or 1
-            options["whole_numbers"] = bool(raw.get("whole_numbers", False))
-        if kind == "chinese":
-            options["qualifying_points"] = reader.integer(raw.get("qualifying_points"), f"{where}.qualifying_points")
-        if kind in ("choice", "each"):
-            points = reader.mapping(raw.get("points"), f"{where}.points")
-            options["points"] = {str(k): reader.integer(v, f"{where}.points.{k}") for k, v in points.items()}
-        if kind == "years":
-            options["from_years"] = reader.number(raw.get("from_years"), f"{where}.from_years")
-            options["points_at_start"] = reader.integer(raw.get("points_at_start"), f"{where}.points_at_start")
-            options["points_per_further_year"] = reader.integer(raw.get("points_per_further_year"),
-                                                                f"{where}.points_per_further_year")
-        factors[key] = Factor(key=key, kind=kind, max=maximum, **options)
-    return PointsTable(
-        id=table_id,
-        name=reader.local(doc.get("name"), "name"),
-        source=str(doc.get("source") or ""),
-        checked=str(doc.get("checked") or ""),
-        uncertain=bool(doc.get("uncertain", False)),
-        thresholds={"A": a, "B": b},
-        factors=factors,
-    )
+        if f.kind in ("bands", "chinese"):
+            options.update(bands=tuple(Band(b.low, b.high, b.points) for b in f.bands or ()),
+                           unit_cny=float(f.unit_cny) or 1, whole_numbers=f.whole_numbers)
+        if f.kind == "chinese":
+            options["qualifying_points"] = f.qualifying_points
+        if f.kind in ("choice", "each"):
+            options["points"] = {str(k): v for k, v in (f.points or {}).items()}
+        if f.kind == "years":
+            options.update(from_years=f.from_years, points_at_start=f.points_at_start,
+                           points_per_further_year=f.points_per_further_year)
+        factors[key] = Factor(key=key, kind=f.kind, max=f.max, **options)
+    return PointsTable(id=raw.id, name=_local(raw.name), source=raw.source, checked=raw.checked,
+                       uncertain=raw.uncertain, thresholds=dict(raw.thresholds), factors=factors)
 
 
-def _when(reader: _Reader, raw: Any, where: str) -> Mapping[str, Any]:
-    if raw is None:
-        return {}
-    when = reader.mapping(raw, where)
-    unknown = set(when) - set(WHEN_KEYS)
-    if unknown:
-        raise reader.fail(where, f"unknown condition {sorted(unknown)}; known: {', '.join(WHEN_KEYS)}")
-    if "category" in when and not set(when["category"]) <= set(CATEGORIES):
-        raise reader.fail(where, "category must list A, B or C")
-    return dict(when)
+def _text_rules(rules: list[_TextRule]) -> tuple[Rule, ...]:
+    return tuple(Rule(ref=r.id, when=r.when or {}, text=_local(r.text), uncertain=r.uncertain) for r in rules)
 
 
-def _rules(reader: _Reader, raw: Any, where: str, known: Mapping[str, Any] | None) -> tuple[Rule, ...]:
-    """A list of ids (or {id, when}) when `known` is given, else of {text, when, uncertain}."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise reader.fail(where, "must be a list")
-    rules = []
-    for i, entry in enumerate(raw):
-        spot = f"{where}[{i}]"
-        if known is not None:
-            if isinstance(entry, str):
-                entry = {"id": entry}
-            entry = reader.mapping(entry, spot)
-            ref = entry.get("id")
-            if ref not in known:
-                raise reader.fail(spot, f"unknown id {ref!r}")
-            rules.append(Rule(ref=ref, when=_when(reader, entry.get("when"), f"{spot}.when")))
-        else:
-            entry = reader.mapping(entry, spot)
-            rules.append(Rule(ref=entry.get("id"), when=_when(reader, entry.get("when"), f"{spot}.when"),
-                              text=reader.local(entry.get("text"), f"{spot}.text"),
-                              uncertain=bool(entry.get("uncertain", False))))
-    return tuple(rules)
+def _ref_rules(reader: _Reader, rules: list[str | _Ref], known: Mapping[str, Any], loc: list[Any]) -> tuple[Rule, ...]:
+    out = []
+    for i, rule in enumerate(rules):
+        ref, when = (rule, None) if isinstance(rule, str) else (rule.id, rule.when)
+        if ref not in known:
+            raise reader.fail([*loc, i], f"unknown id {ref!r}")
+        out.append(Rule(ref=ref, when=when or {}))
+    return tuple(out)
+
+
+class _MaterialsFile(Strict):
+    materials: dict[str, _Material]
+
+
+class _DeadlinesFile(Strict):
+    events: dict[str, Bilingual]
+    deadlines: dict[str, _Deadline]
+
+
+class _FeesFile(Strict):
+    fees: dict[str, _Fee]
+
+
+class _ItemsFile(Strict):
+    items: dict[str, _Item]
+
+
+class _OfficesFile(Strict):
+    __root__: dict[str, dict[str, _Office]]
+
+
+class _MessagesFile(Strict):
+    __root__: dict[str, Bilingual]
 
 
 def _materials(path: Path) -> dict[str, Material]:
-    reader = _Reader(path)
-    raw = reader.mapping(reader.mapping(reader.doc, "file").get("materials"), "materials")
-    out = {}
-    for mid, entry in raw.items():
-        entry = reader.mapping(entry, mid)
-        auth = entry.get("authentication")
-        if auth not in AUTHENTICATION:
-            raise reader.fail(f"{mid}.authentication", f"must be one of {', '.join(AUTHENTICATION)}")
-        out[mid] = Material(
-            id=mid,
-            name=reader.local(entry.get("name"), f"{mid}.name"),
-            what=reader.local(entry.get("what"), f"{mid}.what"),
-            issuer=reader.local(entry.get("issuer"), f"{mid}.issuer"),
-            validity=reader.local(entry.get("validity"), f"{mid}.validity", optional=True),
-            authentication=auth,
-            authentication_note=reader.local(entry.get("authentication_note"), f"{mid}.authentication_note",
-                                             optional=True),
-            uncertain=bool(entry.get("uncertain", False)),
-            source=str(entry.get("source") or ""),
-            checked=str(entry.get("checked") or ""),
-        )
-    return out
+    raw = _Reader(path).parse(_MaterialsFile).materials
+    return {mid: Material(id=mid, name=_local(m.name), what=_local(m.what), issuer=_local(m.issuer),
+                          validity=_local(m.validity), authentication=m.authentication,
+                          authentication_note=_local(m.authentication_note), uncertain=m.uncertain,
+                          source=m.source, checked=m.checked)
+            for mid, m in raw.items()}
 
 
 def _deadlines(path: Path) -> dict[str, Deadline]:
     reader = _Reader(path)
-    doc = reader.mapping(reader.doc, "file")
-    events = {k: reader.local(v, f"events.{k}") for k, v in reader.mapping(doc.get("events"), "events").items()}
+    raw = reader.parse(_DeadlinesFile)
+    events = {key: _local(text) for key, text in raw.events.items()}
     out = {}
-    for did, entry in reader.mapping(doc.get("deadlines"), "deadlines").items():
-        entry = reader.mapping(entry, did)
-        if entry.get("counts_from") not in events:
-            raise reader.fail(f"{did}.counts_from", f"unknown event {entry.get('counts_from')!r}")
-        if entry.get("unit") not in DEADLINE_UNITS:
-            raise reader.fail(f"{did}.unit", f"must be one of {', '.join(DEADLINE_UNITS)}")
-        if entry.get("direction") not in ("after", "before"):
-            raise reader.fail(f"{did}.direction", "must be after or before")
-        if entry.get("who") not in WHO:
-            raise reader.fail(f"{did}.who", f"must be one of {', '.join(WHO)}")
-        days = entry.get("days")
-        out[did] = Deadline(
-            id=did, who=entry["who"], days=None if days is None else reader.integer(days, f"{did}.days"),
-            unit=entry["unit"], direction=entry["direction"], counts_from=entry["counts_from"],
-            event=events[entry["counts_from"]], text=reader.local(entry.get("text"), f"{did}.text"),
-            uncertain=bool(entry.get("uncertain", False)), source=str(entry.get("source") or ""),
-            checked=str(entry.get("checked") or ""),
-        )
+    for did, d in raw.deadlines.items():
+        if d.counts_from not in events:
+            raise reader.fail(["deadlines", did, "counts_from"], f"unknown event {d.counts_from!r}")
+        out[did] = Deadline(id=did, who=d.who, days=d.days, unit=d.unit, direction=d.direction,
+                            counts_from=d.counts_from, event=events[d.counts_from], text=_local(d.text),
+                            uncertain=d.uncertain, source=d.source, checked=d.checked)
     return out
 
 
 def _fees(path: Path) -> dict[str, Fee]:
-    reader = _Reader(path)
-    out = {}
-    for fid, entry in reader.mapping(reader.mapping(reader.doc, "file").get("fees"), "fees").items():
-        entry = reader.mapping(entry, fid)
-        amounts = None
-        if entry.get("amounts") is not None:
-            amounts = tuple(
-                FeeAmount(cny=reader.number(a.get("cny"), f"{fid}.amounts.cny"),
-                          validity=reader.local(a.get("validity"), f"{fid}.amounts.validity", optional=True))
-                for a in entry["amounts"]
-            )
-        out[fid] = Fee(id=fid, amounts=amounts, text=reader.local(entry.get("text"), f"{fid}.text"),
-                       uncertain=bool(entry.get("uncertain", False)), source=str(entry.get("source") or ""),
-                       checked=str(entry.get("checked") or ""))
-    return out
+    raw = _Reader(path).parse(_FeesFile).fees
+    return {fid: Fee(id=fid, amounts=None if f.amounts is None else tuple(
+                FeeAmount(cny=float(a.cny), validity=_local(a.validity)) for a in f.amounts),
+                text=_local(f.text), uncertain=f.uncertain, source=f.source, checked=f.checked)
+            for fid, f in raw.items()}
 
 
 def _items(path: Path, materials: Mapping[str, Material], deadlines: Mapping[str, Deadline],
            fees: Mapping[str, Fee], offices: Mapping[str, Mapping[str, Office]]) -> dict[str, Item]:
     reader = _Reader(path)
     out = {}
-    for iid, entry in reader.mapping(reader.mapping(reader.doc, "file").get("items"), "items").items():
-        entry = reader.mapping(entry, iid)
-        office = entry.get("office")
-        if office not in offices.get("default", {}):
-            raise reader.fail(f"{iid}.office", f"no default office {office!r} in offices.yml")
+    for iid, item in reader.parse(_ItemsFile).items.items():
+        if item.office not in offices.get("default", {}):
+            raise reader.fail(["items", iid, "office"], f"no default office {item.office!r} in offices.yml")
         variants = {}
-        for vid, raw in reader.mapping(entry.get("variants"), f"{iid}.variants").items():
-            raw = reader.mapping(raw, f"{iid}.{vid}")
+        for vid, v in item.variants.items():
+            at = ["items", iid, "variants", vid]
             variants[vid] = Variant(
-                id=vid,
-                title=reader.local(raw.get("title"), f"{iid}.{vid}.title"),
-                steps=_rules(reader, raw.get("steps"), f"{iid}.{vid}.steps", None),
-                materials=_rules(reader, raw.get("materials"), f"{iid}.{vid}.materials", materials),
-                deadlines=_rules(reader, raw.get("deadlines"), f"{iid}.{vid}.deadlines", deadlines),
-                fees=_rules(reader, raw.get("fees"), f"{iid}.{vid}.fees", fees),
+                id=vid, title=_local(v.title), steps=_text_rules(v.steps),
+                materials=_ref_rules(reader, v.materials, materials, [*at, "materials"]),
+                deadlines=_ref_rules(reader, v.deadlines, deadlines, [*at, "deadlines"]),
+                fees=_ref_rules(reader, v.fees, fees, [*at, "fees"]),
             )
-        out[iid] = Item(id=iid, name=reader.local(entry.get("name"), f"{iid}.name"), office=office,
-                        variants=variants, notes=_rules(reader, entry.get("notes"), f"{iid}.notes", None))
+        out[iid] = Item(id=iid, name=_local(item.name), office=item.office, variants=variants,
+                        notes=_text_rules(item.notes))
     return out
 
 
 def _offices(path: Path) -> dict[str, dict[str, Office]]:
     reader = _Reader(path)
-    out: dict[str, dict[str, Office]] = {}
-    for region, entries in reader.mapping(reader.doc, "file").items():
-        out[region] = {}
-        for key, raw in reader.mapping(entries, region).items():
-            raw = reader.mapping(raw, f"{region}.{key}")
-            out[region][key] = Office(text=reader.local({"en": raw.get("en"), "zh": raw.get("zh")},
-                                                        f"{region}.{key}"),
-                                      uncertain=bool(raw.get("uncertain", False)), source=raw.get("source"))
-    if "default" not in out:
+    raw = reader.parse(_OfficesFile).__root__
+    if "default" not in raw:
         raise reader.fail("file", "needs a `default` section")
-    return out
+    return {region: {key: Office(text=Local(en=o.en, zh=o.zh), uncertain=o.uncertain, source=o.source)
+                     for key, o in entries.items()}
+            for region, entries in raw.items()}
 
 
 def _agreements(path: Path) -> tuple[dict[str, Agreement], frozenset[str], dict[str, Local], str, str]:
-    reader = _Reader(path)
-    doc = reader.mapping(reader.doc, "file")
-    insurances = {k: reader.local(v, f"insurances.{k}") for k, v in reader.mapping(doc.get("insurances"),
-                                                                                   "insurances").items()}
-    if set(insurances) != set(INSURANCES):
-        raise reader.fail("insurances", f"must be exactly {', '.join(INSURANCES)}")
-    agreements = {}
-    for i, raw in enumerate(doc.get("agreements") or []):
-        raw = reader.mapping(raw, f"agreements[{i}]")
-        country = str(raw.get("country") or "").upper()
-        if len(country) != 2:
-            raise reader.fail(f"agreements[{i}].country", "must be an ISO 3166-1 alpha-2 code")
-        exempt = raw.get("exempt")
-        if exempt is not None and (not isinstance(exempt, list) or not set(exempt) <= set(INSURANCES)):
-            raise reader.fail(f"agreements[{i}].exempt", f"must be null or a list of {', '.join(INSURANCES)}")
-        scope = reader.local(raw.get("scope"), f"agreements[{i}].scope", optional=exempt is None)
-        in_force = raw.get("in_force")
-        if in_force is not None and not isinstance(in_force, date):
-            raise reader.fail(f"agreements[{i}].in_force", "must be a date such as 2025-10-14")
-        agreements[country] = Agreement(country=country, exempt=None if exempt is None else tuple(exempt),
-                                        scope=scope, in_force=in_force,
-                                        uncertain=bool(raw.get("uncertain", exempt is None)))
-    unconfirmed = frozenset(str(u.get("country", "")).upper() for u in doc.get("unconfirmed") or [])
-    return agreements, unconfirmed, insurances, str(doc.get("source") or ""), str(doc.get("checked") or "")
+    raw = _Reader(path).parse(_Agreements)
+    agreements = {a.country: Agreement(country=a.country, exempt=None if a.exempt is None else tuple(a.exempt),
+                                       scope=_local(a.scope), in_force=a.in_force,
+                                       uncertain=a.exempt is None if a.uncertain is None else a.uncertain)
+                  for a in raw.agreements}
+    unconfirmed = frozenset(u.country.upper() for u in raw.unconfirmed)
+    insurances = {key: _local(text) for key, text in raw.insurances.items()}
+    return agreements, unconfirmed, insurances, raw.source, raw.checked
 
 
 def _messages(path: Path) -> Messages:
-    reader = _Reader(path)
-    return Messages({key: reader.local(value, key) for key, value in reader.mapping(reader.doc, "file").items()})
+    return Messages({key: _local(text) for key, text in _Reader(path).parse(_MessagesFile).__root__.items()})
 
 
 def data_files(knowledge_dir: Path) -> list[Path]:
@@ -520,14 +705,21 @@ def data_files(knowledge_dir: Path) -> list[Path]:
     materials = knowledge_dir / "materials"
     return [*sorted(points.glob("*.yml")), materials / "catalogue.yml", materials / "deadlines.yml",
             materials / "fees.yml", materials / "offices.yml", materials / "items.yml",
-            knowledge_dir / "agreements.yml", PACKAGE_DIR / "messages.yml"]
+            knowledge_dir / "agreements.yml", policy_file(knowledge_dir), PACKAGE_DIR / "messages.yml"]
+
+
+def policy_file(knowledge_dir: Path) -> Path:
+    """<knowledge_dir>/eligibility/categories.yml; this package's when the directory has none
+    (a KNOWLEDGE_DIR made before the numbers were data still loads)."""
+    own = knowledge_dir / "eligibility" / "categories.yml"
+    return own if own.is_file() else PACKAGE_DIR / "categories.yml"
 
 
 def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
     """Read and check every data file under `knowledge_dir` (raises DataError)."""
     points_dir = knowledge_dir / "points"
     active_reader = _Reader(points_dir / "active.yml")
-    active = active_reader.mapping(active_reader.doc, "file").get("active")
+    active = active_reader.parse(_Active).active
     tables = {p.stem: _points_table(p) for p in sorted(points_dir.glob("*.yml")) if p.stem != "active"}
     if active not in tables:
         raise active_reader.fail("active", f"{active!r} is not one of the tables {sorted(tables)}")
@@ -544,6 +736,7 @@ def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
         offices=offices, agreements=agreements, unconfirmed_agreements=unconfirmed, insurances=insurances,
         agreements_source=agreements_source, agreements_checked=agreements_checked,
         messages=_messages(PACKAGE_DIR / "messages.yml"),
+        policy=_Reader(policy_file(knowledge_dir)).parse(CategoryPolicy),
     )
 
 

@@ -18,6 +18,8 @@ DEGREES = ("doctorate", "master", "bachelor", "below_bachelor")
 DEGREE_RANK = {"below_bachelor": 0, "bachelor": 1, "master": 2, "doctorate": 3}
 LOCATIONS = ("western", "northeast", "poverty_county", "other")
 EXTRAS = ("top_overseas_university", "fortune500", "patent", "five_years_in_china")
+# The items of knowledge/materials/items.yml as shipped; parse_applicant is given the loaded
+# data's keys (assess.py), so an item added there is accepted without a code change.
 ITEMS = ("work_permit", "residence_permit", "social_insurance", "professional_title", "e_social_security_card")
 APPLICATION_TYPES = ("new", "change", "extension", "cancellation")
 TEACHING_QUALIFICATIONS = ("education_or_language_degree", "home_teaching_certificate", "tefl_120_hours")
@@ -193,7 +195,8 @@ class _Checker:
         return tuple(seen)
 
 
-def _items(check: _Checker, application_type: str) -> tuple[tuple[tuple[str, str], ...], bool]:
+def _items(check: _Checker, application_type: str,
+           known: Collection[str] = ITEMS) -> tuple[tuple[tuple[str, str], ...], bool]:
     """(item, application type) pairs. An item is named plainly ("work_permit": the request's
     application_type) or with its own type ("work_permit_extension"). No items: the usual set."""
     raw = check.data.get("items")
@@ -202,16 +205,16 @@ def _items(check: _Checker, application_type: str) -> tuple[tuple[tuple[str, str
     if isinstance(raw, str):
         raw = [v for v in raw.split(",") if v.strip()]
     if not isinstance(raw, list) or not raw:
-        check.error("items", "elig_items", choices=", ".join(ITEMS))
+        check.error("items", "elig_items", choices=", ".join(known))
         return (), True
     pairs: list[tuple[str, str]] = []
     for value in raw:
         name = value.strip().lower() if isinstance(value, str) else ""
-        pair = (name, application_type) if name in ITEMS else next(
-            ((i, name[len(i) + 1:]) for i in ITEMS
+        pair = (name, application_type) if name in known else next(
+            ((i, name[len(i) + 1:]) for i in known
              if name.startswith(i + "_") and name[len(i) + 1:] in APPLICATION_TYPES), None)
         if pair is None:
-            check.error("items", "elig_items", choices=", ".join(ITEMS))
+            check.error("items", "elig_items", choices=", ".join(known))
             return (), True
         if pair == ("residence_permit", "cancellation"):
             check.error("items", "elig_item_type", item="residence_permit", type="cancellation")
@@ -222,7 +225,7 @@ def _items(check: _Checker, application_type: str) -> tuple[tuple[tuple[str, str
 
 
 def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection[str] = (),
-                    tables: Collection[str] = ()) -> Applicant:
+                    tables: Collection[str] = (), items: Collection[str] = ITEMS) -> Applicant:
     """Check the answers; raise InvalidInput with every problem found."""
     if not isinstance(data, Mapping):
         raise InvalidInput([FieldError("", "elig_not_object")])
@@ -271,7 +274,7 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
                 check.error("nationality", "elig_nationality_unknown", value=text[:60])
 
     application_type = check.choice("application_type", "elig_application_type", APPLICATION_TYPES, "new")
-    items, items_given = _items(check, application_type or "new")
+    items, items_given = _items(check, application_type or "new", tuple(items) or ITEMS)
 
     region = data.get("region")
     if region is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.countries import Country
-from knowledge.eligibility.conditions import NOT_FOREIGN
 from knowledge.eligibility.data import INSURANCES, Agreement, EligibilityData
 from knowledge.eligibility.texts import Day, Local, Text
 
@@ -38,7 +37,7 @@ class SocialInsurance:
 def social_insurance(data: EligibilityData, country: Country | None) -> SocialInsurance:
     if country is None:
         return SocialInsurance(NO_COUNTRY, None, None, None, INSURANCES, (Text("si.no_country"),), False, False)
-    if country.alpha_2 in NOT_FOREIGN:
+    if country.alpha_2 in data.policy.conditions.not_foreign:
         return SocialInsurance(NOT_FOREIGN_STATUS, country, None, None, None, (Text("si.not_foreign"),), False, False)
     name = Local(en=country.name_en, zh=country.name_zh)
     agreement = data.agreements.get(country.alpha_2)
