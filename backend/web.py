@@ -6,15 +6,16 @@ import hmac
 import secrets
 from functools import wraps
 from typing import Any, Awaitable, Callable
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sanic import Request
 from sanic.response import HTTPResponse, html, redirect
 from sqlalchemy.orm import Session
 
-from backend.errors import ApiError
+from backend.errors import ApiError, Problem
 from backend.i18n import LANGUAGES, negotiate, t
 from backend.models import LoginSession
+from backend.services.cases import CaseError, conversation_ok
 from backend.services.knowledge import KnowledgeService
 from backend.services.staff import StaffService
 
@@ -32,6 +33,11 @@ def db(request: Request) -> Session:
         session = request.app.ctx.session_factory()
         request.ctx.db = session
     return session
+
+
+def discard(request: Request) -> None:
+    """Forget the request's uncommitted changes (after a service refused them)."""
+    db(request).rollback()
 
 
 def knowledge(request: Request) -> KnowledgeService:
@@ -62,6 +68,28 @@ def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError("invalid_json", 400)
     return body
+
+
+def optional_body(request: Request) -> dict[str, Any]:
+    """An empty body is {}; anything else must be a JSON object."""
+    return json_body(request) if request.body and request.body.strip() else {}
+
+
+def checked_conversation(conversation_id: str) -> str:
+    """The path segment, percent-decoded (sanic leaves it encoded), or 400."""
+    conversation_id = unquote(conversation_id)
+    if not conversation_ok(conversation_id):
+        raise CaseError("conversation_id_invalid", 400,
+                        problems=[Problem("conversation_id_invalid", field="conversation_id")])
+    return conversation_id
+
+
+def language_of(request: Request, body: dict[str, Any]) -> str:
+    """The body's `language`, else ?language=, else Accept-Language; 400 when not en/zh."""
+    language = body.get("language") or request.args.get("language") or api_language(request)
+    if language not in LANGUAGES:
+        raise ApiError("invalid_language", 400)
+    return language
 
 
 def is_api(request: Request) -> bool:

@@ -13,10 +13,9 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from backend.blueprints.drafts import checked_conversation
 from backend.errors import Problem
 from backend.services.cases import CaseError, CaseService, iso
-from backend.web import api_auth, api_language, current_login, db, json_body
+from backend.web import api_auth, api_language, checked_conversation, current_login, db, json_body
 
 bp = Blueprint("cases", url_prefix="/api/v1")
 CASE_KEYS = ("items", "role", "answers", "language", "channel", "conversation_id", "test")
@@ -90,7 +89,7 @@ async def change_item_state(request: Request, number: str, department: str) -> H
     change = service.change_state(item.id, body.get("state"), body.get("note", ""), request.ctx.actor,
                                   department=officer_department(request))
     notification = await request.app.ctx.notifier.dispatch(change)
-    db(request).refresh(case)
+    service.reload(case)
     result: dict[str, Any] = {"case": service.view(case, api_language(request), staff=True, plan=False)}
     if change is not None:
         result["notification"] = {"delivered": bool(notification and notification.delivered),

@@ -2,36 +2,19 @@
 and POST .../submit. Nothing personal leaves in clear: the draft view is masked."""
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
 from backend.errors import Problem
-from backend.services.cases import CaseError, CaseService, conversation_ok
+from backend.services.cases import CaseError, CaseService
 from backend.services.drafts import DraftService
-from backend.web import api_auth, api_language, db, json_body
+from backend.web import api_auth, api_language, checked_conversation, db, json_body, optional_body
 
 bp = Blueprint("drafts", url_prefix="/api/v1/drafts")
 
 
 def drafts(request: Request) -> DraftService:
     return DraftService(db(request), request.app.ctx.crypto, request.app.ctx.settings)
-
-
-def checked_conversation(conversation_id: str) -> str:
-    """The path segment, percent-decoded (sanic leaves it encoded), or 400."""
-    conversation_id = unquote(conversation_id)
-    if not conversation_ok(conversation_id):
-        raise CaseError("conversation_id_invalid", 400,
-                        problems=[Problem("conversation_id_invalid", field="conversation_id")])
-    return conversation_id
-
-
-def optional_body(request: Request) -> dict[str, Any]:
-    """An empty body is {}; anything else must be a JSON object."""
-    return json_body(request) if request.body and request.body.strip() else {}
 
 
 @bp.get("/<conversation_id>")

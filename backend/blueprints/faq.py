@@ -1,26 +1,16 @@
 """The knowledge base over JSON: answer a question, read entries."""
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from backend.errors import ApiError
 from backend.i18n import LANGUAGES
 from backend.services.knowledge import entry_to_json
-from backend.web import api_auth, api_language, json_body, knowledge
+from backend.web import api_auth, json_body, knowledge, language_of
 
 bp = Blueprint("faq", url_prefix="/api/v1/faq")
 
-
-
-
-def language_of(request: Request, body: dict[str, Any]) -> str:
-    language = body.get("language") or request.args.get("language") or api_language(request)
-    if language not in LANGUAGES:
-        raise ApiError("invalid_language", 400)
-    return language
 
 
 @bp.post("/answer")

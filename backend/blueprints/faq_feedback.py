@@ -4,9 +4,8 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from backend.blueprints.faq import language_of
 from backend.services.feedback import FeedbackService
-from backend.web import api_auth, db, json_body
+from backend.web import api_auth, db, json_body, language_of
 
 bp = Blueprint("faq_feedback", url_prefix="/api/v1/faq")
 
