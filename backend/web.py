@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import secrets
 from functools import wraps
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Type, TypeVar
 from urllib.parse import quote, unquote
 
 from sanic import Request
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from backend.errors import ApiError, Problem
 from backend.i18n import LANGUAGES, negotiate, t
 from backend.models import LoginSession
+from backend.schemas import RequestBody
 from backend.services.cases import CaseError, conversation_ok
 from backend.services.knowledge import KnowledgeService
 from backend.services.staff import StaffService
@@ -24,6 +25,7 @@ LOGIN_CSRF_COOKIE = "kb_login_csrf"
 LANG_COOKIE = "lang"
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
+Body = TypeVar("Body", bound=RequestBody)
 
 
 def db(request: Request) -> Session:
@@ -70,6 +72,12 @@ def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def parse_body(request: Request, model: Type[Body], *, optional: bool = False) -> Body:
+    """The JSON body as `model` (backend/schemas.py), or 400 with the API's codes and details;
+    `optional`: an empty body is {}."""
+    return model.parse_problems(optional_body(request) if optional else json_body(request))
+
+
 def optional_body(request: Request) -> dict[str, Any]:
     """An empty body is {}; anything else must be a JSON object."""
     return json_body(request) if request.body and request.body.strip() else {}
@@ -84,9 +92,9 @@ def checked_conversation(conversation_id: str) -> str:
     return conversation_id
 
 
-def language_of(request: Request, body: dict[str, Any]) -> str:
-    """The body's `language`, else ?language=, else Accept-Language; 400 when not en/zh."""
-    language = body.get("language") or request.args.get("language") or api_language(request)
+def language_of(request: Request, chosen: str | None) -> str:
+    """The body's language (already checked), else ?language=, else Accept-Language; 400 when not en/zh."""
+    language = chosen or request.args.get("language") or api_language(request)
     if language not in LANGUAGES:
         raise ApiError("invalid_language", 400)
     return language

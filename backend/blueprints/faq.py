@@ -6,8 +6,9 @@ from sanic.response import HTTPResponse, json
 
 from backend.errors import ApiError
 from backend.i18n import LANGUAGES
+from backend.schemas import AnswerRequest
 from backend.services.knowledge import entry_to_json
-from backend.web import api_auth, json_body, knowledge, language_of
+from backend.web import api_auth, knowledge, language_of, parse_body
 
 bp = Blueprint("faq", url_prefix="/api/v1/faq")
 
@@ -16,8 +17,8 @@ bp = Blueprint("faq", url_prefix="/api/v1/faq")
 @bp.post("/answer")
 @api_auth("helpdesk", "policy_editor")
 async def answer(request: Request) -> HTTPResponse:
-    body = json_body(request)
-    result = knowledge(request).answer(body.get("question"), language_of(request, body))
+    body = parse_body(request, AnswerRequest)
+    result = knowledge(request).answer(body.question, language_of(request, body.language))
     return json(result, ensure_ascii=False)
 
 
