@@ -11,10 +11,11 @@ same Problem (catalogue key) the API has always answered with: see PROBLEMS belo
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from enum import Enum
 from typing import Any, ClassVar, List, Literal, Type, TypeVar
 
-from pydantic import BaseModel, Extra, Field, StrictBool, StrictStr, ValidationError, validator
+from pydantic import BaseModel, Extra, Field, StrictBool, StrictStr, ValidationError, create_model, validator
 
 from backend.errors import ApiError, Problem
 from backend.services.cases import (
@@ -288,3 +289,408 @@ class StatusRequest(RequestBody):
                 "client": Problem("field_too_long", {"max": 128})}
     ERROR = "status_request_invalid"
     INVALID_EXAMPLE = {"case_number": 12}
+
+
+# --- eligibility (validated by the engine, knowledge/eligibility: 422 with one detail per answer) -----
+Degree = Literal["doctorate", "master", "bachelor", "below_bachelor"]
+Extra_ = Literal["top_overseas_university", "fortune500", "patent", "five_years_in_china"]
+
+
+class EligibilityRequest(RequestBody):
+    """One applicant's answers; the query string of /checklist uses the same names."""
+
+    age: int = Field(..., ge=16, le=100)
+    highest_degree: Degree
+    relevant_experience_years: float = Field(..., ge=0, le=80, description="at most age - 14")
+    annual_salary_cny: float = Field(..., ge=0, le=100_000_000,
+                                     description="yearly salary from the Chinese employer, in yuan")
+    months_in_china_per_year: float = Field(..., ge=0, le=12)
+    hsk_level: int = Field(..., ge=0, le=6, description="0: none")
+    former_chinese_national: bool = False
+    chinese_taught_degree: bool = Field(False, description="a bachelor's or higher degree taught in Chinese")
+    work_location: Literal["western", "northeast", "poverty_county", "other"] = "other"
+    extras: list[Extra_] = Field(default_factory=list)
+    local_bonus: float = Field(0, ge=0, le=100, description="capped by the points table (10 in the interim "
+                               "table)")
+    talent_programme: bool = Field(False, description="selected by a national or provincial talent programme")
+    nationality: str | None = Field(None, example="DE", description="ISO 3166-1 alpha-2 or alpha-3, or an "
+                                    "English or Chinese name")
+    in_china: bool | None = Field(None, description="applying from inside China; default: outside for new "
+                                  "applications, inside for change/extension/cancellation")
+    items: list[str] | None = Field(None, example=["work_permit", "residence_permit"],
+                                    description="work_permit, residence_permit, social_insurance, "
+                                    "professional_title, e_social_security_card; an item may carry its own type: "
+                                    "work_permit_extension. Default: the usual items for the application type")
+    application_type: Literal["new", "change", "extension", "cancellation"] = "new"
+    region: str | None = Field(None, example="fujian",
+                               description="region profile (knowledge/regions/<id>.yml); default REGION")
+    points_table: str | None = Field(None, example="interim", description="default: knowledge/points/active.yml")
+    degree_from_chinese_university: bool = False
+    teaches_native_language: bool = False
+    teaching_experience_years: float = Field(0, ge=0)
+    teaching_qualification: Literal["education_or_language_degree", "home_teaching_certificate",
+                                    "tefl_120_hours"] | None = None
+    passport_expiry: date | None = None
+    criminal_record_certificate_date: date | None = None
+    medical_certificate_date: date | None = None
+    application_date: date | None = Field(None, description="default: today")
+
+
+# --- responses (what the services return; tests parse real answers with them) ---------------
+class Reply(BaseModel):
+    class Config:
+        extra = Extra.forbid
+
+
+def nullable(default: Any = None, **extra: Any) -> Any:
+    """A field that may be null (OpenAPI 3.0 spells it `nullable`)."""
+    return Field(default, nullable=True, **extra)
+
+
+class ErrorDetail(Reply):
+    code: str
+    message: str
+    field: str | None = None
+    line: int | None = None
+    file: str | None = None
+
+
+class ErrorBody(Reply):
+    code: str = Field(..., example="question_empty")
+    message: str = Field(..., example="The question is empty.")
+    details: list[ErrorDetail] | None = None
+
+    class Config:
+        extra = Extra.allow  # some errors add fields (attempts_left, retry_after)
+
+
+class Error(Reply):
+    """Every error: the message in the Accept-Language language."""
+
+    error: ErrorBody
+
+
+class EntryFields(Reply):
+    id: str
+    topic: str
+    status: Literal["draft", "published", "retired"]
+    source: str
+    checked: date | None = nullable()
+    uncertain: bool
+    version: int
+    updated_at: str = Field(..., description="ISO 8601, UTC")
+    updated_by: str
+
+
+class Entry(EntryFields):
+    """An entry in both languages."""
+
+    questions: dict[Language, list[str]]
+    answer: dict[Language, str]
+
+
+class EntryInLanguage(EntryFields):
+    """An entry in one language (GET .../entries/{id}?language=, and answers)."""
+
+    question: str = Field(..., description="first example question in the language")
+    answer: str
+    language: Language
+    score: float | None = None
+    confidence: float | None = Field(None, ge=0, le=1)
+
+
+class AnswerResult(Reply):
+    status: Literal["answer", "candidates", "no_match"] = Field(
+        ..., description="answer: confident best entry; candidates: below the confidence threshold, up to 3 "
+        "entries to offer; no_match: nothing found")
+    language: Language
+    entry: EntryInLanguage | None = nullable()
+    confidence: float | None = None
+    candidates: list[EntryInLanguage] = Field(..., max_items=3)
+
+
+class EntryList(Reply):
+    entries: list[Entry]
+
+
+class FeedbackStored(Reply):
+    id: int
+    entry_id: str
+    helpful: bool
+
+
+class Health(Reply):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
+    kb_entries_indexed: int | None = None
+
+
+class ConsentView(Reply):
+    given: bool
+    version: str | None = nullable()
+    at: str | None = nullable()
+
+
+class Draft(Reply):
+    conversation_id: str
+    channel: str | None = nullable()
+    language: str
+    role: str | None = nullable()
+    items: list[str]
+    state: JsonObject
+    consent: ConsentView
+    answers_masked: dict[str, str] = Field(..., description="field -> masked value (E12****78, 138****5678)")
+    fields: list[str] = Field(..., description="the fields the items need, in order")
+    missing: list[str] = Field(..., description="required fields not answered yet")
+    created_at: str
+    updated_at: str
+
+
+class DraftReply(Reply):
+    draft: Draft
+
+
+class TimelineEntry(Reply):
+    state: str
+    state_text: str
+    note: str | None = nullable()
+    at: str
+
+
+class CaseItemView(Reply):
+    id: int
+    department: str
+    department_name: str
+    services: list[str]
+    service_names: list[str]
+    state: ItemState
+    state_text: str
+    updated_at: str
+    timeline: list[TimelineEntry]
+
+
+class StaffEvent(Reply):
+    state: str
+    note: str | None = nullable()
+    actor: str
+    at: str
+
+
+class Case(Reply):
+    """Texts in the Accept-Language language. For applicants a watchlist hold is not disclosed
+    (state submitted, joint_review false). Staff views add id, conversation_id, channel, events."""
+
+    number: str = Field(..., example="FJ2026000123")
+    is_test: bool
+    joint_review: bool
+    state: Literal["submitted", "joint_review", "in_progress", "completed", "rejected"]
+    state_text: str
+    created_at: str
+    updated_at: str
+    language: str
+    role: str
+    item_keys: list[str]
+    items: list[CaseItemView]
+    next_steps: list[str]
+    materials: list[JsonObject] = Field(..., description="{id, name, ...} per material the situation needs")
+    deadlines: list[Any]
+    savings: dict[str, int] = Field(..., description="fields_once, fields_separately, materials_once, "
+                                    "materials_separately")
+    answers_masked: dict[str, str]
+    id: int | None = None
+    conversation_id: str | None = nullable()
+    channel: str | None = nullable()
+    events: list[StaffEvent] | None = None
+
+
+class CaseReply(Reply):
+    case: Case
+
+
+class NotificationOutcome(Reply):
+    delivered: bool
+    pending: bool
+
+
+class StateChangeReply(Reply):
+    case: Case
+    notification: NotificationOutcome | None = None
+
+
+class ConversationCase(Reply):
+    number: str
+    created_at: str
+    state: str
+
+
+class ConversationCases(Reply):
+    cases: list[ConversationCase]
+
+
+class CaseStatistics(Reply):
+    cases: JsonObject = Field(..., description="real cases (test cases excluded) per state")
+    total_cases: int
+    items: JsonObject = Field(..., description="per department, per item state")
+    total_items: int
+
+
+# The eligibility answer is built by knowledge/eligibility/assess.py: documented here, more keys allowed.
+Status = Literal["met", "unmet", "unknown"]
+FACTORS = ("salary", "education", "experience", "months_in_china", "chinese", "location", "age", "extras",
+           "local_bonus")
+
+
+class Documented(BaseModel):
+    class Config:
+        extra = Extra.allow
+
+
+class NationalityView(Documented):
+    alpha_2: str
+    alpha_3: str
+    name: str
+
+
+class RegionView(Documented):
+    id: str | None = nullable()
+    name: str | None = None
+
+
+class RouteView(Documented):
+    id: str
+    category: str
+    status: Status
+    text: str
+
+
+class CategoryView(Documented):
+    code: Literal["A", "B", "C"]
+    name: str
+    summary: str
+    met_routes: list[str]
+    possibly_higher: Literal["A", "B"] | None = nullable()
+    possibly_higher_text: str | None = nullable()
+    routes: list[RouteView]
+
+
+Breakdown = create_model("Breakdown", __base__=Documented, **{k: (int, ...) for k in FACTORS})  # type: ignore
+PerFactor = create_model("PerFactor", __base__=Documented, **{k: (int, None) for k in FACTORS})  # type: ignore
+Explanations = create_model("Explanations", __base__=Documented,  # type: ignore
+                            **{k: (str, None) for k in FACTORS})
+
+
+class Thresholds(Documented):
+    A: int
+    B: int
+
+
+class PointsView(Documented):
+    total: int
+    breakdown: Breakdown  # type: ignore[valid-type]
+    maximums: PerFactor  # type: ignore[valid-type]
+    explanations: Explanations  # type: ignore[valid-type]
+    improvements: list[str]
+    thresholds: Thresholds
+    table: JsonObject
+    note: str | None = nullable()
+
+
+class ConditionView(Documented):
+    id: str
+    status: Status
+    text: str
+
+
+class AcceptanceView(Documented):
+    mode: Literal["standard", "materials_to_follow"]
+    text: str
+
+
+class ItemPlanView(Documented):
+    id: str
+    key: str
+    application_type: str
+    name: str
+    title: str
+    office: str | None = nullable()
+    steps: list[JsonObject]
+    notes: list[JsonObject]
+    materials: list[str]
+    deadlines: list[str]
+    fees: list[str]
+
+
+class MaterialView(Documented):
+    id: str
+    items: list[str]
+    name: str
+    what: str
+    issuer: str
+    validity: str | None = nullable()
+    authentication: Literal["required", "not_required", "ask_office"]
+    authentication_text: str
+    uncertain: bool
+    source: str
+    checked: str
+
+
+class DeadlineView(Documented):
+    id: str
+    items: list[str]
+    text: str
+    who: Literal["applicant", "employer", "authority"]
+    who_text: str
+    days: int | None = nullable()
+    unit: Literal["days", "working_days", "months"]
+    direction: Literal["after", "before"]
+    counts_from: str
+    counts_from_text: str
+    uncertain: bool
+
+
+class FeeAmount(Documented):
+    cny: float
+    validity: str | None = nullable()
+
+
+class FeeView(Documented):
+    id: str
+    items: list[str]
+    text: str
+    amounts: list[FeeAmount] | None = nullable()
+    uncertain: bool
+
+
+class SocialInsuranceView(Documented):
+    status: Literal["agreement", "no_agreement", "unconfirmed", "no_country", "not_foreign"]
+    agreement: bool
+    country: JsonObject | None = nullable()
+    exempt: list[JsonObject] | None = nullable()
+    must_join: list[JsonObject] | None = nullable()
+    coverage_certificate: bool
+    text: str
+    uncertain: bool
+
+
+class EligibilityResult(Documented):
+    """Every text is in the Accept-Language language."""
+
+    language: Language
+    answers: JsonObject = Field(..., description="the answers as understood (nationality as alpha-2)")
+    nationality: NationalityView | None = nullable()
+    region: RegionView
+    category: CategoryView
+    points: PointsView
+    conditions: list[ConditionView]
+    acceptance: AcceptanceView
+    in_china: bool
+    items: list[ItemPlanView]
+    materials: list[MaterialView]
+    deadlines: list[DeadlineView]
+    fees: list[FeeView]
+    social_insurance: SocialInsuranceView
+    notes: list[str]
+    assumptions: list[str]
+    uncertain: bool
+    offer_human: bool
+    checklist_path: str = Field(..., example="/checklist?age=34&highest_degree=master&lang=en")
