@@ -193,7 +193,7 @@ def _tidy(node: Any, definitions: dict[str, Any], keep: set[str]) -> Any:
     out = {}
     for key, value in node.items():
         if key == "properties" and isinstance(value, dict):
-            out[key] = {name: {k: _tidy(v, definitions, keep) for k, v in prop.items() if k != "title"}
+            out[key] = {name: _tidy({k: v for k, v in prop.items() if k != "title"}, definitions, keep)
                         for name, prop in value.items()}
         elif key != "title":
             out[key] = _tidy(value, definitions, keep)
