@@ -26,12 +26,11 @@ async def case_status(request: Request) -> HTTPResponse:
         key = f"client:{body.client}"
     else:
         key = f"ip:{request.remote_addr or request.ip}"
-    session = db(request)
     crypto = request.app.ctx.crypto
-    case = StatusService(session, crypto).verify(body.case_number, key=key, conversation_id=conversation_id,
+    case = StatusService(db(request), crypto).verify(body.case_number, key=key, conversation_id=conversation_id,
                                                  passport_last4=body.passport_last4,
                                                  actor=request.ctx.actor)
     # The timeline only: materials, deadlines and the saving belong to the submission answer,
     # and computing them ran the eligibility engine once per item on every status check.
-    view = CaseService(session, crypto, request.app.ctx.settings).view(case, api_language(request), plan=False)
+    view = CaseService(db(request), crypto, request.app.ctx.settings).view(case, api_language(request), plan=False)
     return json({"case": view}, ensure_ascii=False)
