@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from backend import schemas
 from backend.errors import ApiError
+from backend.i18n import MESSAGES
 from backend.openapi import REF, ROUTES, SPEC
 from knowledge.application import catalogue
 from tests.backend.cases_support import (
@@ -183,6 +184,17 @@ BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[
 
 def test_every_documented_request_model_has_bodies_to_try() -> None:
     assert {r.request for r in ROUTES if r.request is not None} == set(BODIES)
+
+
+@pytest.mark.parametrize("model", list(BODIES), ids=lambda m: m.__name__)
+def test_every_refused_field_answers_with_a_catalogue_sentence(model: type[schemas.RequestBody]) -> None:
+    codes = {model.ERROR, "unknown_field", *model.FIELD_ERRORS.values(), *(p.code for p in model.PROBLEMS.values())}
+    assert codes <= set(MESSAGES), codes - set(MESSAGES)
+    for problem in model.PROBLEMS.values():
+        assert problem.message("zh") != problem.message("en")  # both languages, parameters filled in
+    route = next(r for r in ROUTES if r.request is model)
+    if route.invalid_status == 400:  # parsed by the handler: every field says what is wrong with it
+        assert set(model.__fields__) <= set(model.PROBLEMS), set(model.__fields__) - set(model.PROBLEMS)
 
 
 @pytest.mark.parametrize("model", list(BODIES), ids=lambda m: m.__name__)
