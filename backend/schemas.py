@@ -90,7 +90,7 @@ class RequestBody(BaseModel):
         return sorted(known.values(), key=lambda p: order.index(p.field) if p.field in order else 0) + unknown
 
     @classmethod
-    def parse_problems(cls: Type[M], body: dict[str, Any]) -> M:
+    def from_body(cls: Type[M], body: dict[str, Any]) -> M:
         """The body as this model, or the ApiError the API answers a bad body with (400)."""
         try:
             return cls.parse_obj(body)

@@ -75,7 +75,7 @@ def json_body(request: Request) -> dict[str, Any]:
 def parse_body(request: Request, model: Type[Body], *, optional: bool = False) -> Body:
     """The JSON body as `model` (backend/schemas.py), or 400 with the API's codes and details;
     `optional`: an empty body is {}."""
-    return model.parse_problems(optional_body(request) if optional else json_body(request))
+    return model.from_body(optional_body(request) if optional else json_body(request))
 
 
 def optional_body(request: Request) -> dict[str, Any]:

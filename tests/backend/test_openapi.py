@@ -203,8 +203,8 @@ def test_the_server_refuses_what_the_model_refuses(model: type[schemas.RequestBo
     route = next(r for r in ROUTES if r.request is model)
     refused, accepted, accepted_status = BODIES[model]
     with pytest.raises(ApiError):
-        model.parse_problems(refused)
-    model.parse_problems(accepted())
+        model.from_body(refused)
+    model.from_body(accepted())
     calls = Calls(client, backend)
     response = calls.send(model, refused)
     assert response.status == route.invalid_status, response.text
