@@ -5,16 +5,18 @@ import hashlib
 import hmac
 import secrets
 from functools import wraps
-from typing import Any, Awaitable, Callable
-from urllib.parse import quote
+from typing import Any, Awaitable, Callable, Type, TypeVar
+from urllib.parse import quote, unquote
 
 from sanic import Request
 from sanic.response import HTTPResponse, html, redirect
 from sqlalchemy.orm import Session
 
-from backend.errors import ApiError
+from backend.errors import ApiError, Problem
 from backend.i18n import LANGUAGES, negotiate, t
 from backend.models import LoginSession
+from backend.schemas import RequestBody
+from backend.services.cases import CaseError, conversation_ok
 from backend.services.knowledge import KnowledgeService
 from backend.services.staff import StaffService
 
@@ -23,6 +25,7 @@ LOGIN_CSRF_COOKIE = "kb_login_csrf"
 LANG_COOKIE = "lang"
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
+Body = TypeVar("Body", bound=RequestBody)
 
 
 def db(request: Request) -> Session:
@@ -32,6 +35,11 @@ def db(request: Request) -> Session:
         session = request.app.ctx.session_factory()
         request.ctx.db = session
     return session
+
+
+def discard(request: Request) -> None:
+    """Forget the request's uncommitted changes (after a service refused them)."""
+    db(request).rollback()
 
 
 def knowledge(request: Request) -> KnowledgeService:
@@ -62,6 +70,34 @@ def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError("invalid_json", 400)
     return body
+
+
+def parse_body(request: Request, model: Type[Body], *, optional: bool = False) -> Body:
+    """The JSON body as `model` (backend/schemas.py), or 400 with the API's codes and details;
+    `optional`: an empty body is {}."""
+    return model.from_body(optional_body(request) if optional else json_body(request))
+
+
+def optional_body(request: Request) -> dict[str, Any]:
+    """An empty body is {}; anything else must be a JSON object."""
+    return json_body(request) if request.body and request.body.strip() else {}
+
+
+def checked_conversation(conversation_id: str) -> str:
+    """The path segment, percent-decoded (sanic leaves it encoded), or 400."""
+    conversation_id = unquote(conversation_id)
+    if not conversation_ok(conversation_id):
+        raise CaseError("conversation_id_invalid", 400,
+                        problems=[Problem("conversation_id_invalid", field="conversation_id")])
+    return conversation_id
+
+
+def language_of(request: Request, chosen: str | None) -> str:
+    """The body's language (already checked), else ?language=, else Accept-Language; 400 when not en/zh."""
+    language = chosen or request.args.get("language") or api_language(request)
+    if language not in LANGUAGES:
+        raise ApiError("invalid_language", 400)
+    return language
 
 
 def is_api(request: Request) -> bool:

@@ -13,13 +13,11 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from backend.blueprints.drafts import checked_conversation
-from backend.errors import Problem
+from backend.schemas import CaseRequest, ItemStateChange, ReleaseRequest, TestMark
 from backend.services.cases import CaseError, CaseService, iso
-from backend.web import api_auth, api_language, current_login, db, json_body
+from backend.web import api_auth, api_language, checked_conversation, current_login, db, parse_body
 
 bp = Blueprint("cases", url_prefix="/api/v1")
-CASE_KEYS = ("items", "role", "answers", "language", "channel", "conversation_id", "test")
 
 
 def cases(request: Request) -> CaseService:
@@ -41,22 +39,16 @@ def visible_case(request: Request, service: CaseService, number: str) -> Any:
     return case
 
 
-def _fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    problems = [Problem("unknown_field", field=str(k)[:100]) for k in body if k not in allowed]
-    if problems:
-        raise CaseError("case_invalid", 400, problems)
-
-
 @bp.post("/cases")
 @api_auth("helpdesk", "officer")
 async def create_case(request: Request) -> HTTPResponse:
-    body = json_body(request)
-    _fields(body, CASE_KEYS)
+    body = parse_body(request, CaseRequest)
     lang = api_language(request)
     service = cases(request)
-    case = service.create(items=body.get("items"), role=body.get("role"), answers=body.get("answers", {}),
-                          language=body.get("language", lang), channel=body.get("channel"),
-                          conversation_id=body.get("conversation_id"), test=body.get("test", False))
+    # An explicit null language stays null (and is refused by the service); absent means Accept-Language.
+    language = body.language if "language" in body.__fields_set__ else lang
+    case = service.create(items=body.items, role=body.role, answers=body.answers, language=language,
+                          channel=body.channel, conversation_id=body.conversation_id, test=body.test)
     return json({"case": service.view(case, lang)}, status=201, ensure_ascii=False)
 
 
@@ -80,17 +72,16 @@ async def get_case(request: Request, number: str) -> HTTPResponse:
 @bp.post("/cases/<number>/items/<department>/state")
 @api_auth("officer", service=False)
 async def change_item_state(request: Request, number: str, department: str) -> HTTPResponse:
-    body = json_body(request)
-    _fields(body, ("state", "note"))
+    body = parse_body(request, ItemStateChange)
     service = cases(request)
     case = visible_case(request, service, number)
     item = next((i for i in case.case_items if i.department == department), None)
     if item is None:
         raise CaseError("case_item_not_found", 404)
-    change = service.change_state(item.id, body.get("state"), body.get("note", ""), request.ctx.actor,
+    change = service.change_state(item.id, body.state, body.note or "", request.ctx.actor,
                                   department=officer_department(request))
     notification = await request.app.ctx.notifier.dispatch(change)
-    db(request).refresh(case)
+    service.reload(case)
     result: dict[str, Any] = {"case": service.view(case, api_language(request), staff=True, plan=False)}
     if change is not None:
         result["notification"] = {"delivered": bool(notification and notification.delivered),
@@ -101,25 +92,18 @@ async def change_item_state(request: Request, number: str, department: str) -> H
 @bp.post("/cases/<number>/test")
 @api_auth("officer", service=False)
 async def mark_test(request: Request, number: str) -> HTTPResponse:
-    body = json_body(request)
-    _fields(body, ("test",))
-    if not isinstance(body.get("test"), bool):
-        raise CaseError("case_invalid", 400, [Problem("field_type_bool", field="test")])
+    body = parse_body(request, TestMark)
     service = cases(request)
-    case = service.mark_test(visible_case(request, service, number), body["test"], request.ctx.actor)
+    case = service.mark_test(visible_case(request, service, number), body.test, request.ctx.actor)
     return json({"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False)
 
 
 @bp.post("/cases/<number>/release")
 @api_auth("officer", service=False)
 async def release_joint_review(request: Request, number: str) -> HTTPResponse:
-    body = json_body(request) if request.body and request.body.strip() else {}
-    _fields(body, ("note",))
-    if not isinstance(body.get("note", ""), str):
-        raise CaseError("case_invalid", 400, [Problem("note_invalid", field="note")])
+    body = parse_body(request, ReleaseRequest, optional=True)
     service = cases(request)
-    case = service.release_joint_review(visible_case(request, service, number), request.ctx.actor,
-                                        body.get("note", ""))
+    case = service.release_joint_review(visible_case(request, service, number), request.ctx.actor, body.note)
     return json({"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False)
 
 

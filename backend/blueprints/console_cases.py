@@ -13,107 +13,36 @@ from typing import Any, Mapping
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
-from backend.crypto import Crypto
+from backend.console import (
+    actor,
+    cases,
+    department_name,
+    department_of,
+    error_page,
+    notifier,
+    page,
+    service_names,
+    timeline,
+)
 from backend.errors import ApiError
 from backend.i18n import t
-from backend.models import Case, CaseEvent
+from backend.models import Case
 from backend.services.cases import (
     ITEM_STATES,
     MAX_NOTE,
     TRANSITIONS,
-    CaseService,
     application,
     catalogue,
     local_text,
     normalise_number,
 )
-from backend.web import console_auth, console_language, current_login, db, render
+from backend.web import console_auth, console_language, discard
 
 log = logging.getLogger("backend.console")
 
 bp = Blueprint("console_cases", url_prefix="/console/cases")
 OFFICERS = ("officer",)
 KINDS = {"real": False, "test": True}
-
-
-# --- helpers shared by the case consoles and the status page ---------------------------------
-def page(request: Request, template: str, status: int = 200, *, no_store: bool = False,
-         **context: Any) -> HTTPResponse:
-    """render(), optionally marked not to be cached (pages with personal data)."""
-    response = render(request, template, status=status, **context)
-    if no_store:
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def error_page(request: Request, status: int, code: str, message: str) -> HTTPResponse:
-    return page(request, "error.html", status=status, error=ApiError(code, status), message=message)
-
-
-def actor(request: Request) -> str:
-    login = current_login(request)
-    return login.user.username if login else "?"
-
-
-def department_of(request: Request) -> str | None:
-    """None for admins (every department); an officer's department ('' when none is set)."""
-    login = current_login(request)
-    if login is None or login.user.role == "admin":
-        return None
-    return getattr(login.user, "department", None) or ""
-
-
-def crypto(request: Request) -> Crypto:
-    existing = getattr(request.app.ctx, "crypto", None)
-    if isinstance(existing, Crypto):
-        return existing
-    made = Crypto.from_settings(request.app.ctx.settings)
-    request.app.ctx.crypto = made
-    return made
-
-
-def cases(request: Request) -> CaseService:
-    return CaseService(db(request), crypto(request), request.app.ctx.settings)
-
-
-def notifier(request: Request) -> Any:
-    """The app's NotificationSender (made once per app when the app did not make one)."""
-    for name in ("notifications", "notifier", "notification_sender", "sender"):
-        found = getattr(request.app.ctx, name, None)
-        if found is not None and hasattr(found, "dispatch"):
-            return found
-    from backend.services.notifications import NotificationSender
-
-    sender = NotificationSender(request.app.ctx.settings, request.app.ctx.session_factory)
-    request.app.ctx.notifier = sender
-    return sender
-
-
-def department_name(key: str, lang: str) -> str:
-    try:
-        department = catalogue().departments.get(key)
-    except Exception:  # the catalogue is data; a broken file must not hide the case
-        log.exception("application catalogue unavailable")
-        return key
-    return local_text(getattr(department, "name", None), lang) if department is not None else key
-
-
-def service_names(keys: list[str], lang: str) -> list[str]:
-    try:
-        items = catalogue().items
-    except Exception:
-        return list(keys)
-    return [local_text(getattr(items.get(k), "name", None), lang) or k if items.get(k) else k for k in keys]
-
-
-def timeline(events: list[CaseEvent]) -> dict[int | None, list[dict[str, Any]]]:
-    out: dict[int | None, list[dict[str, Any]]] = {}
-    for event in events:
-        out.setdefault(event.case_item_id, []).append({
-            "state": event.state, "note": event.note, "actor": event.actor, "at": event.created_at,
-            "item_state": event.state in ITEM_STATES,
-        })
-    return out
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -248,7 +177,7 @@ async def change_state(request: Request, number: str, item_id: int) -> HTTPRespo
     try:
         update = service.change_state(item_id, new_state, note, actor(request), department_of(request))
     except ApiError as exc:
-        service.session.rollback()
+        discard(request)
         if exc.status == 404:
             raise
         found = service.get_case(found.number)

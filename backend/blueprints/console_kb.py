@@ -11,7 +11,7 @@ from backend.errors import ApiError, Problem
 from backend.i18n import LANGUAGES
 from backend.services.content import STATUSES, EntryContent, parse_date
 from backend.services.knowledge import KnowledgeService
-from backend.web import console_auth, console_language, current_login, knowledge, render
+from backend.web import console_auth, console_language, current_login, discard, knowledge, render
 
 bp = Blueprint("console_kb", url_prefix="/console/kb")
 EDITORS = ("policy_editor",)
@@ -126,7 +126,7 @@ async def save_entry(request: Request, entry_id: str) -> HTTPResponse:
         service.update(entry_id, content, _author(request), expected_version=expected, status=status,
                        comment=(form.get("comment") or "").strip())
     except ApiError as exc:
-        service.session.rollback()
+        discard(request)
         return _editor(request, content=content, entry=service.get(entry_id), status=exc.status, error=exc,
                        version=expected)
     return redirect(f"/console/kb/{entry_id}/edit?done=saved")
@@ -145,7 +145,7 @@ async def change_status(request: Request, entry_id: str) -> HTTPResponse:
     except ApiError as exc:
         if exc.status == 404:
             raise
-        service.session.rollback()
+        discard(request)
         entry = service.get(entry_id)
         return _editor(request, content=EntryContent.from_entry(entry), entry=entry, status=exc.status, error=exc)
     return redirect(f"/console/kb/{entry_id}/edit?done=status")

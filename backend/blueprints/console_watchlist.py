@@ -12,26 +12,19 @@ from urllib.parse import urlencode
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
-from sqlalchemy import select
 
-from backend.blueprints.console_cases import actor, cases, crypto, department_of, error_page, page
+from backend.console import actor, cases, crypto, department_of, error_page, page
 from backend.errors import ApiError
 from backend.i18n import t
-from backend.models import AuditLog, Case
+from backend.models import AuditLog
 from backend.services.audit import ACTIONS, AuditService
 from backend.services.cases import MAX_NOTE, normalise_number
 from backend.services.watchlist import MAX_REASON, WatchlistService
-from backend.web import console_auth, console_language, db
+from backend.web import console_auth, console_language, db, discard
 
 bp = Blueprint("console_watchlist", url_prefix="/console")
 OFFICERS = ("officer",)
 AUDIT_PAGE_SIZE = 50
-
-
-def _joint_cases(request: Request) -> list[Case]:
-    """Cases held for a joint review, oldest first (they wait longest)."""
-    query = select(Case).where(Case.joint_review.is_(True)).order_by(Case.id).limit(500)
-    return list(db(request).execute(query).unique().scalars())
 
 
 def _watchlist_page(request: Request, *, status: int = 200, error: str = "", form_reason: str = "",
@@ -39,7 +32,7 @@ def _watchlist_page(request: Request, *, status: int = 200, error: str = "", for
     service = WatchlistService(db(request), crypto(request))
     entries = [{"id": e.id, "hash_start": e.passport_hash[:12], "reason": e.reason, "added_by": e.added_by,
                 "created_at": e.created_at} for e in service.list()]
-    joint = [{"number": c.number, "created_at": c.created_at, "is_test": c.is_test} for c in _joint_cases(request)]
+    joint = [{"number": c.number, "created_at": c.created_at, "is_test": c.is_test} for c in cases(request).joint_review_cases()]
     return page(request, "console/watchlist.html", status=status, entries=entries, joint=joint, error=error,
                 form_reason=form_reason, done=done, released=released, reason_max=MAX_REASON, note_max=MAX_NOTE)
 
@@ -61,7 +54,7 @@ async def watchlist_add(request: Request) -> HTTPResponse:
     try:
         service.add(form.get("passport_number") or "", reason, actor(request))
     except ApiError as exc:
-        db(request).rollback()
+        discard(request)
         # The passport number is never echoed back into the page.
         return _watchlist_page(request, status=exc.status,
                                error=exc.message(console_language(request)),
@@ -75,7 +68,7 @@ async def watchlist_remove(request: Request, entry_id: int) -> HTTPResponse:
     try:
         WatchlistService(db(request), crypto(request)).remove(entry_id, actor(request))
     except ApiError as exc:
-        db(request).rollback()
+        discard(request)
         return _watchlist_page(request, status=exc.status, error=exc.message(console_language(request)))
     return redirect("/console/watchlist?done=removed")
 
@@ -94,7 +87,7 @@ async def release(request: Request) -> HTTPResponse:
     try:
         service.release_joint_review(case, actor(request), form.get("note") or "")
     except ApiError as exc:
-        service.session.rollback()
+        discard(request)
         return _watchlist_page(request, status=exc.status, error=exc.message(lang))
     if form.get("back") == "case":
         return redirect(f"/console/cases/{case.number}?done=release")
@@ -112,7 +105,7 @@ def _int(value: Any, default: int) -> int:
 @bp.get("/audit")
 @console_auth("admin")
 async def audit(request: Request) -> HTTPResponse:
-    session = db(request)
+    audit_log = AuditService(db(request))
     case_filter = normalise_number(request.args.get("case", ""))
     actor_filter = (request.args.get("actor") or "").strip()[:64]
     action = request.args.get("action") if request.args.get("action") in ACTIONS else ""
@@ -123,14 +116,13 @@ async def audit(request: Request) -> HTTPResponse:
     number_match = cases(request).get_case(case_filter) if case_filter else None
     if not case_filter or number_match is not None:
         case_id = number_match.id if number_match is not None else None
-        total = AuditService(session).count(case_id=case_id, actor=actor_filter or None, action=action or None)
+        total = audit_log.count(case_id=case_id, actor=actor_filter or None, action=action or None)
     pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
     current = min(requested, pages)
     if total:
-        rows = AuditService(session).list(case_id=case_id, actor=actor_filter or None, action=action or None,
+        rows = audit_log.list(case_id=case_id, actor=actor_filter or None, action=action or None,
                                           limit=AUDIT_PAGE_SIZE, offset=(current - 1) * AUDIT_PAGE_SIZE)
-    ids = {r.case_id for r in rows if r.case_id is not None}
-    numbers = dict(session.execute(select(Case.id, Case.number).where(Case.id.in_(ids))).all()) if ids else {}
+    numbers = cases(request).numbers(r.case_id for r in rows if r.case_id is not None)
     shown = [{
         "created_at": r.created_at, "actor": r.actor, "action": r.action,
         "number": numbers.get(r.case_id) or (r.detail or {}).get("number", ""),

@@ -2,36 +2,19 @@
 and POST .../submit. Nothing personal leaves in clear: the draft view is masked."""
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import unquote
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
-from backend.errors import Problem
-from backend.services.cases import CaseError, CaseService, conversation_ok
+from backend.schemas import DraftSubmit, DraftUpdate
+from backend.services.cases import CaseService
 from backend.services.drafts import DraftService
-from backend.web import api_auth, api_language, db, json_body
+from backend.web import api_auth, api_language, checked_conversation, db, parse_body
 
 bp = Blueprint("drafts", url_prefix="/api/v1/drafts")
 
 
 def drafts(request: Request) -> DraftService:
     return DraftService(db(request), request.app.ctx.crypto, request.app.ctx.settings)
-
-
-def checked_conversation(conversation_id: str) -> str:
-    """The path segment, percent-decoded (sanic leaves it encoded), or 400."""
-    conversation_id = unquote(conversation_id)
-    if not conversation_ok(conversation_id):
-        raise CaseError("conversation_id_invalid", 400,
-                        problems=[Problem("conversation_id_invalid", field="conversation_id")])
-    return conversation_id
-
-
-def optional_body(request: Request) -> dict[str, Any]:
-    """An empty body is {}; anything else must be a JSON object."""
-    return json_body(request) if request.body and request.body.strip() else {}
 
 
 @bp.get("/<conversation_id>")
@@ -46,9 +29,9 @@ async def get_draft(request: Request, conversation_id: str) -> HTTPResponse:
 @api_auth("admin")
 async def put_draft(request: Request, conversation_id: str) -> HTTPResponse:
     conversation_id = checked_conversation(conversation_id)
-    body = json_body(request)
+    body = parse_body(request, DraftUpdate)
     service = drafts(request)
-    draft = service.update(conversation_id, body, language=api_language(request))
+    draft = service.update(conversation_id, body.dict(exclude_unset=True), language=api_language(request))
     return json({"draft": service.view(draft, api_language(request))}, ensure_ascii=False)
 
 
@@ -63,13 +46,8 @@ async def delete_draft(request: Request, conversation_id: str) -> HTTPResponse:
 @api_auth("admin")
 async def submit_draft(request: Request, conversation_id: str) -> HTTPResponse:
     conversation_id = checked_conversation(conversation_id)
-    body = optional_body(request)
-    problems = [Problem("unknown_field", field=str(k)[:100]) for k in body if k != "test"]
-    if not isinstance(body.get("test", False), bool):
-        problems.append(Problem("field_type_bool", field="test"))
-    if problems:
-        raise CaseError("case_invalid", 400, problems)
-    case = drafts(request).submit(conversation_id, test=body.get("test", False))
+    body = parse_body(request, DraftSubmit, optional=True)
+    case = drafts(request).submit(conversation_id, test=body.test)
     view = CaseService(db(request), request.app.ctx.crypto, request.app.ctx.settings).view(
         case, api_language(request))
     return json({"case": view}, status=201, ensure_ascii=False)

@@ -1,33 +1,24 @@
 """The knowledge base over JSON: answer a question, read entries."""
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from backend.errors import ApiError
 from backend.i18n import LANGUAGES
+from backend.schemas import AnswerRequest
 from backend.services.knowledge import entry_to_json
-from backend.web import api_auth, api_language, json_body, knowledge
+from backend.web import api_auth, knowledge, language_of, parse_body
 
 bp = Blueprint("faq", url_prefix="/api/v1/faq")
 
 
 
-
-def language_of(request: Request, body: dict[str, Any]) -> str:
-    language = body.get("language") or request.args.get("language") or api_language(request)
-    if language not in LANGUAGES:
-        raise ApiError("invalid_language", 400)
-    return language
-
-
 @bp.post("/answer")
 @api_auth("helpdesk", "policy_editor")
 async def answer(request: Request) -> HTTPResponse:
-    body = json_body(request)
-    result = knowledge(request).answer(body.get("question"), language_of(request, body))
+    body = parse_body(request, AnswerRequest)
+    result = knowledge(request).answer(body.question, language_of(request, body.language))
     return json(result, ensure_ascii=False)
 
 

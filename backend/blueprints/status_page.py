@@ -15,12 +15,12 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from backend.blueprints.console_cases import crypto, department_name, page, service_names, timeline
+from backend.console import crypto, department_name, page, service_names, timeline
 from backend.errors import ApiError
 from backend.i18n import t
 from backend.services.cases import CaseService, normalise_number
 from backend.services.status import StatusService
-from backend.web import console_language, db, login_csrf_field, set_cookie
+from backend.web import console_language, db, discard, login_csrf_field, set_cookie
 
 bp = Blueprint("status_page")
 STATUS_CSRF_COOKIE = "status_csrf"
@@ -85,16 +85,15 @@ async def status_check(request: Request) -> HTTPResponse:
     if not number or not last4:
         return _form(request, status=400, error=t("cc_status_required", lang), error_code="verification_required",
                      number=number)
-    session = db(request)
     try:
-        case = StatusService(session, crypto(request)).verify(number, key=f"ip:{_client(request)}",
+        case = StatusService(db(request), crypto(request)).verify(number, key=f"ip:{_client(request)}",
                                                               passport_last4=last4, actor="status_page")
     except ApiError as exc:
-        session.rollback()
+        discard(request)
         headers = getattr(exc, "headers", None) or {}
         return _form(request, status=exc.status, error=_failure(exc, lang), error_code=exc.code, number=number,
                      headers=dict(headers))
-    service = CaseService(session, crypto(request), request.app.ctx.settings)
+    service = CaseService(db(request), crypto(request), request.app.ctx.settings)
     # The applicant's view: a watchlist hold is not disclosed (the case shows as submitted).
     view = service.view(case, lang, staff=False, plan=False)
     events = timeline(service.events(case))

@@ -433,6 +433,22 @@ class CaseService:
     def get_case(self, number: str) -> Case | None:
         return find_case(self.session, number)
 
+    def reload(self, case: Case) -> None:
+        """Read the case again (after a change made through another path, e.g. an item)."""
+        self.session.refresh(case)
+
+    def numbers(self, case_ids: Iterable[int]) -> dict[int, str]:
+        """Case id -> case number, for the ids given."""
+        ids = set(case_ids)
+        if not ids:
+            return {}
+        return dict(self.session.execute(select(Case.id, Case.number).where(Case.id.in_(ids))).all())
+
+    def joint_review_cases(self, limit: int = 500) -> list[Case]:
+        """Cases held for a joint review, oldest first (they wait longest)."""
+        query = select(Case).where(Case.joint_review.is_(True)).order_by(Case.id).limit(limit)
+        return list(self.session.execute(query).unique().scalars())
+
     def require_case(self, number: str) -> Case:
         case = self.get_case(number)
         if case is None:
