@@ -23,7 +23,7 @@ from knowledge.application.catalogue import Catalogue, FieldSpec, catalogue
 from knowledge.application.dates import age_on, as_date, read_date, resolve_bound
 from knowledge.application.mentions import normalise, strip_lead_in
 from knowledge.application.messages import message
-from knowledge.numerals import NUMBER_RUN, chinese_digits_to_arabic, numbers_in, parse_number
+from knowledge.reading.numbers import NUMBER_RUN, chinese_digits_to_arabic, numbers_in, parse_number
 
 INPUT_MAX = 1000          # characters read at all; a longer answer is refused before parsing
 FAMILY_INPUT_MAX = 2000   # several people in one answer
