@@ -14,8 +14,21 @@ from datetime import date
 from typing import Any, Dict, List
 
 from knowledge.reading import (
-    Field, Parsed, age_on, first_match, first_number, is_negative, is_none, is_skip, normalise, numbers_in,
-    parse_number, read, read_date, read_yes_no, without_negated,
+    Field,
+    Parsed,
+    age_on,
+    first_match,
+    first_number,
+    is_negative,
+    is_none,
+    is_skip,
+    normalise,
+    numbers_in,
+    parse_number,
+    read,
+    read_date,
+    read_yes_no,
+    without_negated,
 )
 
 __all__ = ["SKIPPED", "FIELDS", "PARSERS", "MENTIONS", "Parsed", "age_on", "clauses_by_slot", "cn_number",

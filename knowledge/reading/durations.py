@@ -57,6 +57,7 @@ def read_years(text: str, *, low: float = 0, high: float | None = None, fraction
                age: Any = None) -> Parsed:
     value = years_in(text)
     if isinstance(value, Parsed):
+        value.params.update(min=low, max=high)  # "-2": out of the range
         return value
     return check_years(value, low=low, high=high, fractions=fractions, age=age)
 

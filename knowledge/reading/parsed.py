@@ -34,7 +34,7 @@ class Parsed:
             raise LookupError(f"no message catalogue attached to {self.error!r}")
         return self.speak(self.error, lang, **self.params)
 
-    def renamed(self, codes: Mapping[str, str], speak: Speaker | None = None) -> "Parsed":
+    def renamed(self, codes: Mapping[str, str], speak: Speaker | None = None) -> Parsed:
         """The same result with a reader's generic code replaced by the form's own code."""
         if self.error in codes:
             self.error = codes[self.error]
