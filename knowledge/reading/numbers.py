@@ -1,8 +1,8 @@
 """Numbers as people type them in a chat: Arabic, Chinese or mixed ("三十万", "2万5", "二〇一五").
 
 `parse_number` reads one run of numeral characters; `numbers_in` / `first_number` find the runs in
-a sentence. Measured against cn2an (docs/reading.md): cn2an refuses the colloquial forms that
-answers use ("三万五", "2万5", "两千五"), so this small reader is kept.
+a sentence. Measured against cn2an (docs/reading.md): it agrees on the common forms but refuses
+"俩" and "三点五万" and is slower, so this small reader is kept.
 """
 from __future__ import annotations
 
