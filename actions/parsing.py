@@ -13,29 +13,20 @@ import re
 from datetime import date
 from typing import Any, Dict, List
 
-from knowledge.reading import (
-    Field,
-    Parsed,
-    age_on,
-    first_match,
-    first_number,
-    is_negative,
-    is_none,
-    is_skip,
-    normalise,
-    numbers_in,
-    parse_number,
-    read,
-    read_date,
-    read_yes_no,
-    without_negated,
-)
+from knowledge import reading
+from knowledge.reading import Field, Parsed
 
 __all__ = ["SKIPPED", "FIELDS", "PARSERS", "MENTIONS", "Parsed", "age_on", "clauses_by_slot", "cn_number",
            "first_number", "is_negative", "is_skip", "mentioned_slots", "normalise_answer", "numbers",
            "without_negated"]
 
 SKIPPED = "skipped"
+# The reader functions actions/eligibility.py calls through this module.
+age_on = reading.age_on
+first_number = reading.first_number
+is_negative = reading.is_negative
+is_skip = reading.is_skip
+without_negated = reading.without_negated
 
 AGE_MIN, AGE_MAX = 16, 100
 HSK_MAX = 6
@@ -57,27 +48,27 @@ OPTIONAL = {"nationality", "in_china", "application_type"}
 
 def normalise_answer(text: Any) -> str:
     """The eligibility form's normalisation: folded, one space, thousands separators removed."""
-    return normalise(text, collapse=True, thousands=True)
+    return reading.normalise(text, collapse=True, thousands=True)
 
 
 def cn_number(text: str) -> float | None:
     """"三十万" 300000, "2万5" 25000, "十二" 12, "一百零五" 105, "1.5万" 15000, "三点五" 3.5."""
-    return parse_number(text)
+    return reading.parse_number(text)
 
 
 def numbers(text: str) -> List[float]:
     """Every number in the text, Arabic or Chinese, in order ("5年不是3年" -> [5, 3])."""
-    return numbers_in(text)
+    return reading.numbers_in(text)
 
 
 def _skip_or_required(text: str, slot: str) -> Parsed | None:
-    if is_skip(text):
+    if reading.is_skip(text):
         return Parsed(SKIPPED, skipped=True) if slot in OPTIONAL else Parsed(error="required")
     return None
 
 
 def _read(slot: str, text: str, **extra: Any) -> Parsed:
-    return _skip_or_required(text, slot) or read(FIELDS[slot], normalise_answer(text), **extra)
+    return _skip_or_required(text, slot) or reading.read(FIELDS[slot], normalise_answer(text), **extra)
 
 
 # --- the questions -------------------------------------------------------------------------
@@ -92,17 +83,17 @@ def parse_age(text: str, today: date | None = None) -> Parsed:
     skipped = _skip_or_required(norm, "age")
     if skipped:
         return skipped
-    birth = read_date(norm, partial=True)
+    birth = reading.read_date(norm, partial=True)
     if birth.ok and (birth.params.get("precision") != "year" or _YEAR_ONLY.search(norm)):
         if birth.value > today:
             return Parsed(error="birth_future")
-        age = age_on(birth.value, today)
+        age = reading.age_on(birth.value, today)
         if not AGE_MIN <= age <= AGE_MAX:
             return Parsed(error="age_range", params={"age": age})
         return Parsed(age)
-    if is_negative(norm):
+    if reading.is_negative(norm):
         return Parsed(error="age_range", params={"age": norm})
-    value = first_number(norm)
+    value = reading.first_number(norm)
     if value is None:
         return Parsed(error="age_number")
     if value != int(value) or not AGE_MIN <= value <= AGE_MAX:
@@ -128,7 +119,7 @@ def _choice(slot: str, table: list, error: str, text: str) -> Parsed:
     skipped = _skip_or_required(text, slot)
     if skipped:
         return skipped
-    value = first_match(table, text)
+    value = reading.first_match(table, text)
     return Parsed(value) if value is not None else Parsed(error=error)
 
 
@@ -170,9 +161,9 @@ _NO_HSK = ("no hsk", "not taken", "never", "没考", "没考过", "不会", "0")
 def parse_hsk_level(text: str) -> Parsed:
     """"HSK5", "HSK 5", "汉语五级", "level 4", "none" (0). Not knowing counts as no certificate."""
     norm = normalise_answer(text)
-    if is_skip(norm) or is_none(norm, _NO_HSK) or re.search(r"没有hsk|no certificate", norm):
+    if reading.is_skip(norm) or reading.is_none(norm, _NO_HSK) or re.search(r"没有hsk|no certificate", norm):
         return Parsed(0)
-    value = first_number(norm)
+    value = reading.first_number(norm)
     if value is None or value != int(value) or not 0 <= value <= 9:
         return Parsed(error="hsk_level")
     return Parsed(min(int(value), HSK_MAX))  # HSK 3.0 levels 7-9 score like 6
@@ -187,7 +178,7 @@ def parse_in_china(text: str) -> Parsed:
     skipped = _skip_or_required(text, "in_china")
     if skipped:
         return skipped
-    value = read_yes_no(text)
+    value = reading.read_yes_no(text)
     return Parsed(value) if value is not None else Parsed(error="yes_no")
 
 
