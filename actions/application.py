@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from datetime import date
 from typing import Any, Dict, List, Mapping
 
@@ -50,6 +49,7 @@ from knowledge.application import carry_over, catalogue, find_field_mentions, ma
 from knowledge.application import message as field_message
 from knowledge.application.mentions import strip_lead_in
 from knowledge.application.messages import day
+from knowledge.reading import normalise as read_normalise
 
 log = logging.getLogger(__name__)
 
@@ -388,9 +388,8 @@ message = Catalogue(MESSAGES)
 # --- helpers -------------------------------------------------------------------------------------
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").casefold().replace("’", "'")
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"^[\s.!?,;:~。！？，；：]+|[\s.!?,;:~。！？，；：]+$", "", text)
+    """A whole message as a command is matched: folded, one space, no punctuation at the ends."""
+    return read_normalise(text, trim_punctuation=True)
 
 
 FIELD_COMMANDS = ("restart", "back", "skip", "keep", "items", "role")

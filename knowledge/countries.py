@@ -19,6 +19,8 @@ from functools import lru_cache
 import pycountry
 from babel import Locale
 
+from knowledge.reading.normalise import normalise as reading_normalise
+
 
 @dataclass(frozen=True)
 class Country:
@@ -64,7 +66,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 def normalise(text: str) -> str:
     """Lower case, no accents, punctuation or leading "the"; Chinese keeps its characters."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("&", " and ")
+    text = reading_normalise(text).replace("&", " and ")
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     text = _SPACE.sub(" ", _STRIP.sub(" ", text)).strip()
     if text.startswith("the "):

@@ -28,6 +28,8 @@ from typing import Iterable, Sequence
 import jieba
 import yaml
 
+from knowledge.reading.normalise import normalise
+
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.yml")
 
 CONCEPT_PREFIX = "~"
@@ -42,7 +44,6 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _SEGMENT = re.compile(f"[{_CJK}]+|[a-z0-9]+(?:[ '’-]+[a-z0-9]+)*")
 _BLOCK_TAGS = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^<>]{0,500}>")
-_SPACES = re.compile(r"\s+")
 
 # English function words and question words. Words that carry the *kind* of question
 # (how long, how much, who, when) are mapped to concepts in synonyms.yml before this
@@ -103,8 +104,7 @@ def normalize(text: str) -> str:
         text = html.unescape(text)
         if "<" in text:  # entity-escaped markup: &lt;script&gt;...
             text = _TAG.sub(" ", _BLOCK_TAGS.sub(" ", text))
-    text = text.lower().replace("’", "'")
-    return _SPACES.sub(" ", text).strip()
+    return normalise(text, collapse=True)
 
 
 def stem_en(word: str) -> str:

@@ -13,17 +13,31 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
 from knowledge import countries
 from knowledge.application import uscc
 from knowledge.application.catalogue import Catalogue, FieldSpec, catalogue
-from knowledge.application.dates import age_on, as_date, read_date, resolve_bound
-from knowledge.application.mentions import normalise, strip_lead_in
+from knowledge.application.dates import resolve_bound
+from knowledge.application.mentions import strip_lead_in
 from knowledge.application.messages import message
-from knowledge.numerals import NUMBER_RUN, chinese_digits_to_arabic, numbers_in, parse_number
+from knowledge.reading import (
+    CJK,
+    Field,
+    Parsed,
+    age_on,
+    as_date,
+    check_money,
+    check_years,
+    is_none,
+    is_skip,
+    normalise,
+    read,
+    read_country,
+    read_date,
+    read_year,
+)
 
 INPUT_MAX = 1000          # characters read at all; a longer answer is refused before parsing
 FAMILY_INPUT_MAX = 2000   # several people in one answer
@@ -31,7 +45,6 @@ DEFAULT_MAX_LENGTH = {"name": 80, "chinese_name": 10, "address": 200, "text": 20
                       "passport_number": 20, "work_permit_number": 20, "uscc": 18, "family": FAMILY_INPUT_MAX}
 FREE_TEXT = ("text", "address")  # kept as typed
 FAMILY_AGE_MAX = 120
-WORK_START_AGE = 14       # experience cannot start earlier
 
 # The error for an answer with symbols that this kind never contains (markup, SQL, emoji).
 FORMAT_ERROR = {"name": "name_characters", "chinese_name": "chinese_name_characters", "gender": "choice_unknown",
@@ -44,33 +57,22 @@ _FORBIDDEN = set("<>{}[]\\;`|$^~*=")
 # Invisible characters that can disguise text (zero width, bidirectional overrides).
 _INVISIBLE = set("\u200b\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _TEXT_PUNCTUATION = set(" .,'’&()（）-–—/·:：#+@\"“”、，。!")
-_SKIP = re.compile(r"^\W*(skip|skip it|skip this|pass|next|i don'?t know|don'?t know|not sure|n/?a|"
-                   r"prefer not to say|跳过|略过|不知道|不清楚|不填|暂不填写|下一个)\W*$")
-_NONE = re.compile(r"^\W*(none|no|nope|nobody|no one|nothing|no family|not applicable|没有|无|没|无人|没有家属|无家属|"
-                   r"没有随行家属|不需要)\W*$")
-
-
-@dataclass
-class Parsed:
-    """value (normalised, JSON-able) | None; error (a messages.yml code) | None; params for it;
-    skipped: an optional field the user chose to skip."""
-
-    value: Any = None
-    error: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    skipped: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def message(self, lang: str) -> str | None:
-        """The error as a whole sentence with an example, or None."""
-        return message(self.error, lang, **self.params) if self.error else None
+# How the kinds read by knowledge/reading name their problems in messages.yml.
+READER_CODES: dict[str, dict[str, str]] = {
+    "money_cny": {"negative": "money_negative", "no_number": "money_format", "too_low": "money_too_low",
+                  "too_high": "money_too_high"},
+    "integer": {"negative": "number_range", "no_number": "number_format", "not_whole": "number_format",
+                "out_of_range": "number_range", "exceeds_age": "experience_exceeds_age"},
+    "country": {"suggest": "country_suggest", "unknown": "country_unknown"},
+}
 
 
 def _fail(code: str, **params: Any) -> Parsed:
-    return Parsed(error=code, params=params)
+    return Parsed(error=code, params=params, speak=message)
+
+
+def _none(text: str) -> bool:
+    return is_none(text, "people")
 
 
 # --- entry points -------------------------------------------------------------------------------
@@ -130,6 +132,7 @@ def carry_over(slots: Mapping[str, Any], *, today: date | None = None, cat: Cata
 def _finish(spec: FieldSpec, result: Parsed) -> Parsed:
     """Every error names the field and carries its example (in both languages)."""
     if result.error:
+        result.speak = message  # the codes are messages.yml's
         result.params.setdefault("label", spec.label)
         result.params.setdefault("example", spec.example)
         if spec.choices:
@@ -152,7 +155,7 @@ def _parse_text(spec: FieldSpec, text: Any, today: date, answers: Mapping[str, A
     folded = unicodedata.normalize("NFKC", text).strip()
     if not folded:
         return Parsed(skipped=True) if spec.optional else _fail("empty")
-    if _SKIP.match(folded.casefold()):
+    if is_skip(folded):
         return Parsed(skipped=True) if spec.optional else _fail("required")
     if spec.kind in FORMAT_ERROR and _has_forbidden(folded):
         return _fail(FORMAT_ERROR[spec.kind])
@@ -227,7 +230,7 @@ def _name(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -
 
 def _chinese_name(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
     value = re.sub(r"\s+", "", strip_lead_in(text, spec)).strip("。.!！").replace("•", "·").replace("・", "·")
-    if _NONE.match(value.casefold()) or value in ("没有中文名", "没有中文名字"):
+    if _none(value) or value in ("没有中文名", "没有中文名字"):
         return Parsed(skipped=True)
     han = [ch for ch in value if _script(ch) == "han"]
     if not 2 <= len(han) <= 10 or any(ch != "·" and _script(ch) != "han" for ch in value):
@@ -236,21 +239,18 @@ def _chinese_name(spec: FieldSpec, text: str, today: date, answers: Mapping[str,
 
 
 # --- choices ------------------------------------------------------------------------------------------
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def match_choice(spec: FieldSpec, text: str) -> str | None:
     """The choice a text names: exactly (key, label, synonym), else the first choice in data order
     whose word occurs in it. Latin words of one or two letters ("m", "f", "x") count only alone."""
-    norm = normalise(text).strip(" .!?。！？")
-    terms = {key: [normalise(t).strip() for t in (key, choice.label["en"], choice.label["zh"], *choice.synonyms)]
+    norm = normalise(text, separators=True).strip(" .!?。！？")
+    terms = {key: [normalise(t, separators=True).strip() for t in (key, choice.label["en"], choice.label["zh"], *choice.synonyms)]
              for key, choice in spec.choices.items()}
     for key, words in terms.items():
         if norm in words:
             return key
     for key, words in terms.items():
         for word in words:
-            if _CJK.search(word):
+            if CJK.search(word):
                 if word in norm:
                     return key
             elif len(word) > 2 and re.search(rf"(?<![a-z0-9]){re.escape(word)}(?:'?s)?(?![a-z])", norm):
@@ -292,10 +292,10 @@ def _check_rules(spec: FieldSpec, value: date, today: date, answers: Mapping[str
 
 
 def _date(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
-    read = read_date(text)
-    if read.error or read.value is None:
-        return _fail(read.error or "date_format", **read.params)
-    return _check_rules(spec, read.value, today, answers)
+    found = read_date(text)
+    if found.error or found.value is None:
+        return _fail(found.error or "date_format", **found.params)
+    return _check_rules(spec, found.value, today, answers)
 
 
 def _year_value(spec: FieldSpec, year: float, today: date, answers: Mapping[str, Any]) -> Parsed:
@@ -305,45 +305,19 @@ def _year_value(spec: FieldSpec, year: float, today: date, answers: Mapping[str,
 
 
 def _year(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
-    norm = chinese_digits_to_arabic(text)
-    norm = re.sub(r"[零〇一二三四五六七八九]{4}", lambda m: str(int(parse_number(m.group(0)) or 0)), norm)
-    match = re.search(r"(?<!\d)(\d{4})(?!\d)", norm)
-    if not match:
+    year = read_year(text)
+    if year is None:
         return _fail("year_format")
-    return _year_value(spec, float(match.group(1)), today, answers)
+    return _year_value(spec, float(year), today, answers)
 
 
 # --- countries ------------------------------------------------------------------------------------------
-_COUNTRY_NOISE = re.compile(
-    r"\b(i am|i'm|im|i come|come|from|a|an|the|citizen|citizenship|national|nationality|passport|holder|of|my|"
-    r"is|country|it's|its)\b|我是|我来自|来自|国籍是|国籍|我的|护照|公民|是|的")
-
-
-def resolve_country(text: str) -> tuple[countries.Country | None, countries.Country | None]:
-    """(the country named, else a close suggestion)."""
-    raw = text.strip(" .!。！")
-    stripped = _one_line(_COUNTRY_NOISE.sub(" ", raw.casefold())).strip(" .,!:;。，！：")
-    for candidate in (raw, stripped):
-        found = countries.resolve(candidate)
-        if found is not None:
-            return found, None
-    words = stripped.split()
-    for size in (3, 2, 1):
-        for i in range(len(words) - size + 1):
-            found = countries.resolve(" ".join(words[i:i + size]))
-            if found is not None:
-                return found, None
-    suggestions = countries.suggest(stripped or raw)
-    return None, (suggestions[0] if suggestions else None)
-
-
 def _country(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
-    found, suggestion = resolve_country(strip_lead_in(text, spec))
-    if found is not None:
-        return Parsed(found.alpha_2)
+    found = read(Field("country", codes=READER_CODES["country"]), strip_lead_in(text, spec))
+    suggestion = found.params.get("country")
     if suggestion is not None:
-        return _fail("country_suggest", country={"en": suggestion.name_en, "zh": suggestion.name_zh})
-    return _fail("country_unknown")
+        found.params["country"] = {"en": suggestion.name_en, "zh": suggestion.name_zh}
+    return found
 
 
 # --- identifiers ------------------------------------------------------------------------------------------
@@ -444,90 +418,40 @@ def _text(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -
 
 
 # --- numbers -------------------------------------------------------------------------------------------------
-_NEGATED = re.compile(r"(?:\bnot\b|\binstead of\b|\brather than\b|而不是|不是|并非)\s*[0-9.零〇一二两三四五六七八九十百千万亿点]+"
-                      r"\s*(?:k\b|w\b|wan\b|万|千|thousand\b|million\b|years?\b|年)?")
+def _money_field(spec: FieldSpec) -> Field:
+    return Field("money", {"low": spec.min, "high": spec.max}, READER_CODES["money_cny"])
 
 
-def _without_negated(text: str) -> str:
-    """The corrected-away number dropped: "30w, not 20w" and "not 20w but 30w" -> 30w; "5年，不是3年" -> 5年."""
-    return _NEGATED.sub(" ", text)
-
-
-def _negative(text: str) -> bool:
-    return bool(re.search(r"(^|[^\w])-\s*\d|负\s*[\d零一二两三四五六七八九十]|minus\s*\d", text))
-
-
-_MULTIPLIERS = [(re.compile(r"^\s*(k\b|thousand|千)"), 1_000), (re.compile(r"^\s*(w\b|wan\b|万)"), 10_000),
-                (re.compile(r"^\s*(m\b|mn\b|million|mio\b|百万)"), 1_000_000),
-                (re.compile(r"^\s*(bn\b|billion)"), 1_000_000_000)]
-_MONTHLY = re.compile(r"month|/\s*mo\b|\bpm\b|月")
-_YEARLY = re.compile(r"year|annual|\bpa\b|年薪|每年|一年|年收入")
+def _with_amount(result: Parsed) -> Parsed:
+    """Amounts in messages.yml are {"cny": value}, formatted per language."""
+    if "amount" in result.params:
+        result.params["amount"] = {"cny": result.params["amount"]}
+    return result
 
 
 def _money_value(spec: FieldSpec, value: float, today: date, answers: Mapping[str, Any]) -> Parsed:
-    if value < 0:
-        return _fail("money_negative")
-    if spec.min is not None and value < spec.min:
-        return _fail("money_too_low", amount={"cny": value})
-    if spec.max is not None and value > spec.max:
-        return _fail("money_too_high", amount={"cny": value})
-    return Parsed(int(round(value)))
+    return _with_amount(check_money(value, spec.min, spec.max).renamed(READER_CODES["money_cny"]))
 
 
 def _money(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
     """"300000", "300,000 RMB", "300k", "30w", "三十万", "1.2 million", "月薪2万5" (x 12)."""
-    norm = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", text.casefold())
-    norm = re.sub(r"(?<=\d)\s+(?=\d{3}(?!\d))", "", norm)  # "300 000"
-    norm = _without_negated(norm)
-    if _negative(norm):
-        return _fail("money_negative")
-    for match in NUMBER_RUN.finditer(norm):
-        value = parse_number(match.group(0))
-        if value is None:
-            continue
-        rest = norm[match.end():]
-        if not re.search(r"[万亿]$", match.group(0)):
-            for pattern, factor in _MULTIPLIERS:
-                if pattern.search(rest):
-                    value *= factor
-                    break
-        if _MONTHLY.search(norm) and not _YEARLY.search(norm):
-            value *= 12
-        return _money_value(spec, value, today, answers)
-    return _fail("money_format")
+    return _with_amount(read(_money_field(spec), text))
+
+
+def _years_options(spec: FieldSpec, today: date, answers: Mapping[str, Any]) -> dict[str, Any]:
+    birth = as_date(answers.get("date_of_birth"))
+    age = age_on(birth, today) if spec.key == "relevant_experience_years" and birth is not None else None
+    return {"low": spec.min if spec.min is not None else 0, "high": spec.max if spec.max is not None else 10**9,
+            "fractions": spec.fractions, "age": age}
 
 
 def _integer_value(spec: FieldSpec, value: float, today: date, answers: Mapping[str, Any]) -> Parsed:
-    low = spec.min if spec.min is not None else 0
-    high = spec.max if spec.max is not None else 10**9
-    if not spec.fractions and not float(value).is_integer():
-        return _fail("number_format")
-    if not low <= value <= high:
-        return _fail("number_range", min=low, max=high)
-    birth = as_date(answers.get("date_of_birth"))
-    if spec.key == "relevant_experience_years" and birth is not None:
-        age = age_on(birth, today)
-        if value > age - WORK_START_AGE:
-            return _fail("experience_exceeds_age", years=value, age=age)
-    return Parsed(int(value) if float(value).is_integer() else round(value, 1))
+    return check_years(value, **_years_options(spec, today, answers)).renamed(READER_CODES["integer"])
 
 
 def _integer(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
     """"6", "6 years", "六年", "none" (0), "half a year", "18 months" (1.5)."""
-    norm = text.casefold()
-    if _NONE.match(norm) or re.search(r"no experience|没有经验|没有工作经验|无经验", norm):
-        return _integer_value(spec, 0, today, answers)
-    if re.search(r"half a year|半年", norm) and not numbers_in(norm):
-        return _integer_value(spec, 0.5, today, answers)
-    if _negative(norm):
-        return _fail("number_range", min=spec.min or 0, max=spec.max or 0)
-    found = numbers_in(_without_negated(norm))
-    if not found:
-        return _fail("number_format")
-    value = found[0]
-    if re.search(r"months?|个月", norm) and not re.search(r"years?|年", norm):
-        value = round(value / 12, 1)
-    return _integer_value(spec, value, today, answers)
+    return read(Field("years", codes=READER_CODES["integer"]), text, **_years_options(spec, today, answers))
 
 
 # --- family --------------------------------------------------------------------------------------------------
@@ -542,7 +466,7 @@ def _member(spec: FieldSpec, number: int, relation: Any, name: Any, nationality:
         return _fail("family_relation", number=number)
     if not isinstance(name, str) or _name_value(name, 80).error:
         return _fail("family_name", number=number)
-    country = countries.resolve(str(nationality or "")) or resolve_country(str(nationality or ""))[0]
+    country = countries.resolve(str(nationality or "")) or read_country(str(nationality or ""))[0]
     if country is None:
         return _fail("family_nationality", number=number)
     born = as_date(birth) if isinstance(birth, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", birth) else None
@@ -599,7 +523,7 @@ def _family_list(spec: FieldSpec, members: list[Any], today: date) -> Parsed:
 
 def _family(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
     plain = strip_lead_in(text, spec)
-    if _NONE.match(plain.casefold()):
+    if _none(plain):
         return Parsed([])
     if any(ch in _FORBIDDEN - {";"} or unicodedata.category(ch) in ("So", "Sk", "Co") for ch in plain):
         return _fail("family_format", number=1)

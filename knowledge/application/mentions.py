@@ -4,18 +4,16 @@ and to strip the lead-in from an answer ("my surname is Schmidt" -> "Schmidt")."
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from knowledge.application.catalogue import Catalogue, FieldSpec, catalogue
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
+from knowledge.reading.normalise import CJK
+from knowledge.reading.normalise import normalise as _normalise
 
 
 def normalise(text: str) -> str:
-    """NFKC, lower case, one kind of apostrophe, hyphens and underscores as spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    return re.sub(r"[\s_\-]+", " ", text)
+    """The reader's normalisation with hyphens and underscores as spaces (length-monotonic, see _cut)."""
+    return _normalise(text, separators=True)
 
 
 def term_pattern(term: str) -> str:
@@ -23,7 +21,7 @@ def term_pattern(term: str) -> str:
     ("graduat" finds "graduated"); Chinese words match anywhere."""
     term = normalise(term).strip()
     body = r"\s+".join(re.escape(part) for part in term.split())
-    if _CJK.search(term):
+    if CJK.search(term):
         return body
     return rf"(?<![a-z0-9]){body}[a-z]*"
 

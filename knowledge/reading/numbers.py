@@ -1,9 +1,8 @@
 """Numbers as people type them in a chat: Arabic, Chinese or mixed ("三十万", "2万5", "二〇一五").
 
-Shared by the eligibility answers (actions/parsing.py) and the application form
-(knowledge/application). No Chinese-numeral package is installed in the project, and the
-forms that occur in answers are few, so a small reader is kept here. It reads one run of numeral characters; finding the
-run in a sentence is the caller's job (see NUMBER_RUN).
+`parse_number` reads one run of numeral characters; `numbers_in` / `first_number` find the runs in
+a sentence. Measured against cn2an (docs/reading.md): it agrees on the common forms but refuses
+"俩" and "三点五万" and is slower, so this small reader is kept.
 """
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ def _digit(token: str) -> int | None:
 def parse_number(run: str) -> float | None:
     """"三十万" 300000, "2万5" 25000, "三千五" 3500, "一百零五" 105, "1.5万" 15000, "三点五" 3.5,
     "二〇一五" 2015, "300" 300. None when the run is not one number."""
-    run = run.strip().replace("点", ".").strip(".")
+    run = re.sub(r"\s+", "", run).replace("点", ".").strip(".")
     if not run:
         return None
     if re.fullmatch(r"\d+(?:\.\d+)?", run):
@@ -102,3 +101,4 @@ def chinese_digits_to_arabic(text: str) -> str:
         return match.group(0) if value is None else str(int(value)) + match.group(2)
 
     return re.sub(r"([零〇一二两三四五六七八九十]+)(\s*[年月日号])", replace, text)
+

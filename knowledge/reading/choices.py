@@ -1,0 +1,64 @@
+"""Words that are not a value: "skip" / "I don't know", "none" / "没有", yes / no."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from knowledge.reading.normalise import normalise
+
+# Both forms: an optional question is skipped, a required one asked again.
+_SKIP = re.compile(
+    r"^\W*(skip|skip it|skip this|pass|next|i don'?t know|don'?t know|dont know|dunno|not sure|i'?m not sure|"
+    r"no idea|unknown|n/?a|prefer not to say|跳过|略过|不知道|不清楚|不确定|不记得|不好说|不方便说|说不准|不填|"
+    r"暂不填写|下一个)\W*$")
+
+NONE_WORDS = ("none", "no", "nope", "nothing", "没有", "无", "没")
+# Extra "none" words by what is counted.
+NONE_EXTRA = {
+    "amount": ("zero", "never", "零", "0"),
+    "people": ("nobody", "no one", "no family", "not applicable", "无人", "没有家属", "无家属", "没有随行家属", "不需要"),
+}
+_NO_EXPERIENCE = re.compile(r"no experience|没有经验|没有工作经验|无经验")
+
+_NO = re.compile(r"\bno\b|\bnope\b|\bnot\b|outside|abroad|overseas|境外|国外|不在|没在|还没|否")
+_YES = re.compile(r"\byes\b|\byeah\b|\byep\b|\bin china\b|inside|already|currently|境内|在中国|在国内|已经|是的|^是|^在")
+
+
+def is_skip(text: str) -> bool:
+    """The whole answer says "skip" or "I don't know"."""
+    return bool(_SKIP.match(normalise(text, collapse=True)))
+
+
+def is_none(text: str, extra: str | Iterable[str] = ()) -> bool:
+    """The whole answer says "none"; `extra`: a key of NONE_EXTRA or more words."""
+    return bool(_none_pattern(extra if isinstance(extra, str) else tuple(extra)).match(normalise(text, collapse=True)))
+
+
+@lru_cache(maxsize=16)
+def _none_pattern(extra: str | tuple[str, ...]) -> re.Pattern[str]:
+    words = [*NONE_WORDS, *(NONE_EXTRA[extra] if isinstance(extra, str) else extra)]
+    return re.compile(rf"^\W*({'|'.join(re.escape(w) for w in words)})\W*$")
+
+
+def no_experience(text: str) -> bool:
+    return bool(_NO_EXPERIENCE.search(normalise(text)))
+
+
+def read_yes_no(text: str) -> bool | None:
+    """True, False or None (neither); "no" wins over "yes" ("no, not in China yet")."""
+    text = normalise(text, collapse=True)
+    if _NO.search(text):
+        return False
+    if _YES.search(text):
+        return True
+    return None
+
+
+def first_match(table: Sequence[tuple[str, str]], text: str) -> str | None:
+    """The value of the first (value, pattern) row whose pattern occurs in the text."""
+    text = normalise(text, collapse=True)
+    for value, pattern in table:
+        if re.search(pattern, text):
+            return value
+    return None
