@@ -7,7 +7,7 @@ knowledge/materials/deadlines.yml deadlines and the events they count from
 knowledge/materials/fees.yml      fees
 knowledge/materials/offices.yml   who handles each item, per region
 knowledge/agreements.yml          bilateral social security agreements
-knowledge/eligibility/messages.yml the engine's own sentences
+(the engine's own sentences are texts/eligibility_engine.yml, read by texts/)
 
 Everything is checked when loaded (both languages present, ids that exist, points bands
 that touch, known `when` conditions), so a bad data edit is refused with the file and
@@ -510,9 +510,6 @@ def _agreements(path: Path) -> tuple[dict[str, Agreement], frozenset[str], dict[
     return agreements, unconfirmed, insurances, str(doc.get("source") or ""), str(doc.get("checked") or "")
 
 
-def _messages(path: Path) -> Messages:
-    reader = _Reader(path)
-    return Messages({key: reader.local(value, key) for key, value in reader.mapping(reader.doc, "file").items()})
 
 
 def data_files(knowledge_dir: Path) -> list[Path]:
@@ -520,7 +517,7 @@ def data_files(knowledge_dir: Path) -> list[Path]:
     materials = knowledge_dir / "materials"
     return [*sorted(points.glob("*.yml")), materials / "catalogue.yml", materials / "deadlines.yml",
             materials / "fees.yml", materials / "offices.yml", materials / "items.yml",
-            knowledge_dir / "agreements.yml", PACKAGE_DIR / "messages.yml"]
+            knowledge_dir / "agreements.yml"]
 
 
 def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
@@ -543,7 +540,7 @@ def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
         tables=tables, active_table=active, materials=materials, deadlines=deadlines, fees=fees, items=items,
         offices=offices, agreements=agreements, unconfirmed_agreements=unconfirmed, insurances=insurances,
         agreements_source=agreements_source, agreements_checked=agreements_checked,
-        messages=_messages(PACKAGE_DIR / "messages.yml"),
+        messages=Messages(),
     )
 
 
