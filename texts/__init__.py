@@ -84,6 +84,12 @@ def catalogue() -> dict[str, dict[str, str]]:
     return merged
 
 
+def entries(namespace: str) -> dict[str, dict[str, str]]:
+    """One catalogue file's entries under their short keys: {key: {"en": ..., "zh": ...}}."""
+    prefix = f"{namespace}."
+    return {key[len(prefix):]: texts for key, texts in catalogue().items() if key.startswith(prefix)}
+
+
 def t(key: str, lang: str | None, /, **params: Any) -> str:
     """The sentence `key` in `lang` (anything not Chinese is English), `params` filled in.
 

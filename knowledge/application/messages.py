@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from texts import LANGUAGES, catalogue, day, lang_of, money, number, param, render
+from texts import LANGUAGES, day, entries, lang_of, money, number, param, render
 
 __all__ = ["LANGUAGES", "day", "lang_of", "message", "messages", "money", "number", "param"]
 NAMESPACE = "application_engine"
@@ -16,8 +16,7 @@ NAMESPACE = "application_engine"
 
 def messages() -> dict[str, dict[str, str]]:
     """The engine's codes and their {en, zh} sentences."""
-    prefix = f"{NAMESPACE}."
-    return {key[len(prefix):]: texts for key, texts in catalogue().items() if key.startswith(prefix)}
+    return entries(NAMESPACE)
 
 
 def message(code: str, lang: str, **params: Any) -> str:

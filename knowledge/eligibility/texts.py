@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from texts import LANGUAGES, Day, Local, Money, catalogue, number, render
+from texts import LANGUAGES, Day, Local, Money, entries, number, render
 
 __all__ = ["LANGUAGES", "Day", "Local", "Messages", "Money", "Text", "number"]
 NAMESPACE = "eligibility_engine"
@@ -29,9 +29,7 @@ class Messages:
 
     @property
     def catalogue(self) -> dict[str, Local]:
-        prefix = f"{NAMESPACE}."
-        return {key[len(prefix):]: Local(en=texts["en"], zh=texts["zh"])
-                for key, texts in catalogue().items() if key.startswith(prefix)}
+        return {key: Local(en=texts["en"], zh=texts["zh"]) for key, texts in entries(NAMESPACE).items()}
 
     def render(self, text: Text | Local | str | None, lang: str) -> str | None:
         if text is None:
