@@ -266,7 +266,7 @@ def _field(key: str, raw: Mapping[str, Any]) -> FieldSpec:
         if len(bounds) != 1 or not rule.get("error"):
             raise DataError(f"{where}: each rule needs one of {RULE_KEYS} and an error")
         if rule["error"] not in _message_codes():
-            raise DataError(f"{where}: rule error {rule['error']!r} is not in messages.yml")
+            raise DataError(f"{where}: rule error {rule['error']!r} is not in texts/application_engine.yml")
     roles = _keys(raw.get("roles") or list(ROLES), ROLES, f"{where}.roles")
     return FieldSpec(
         key=key, kind=kind,
