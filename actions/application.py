@@ -44,12 +44,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
 from actions.language import conversation_language
-from actions.messages import Catalogue, staff_button
+from actions.messages import menu_buttons, staff_button
 from knowledge.application import carry_over, catalogue, find_field_mentions, mask, parse_field
 from knowledge.application import message as field_message
 from knowledge.application.mentions import strip_lead_in
 from knowledge.application.messages import day
 from knowledge.reading import normalise as read_normalise
+from texts import scoped
 
 log = logging.getLogger(__name__)
 
@@ -149,240 +150,8 @@ ROLE_HR = re.compile(r"\bhr\b|human resources?|personnel|employer|company|on beh
 ROLE_WORKER = re.compile(r"worker|employee|myself|\bme\b|for me\b|\bi am (?:the|an?) (?:applicant|foreigner)|applicant|"
                          r"my own|本人|自己|我自己|员工|申请人|外籍人员|外国人|个人")
 
-# --- every sentence the form says itself, whole, in both languages ---------------------------
-MESSAGES: Dict[str, Dict[str, str]] = {
-    "resume": {
-        "en": "You have an unfinished application: {items}. {answered} of {total} questions are answered (last saved {saved}). Shall we continue where you left off, or start over?",
-        "zh": "您有一份未完成的申请：{items}。共{total}个问题，已回答{answered}个（最近保存于{saved}）。要从中断处继续填写，还是重新开始？",
-    },
-    "resume_no_items": {
-        "en": "You have started an application but have not chosen the services yet. Shall we continue, or start over?",
-        "zh": "您已开始一份申请，但尚未选择申请事项。要继续填写，还是重新开始？",
-    },
-    "resume_unclear": {
-        "en": "Please say \"continue\" to carry on with your saved application, or \"start over\" to discard it and begin again.",
-        "zh": "请回答“继续”接着填写已保存的申请，或回答“重新开始”放弃并重新填写。",
-    },
-    "consent_question": {
-        "en": "Do you agree?",
-        "zh": "您是否同意？",
-    },
-    "consent_unclear": {
-        "en": "Please answer \"I agree\" to continue with the application, or \"I do not agree\": then no personal data is collected, and you can still ask me anything.",
-        "zh": "请回答“同意”继续申请，或回答“不同意”：我们将不收集任何个人信息，您仍可以继续向我咨询。",
-    },
-    "declined": {
-        "en": "Understood: I will not ask for or keep any personal data. You can still ask me any question about working in China, check your eligibility, or talk to a member of staff.",
-        "zh": "好的，我们不会询问或保存您的任何个人信息。您仍可以向我咨询来华工作的任何问题、评估申请条件，或转接工作人员。",
-    },
-    "ask_role": {
-        "en": "Thank you. Who is filling in this application: the foreign worker themself, or the HR person of the employer on the worker's behalf?",
-        "zh": "谢谢。请问由谁填写本申请：外籍人员本人，还是用人单位人事代为填写？",
-    },
-    "role_unclear": {
-        "en": "Please tell me whether you are the worker who applies, or the HR person of the employer.",
-        "zh": "请告诉我您是申请人本人，还是用人单位的人事经办人。",
-    },
-    "ask_items": {
-        "en": "Which services do you want to apply for? You can choose several at once, for example \"work permit and residence permit\", \"work permit extension\" or \"all\". The services are: new work permit, change or extension of a work permit; new residence permit, change or extension of a residence permit; social insurance registration; professional title evaluation; electronic social security card.",
-        "zh": "您要申请哪些事项？可以一次选择多项，例如“工作许可和居留许可”“工作许可延期”或“全部”。可选事项：工作许可首次申请、变更、延期；居留证件首次申请、变更、延期；社会保险登记；职称评审；电子社保卡注册申领。",
-    },
-    "items_unclear": {
-        "en": "I did not recognise a service in that answer. Please choose from the buttons, or write for example \"work permit and residence permit\" or \"all\".",
-        "zh": "没有识别出申请事项。请点击下方按钮选择，或输入例如“工作许可和居留许可”或“全部”。",
-    },
-    "items_noted": {
-        "en": "You are applying for:\n{items}\nI will ask {count} questions, each only once. You can correct any answer at any time (for example \"my phone number is actually 13700001234\"), say \"back\" for the previous question, \"skip\" for optional questions, and \"stop\" to pause: everything you enter is saved.",
-        "zh": "您申请的事项：\n{items}\n我会问您{count}个问题，每个问题只问一次。随时可以更正任何回答（例如“我的手机号应该是13700001234”），说“返回”回到上一题，可选问题可以说“跳过”，说“暂停”可随时中断：您填写的内容都会保存。",
-    },
-    "carried_over": {
-        "en": "{count} answers are taken over from your eligibility check: {fields}.",
-        "zh": "已沿用您在条件评估中的{count}项回答：{fields}。",
-    },
-    "progress": {
-        "en": "Question {number} of {total}:",
-        "zh": "第{number}题（共{total}题）：",
-    },
-    "current_answer": {
-        "en": "Your current answer: {value}. Give a new answer, or say \"keep\".",
-        "zh": "您目前的回答：{value}。请输入新的回答，或说“保留”。",
-    },
-    "optional_hint": {
-        "en": "This question is optional: you can say \"skip\".",
-        "zh": "此题可以跳过：说“跳过”即可。",
-    },
-    "help": {
-        "en": "Let me help with this question. {help} If it still does not work, I can put you in touch with a member of staff.",
-        "zh": "这道题我来帮您说明一下。{help}如果仍有困难，可以为您转接工作人员。",
-    },
-    "cannot_skip": {
-        "en": "This question cannot be skipped: the services you chose need the answer. {help}",
-        "zh": "此题不能跳过，您所选的事项需要这项信息。{help}",
-    },
-    "first_question": {
-        "en": "This is the first question, so there is nothing to go back to.",
-        "zh": "这已经是第一个问题，无法再返回。",
-    },
-    "nothing_to_keep": {
-        "en": "There is no earlier answer to keep for this question yet.",
-        "zh": "这道题还没有可保留的回答。",
-    },
-    "corrected": {
-        "en": "Thank you, I have changed your answer: {label}: {value}.",
-        "zh": "好的，已为您更正：{label}：{value}。",
-    },
-    "not_in_form": {
-        "en": "The services you chose do not need the {label}, so there is nothing to change there.",
-        "zh": "您所选的事项不需要填写“{label}”，无需修改。",
-    },
-    "edit_unknown": {
-        "en": "I did not find that question. Please say \"change\" with the number or the name from the summary, for example \"change 3\" or \"change phone\".",
-        "zh": "没有找到这一项。请说“修改”加上摘要中的序号或名称，例如“修改3”或“修改手机号”。",
-    },
-    "busy": {
-        "en": "We are in the middle of your application. To do something else first, say \"stop\": everything you have entered is kept, and \"apply\" brings you back to this question.",
-        "zh": "您的申请正在填写中。如需先办理其他事项，请说“暂停”：已填写的内容都会保留，之后说“我要申请”即可回到这个问题。",
-    },
-    "already_in_form": {
-        "en": "We are in the middle of your application; here is where we are.",
-        "zh": "您的申请正在填写中，我们从这里继续。",
-    },
-    "restarted": {
-        "en": "I have discarded your unfinished application and everything in it. Let's start again.",
-        "zh": "已放弃您未完成的申请，其中的信息已全部删除。我们重新开始。",
-    },
-    "draft_expired": {
-        "en": "Your saved application is no longer there (unfinished applications are deleted some time after the last change), so let's start again.",
-        "zh": "您保存的申请已不存在（未完成的申请在最后一次修改一段时间后会被删除），我们重新开始。",
-    },
-    "summary_intro": {
-        "en": "Please check your application before it is submitted.",
-        "zh": "提交前请核对您的申请信息。",
-    },
-    "summary_items": {
-        "en": "Services: {items}",
-        "zh": "申请事项：{items}",
-    },
-    "summary_role_worker": {
-        "en": "Filled in by: the worker",
-        "zh": "填写人：申请人本人",
-    },
-    "summary_role_hr": {
-        "en": "Filled in by: the employer's HR on the worker's behalf",
-        "zh": "填写人：用人单位人事代为填写",
-    },
-    "summary_line": {
-        "en": "{number}. {label}: {value}",
-        "zh": "{number}. {label}：{value}",
-    },
-    "summary_help": {
-        "en": "Sensitive details are shown partly hidden. To change an answer, say \"change\" and its number or name, for example \"change 3\". If everything is right, confirm and I will submit it.",
-        "zh": "敏感信息仅部分显示。如需修改，请说“修改”加序号或名称，例如“修改3”。如全部无误，请确认，我将为您提交。",
-    },
-    "summary_unclear": {
-        "en": "Please confirm to submit the application, or say what to change, for example \"change 3\".",
-        "zh": "请确认提交申请，或说明要修改的内容，例如“修改3”。",
-    },
-    "summary_which": {
-        "en": "Which answer would you like to change? Say \"change\" and its number, for example \"change 3\".",
-        "zh": "您要修改哪一项？请说“修改”加序号，例如“修改3”。",
-    },
-    "not_given": {"en": "not given", "zh": "未填写"},
-    "button_agree": {"en": "I agree", "zh": "同意"},
-    "button_decline": {"en": "I do not agree", "zh": "不同意"},
-    "button_worker": {"en": "I am the worker", "zh": "我是申请人本人"},
-    "button_hr": {"en": "I am the employer's HR", "zh": "我是用人单位人事"},
-    "button_continue": {"en": "Continue", "zh": "继续填写"},
-    "button_restart": {"en": "Start over", "zh": "重新开始"},
-    "button_skip": {"en": "Skip", "zh": "跳过"},
-    "button_keep": {"en": "Keep this answer", "zh": "保留原答案"},
-    "button_confirm": {"en": "Confirm and submit", "zh": "确认提交"},
-    "button_edit": {"en": "Change {number}: {label}", "zh": "修改{number}：{label}"},
-    "button_items": {"en": "Change the services", "zh": "修改申请事项"},
-    "button_status": {"en": "Check status", "zh": "查询进度"},
-    "button_all": {"en": "All (new applications)", "zh": "全部（首次申请）"},
-    "button_wp_rp": {"en": "Work permit + residence permit (new)", "zh": "工作许可 + 居留许可（首次）"},
-    "button_wp_rp_extension": {"en": "Work permit + residence permit extension", "zh": "工作许可 + 居留许可延期"},
-    "payload_agree": {"en": "I agree", "zh": "同意"},
-    "payload_decline": {"en": "I do not agree", "zh": "不同意"},
-    "payload_worker": {"en": "I am the worker", "zh": "我是申请人本人"},
-    "payload_hr": {"en": "I am the employer's HR", "zh": "我是用人单位人事"},
-    "payload_continue": {"en": "continue", "zh": "继续填写"},
-    "payload_restart": {"en": "start over", "zh": "重新开始"},
-    "payload_skip": {"en": "skip", "zh": "跳过"},
-    "payload_keep": {"en": "keep", "zh": "保留"},
-    "payload_confirm": {"en": "confirm", "zh": "确认提交"},
-    "payload_edit": {"en": "change {number}", "zh": "修改{number}"},
-    "payload_items": {"en": "change items", "zh": "修改事项"},
-    "payload_all": {"en": "all", "zh": "全部"},
-    "payload_wp_rp": {"en": "work permit and residence permit", "zh": "工作许可和居留许可"},
-    "payload_wp_rp_extension": {"en": "work permit extension and residence permit extension", "zh": "工作许可延期和居留许可延期"},
-    # --- backend problems: honest, nothing entered is lost ---
-    "unavailable_start": {
-        "en": "Sorry, the application service is unavailable right now, so I cannot open your application. Nothing is lost: please say \"apply\" again in a few minutes, or talk to a member of staff.",
-        "zh": "抱歉，申请服务暂时不可用，现在无法打开您的申请。不会丢失任何内容：请过几分钟再说“我要申请”，或转接工作人员。",
-    },
-    "unavailable_save": {
-        "en": "Sorry, I could not save that because the application service is unavailable right now. Everything you entered before is kept. Please send the answer again in a moment, or say \"stop\" and come back later.",
-        "zh": "抱歉，申请服务暂时不可用，这条回答未能保存。您之前填写的内容都已保留。请稍后重新发送该回答，或说“暂停”稍后再来。",
-    },
-    "refused": {
-        "en": "That answer could not be saved: {problems}",
-        "zh": "该回答未能保存：{problems}",
-    },
-    # --- submission ---
-    "submitted": {
-        "en": "Your application has been submitted. Your case number is {number}: please keep it.",
-        "zh": "您的申请已提交，办件编号为 {number}，请妥善保存。",
-    },
-    "submitted_test": {
-        "en": "This is a test case: it runs the whole process but is not counted in the statistics.",
-        "zh": "这是一件测试件：将走完整个流程，但不计入统计。",
-    },
-    "departments": {
-        "en": "It has been passed to these departments:",
-        "zh": "已分送以下部门办理：",
-    },
-    "department_line": {
-        "en": "{department}: {items}",
-        "zh": "{department}：{items}",
-    },
-    "joint_review": {
-        "en": "Your application will be reviewed jointly by the departments concerned: {departments}. You will be told here as soon as there is progress.",
-        "zh": "您的申请将由相关部门联合审核：{departments}。一有进展，我们会在这里通知您。",
-    },
-    "next_steps": {"en": "What happens next:", "zh": "后续步骤："},
-    "materials": {"en": "Materials to bring or upload ({count}):", "zh": "需携带或上传的材料（{count}项）："},
-    "deadlines": {"en": "Deadlines:", "zh": "办理时限："},
-    "status_hint": {
-        "en": "Ask me \"where is my application?\" at any time; I will also tell you here whenever a department changes its state.",
-        "zh": "随时可以问我“我的申请到哪一步了？”；各部门办理状态有变化时，我也会在这里通知您。",
-    },
-    "submit_unavailable": {
-        "en": "Sorry, I could not submit your application because the application service is unavailable right now. Your answers are saved: confirm again in a few minutes, or say \"stop\" and come back later.",
-        "zh": "抱歉，申请服务暂时不可用，您的申请未能提交。您的回答都已保存：请过几分钟再次确认提交，或说“暂停”稍后再来。",
-    },
-    "submit_refused": {
-        "en": "Your application cannot be submitted yet: {problems} Let's complete it.",
-        "zh": "您的申请暂时无法提交：{problems}我们先把它补充完整。",
-    },
-    # --- delete my data ---
-    "deleted": {
-        "en": "I have deleted your unfinished application and withdrawn your consent: nothing you entered in it is kept. Applications you have already submitted stay with the departments deciding them; to have those deleted, please contact the service window that handles your case or call the 12345 government service hotline.",
-        "zh": "已删除您未完成的申请并撤回您的授权，其中填写的信息均不再保存。已提交的申请仍由办理部门保管；如需删除，请联系受理您申请的服务窗口，或拨打12345政务服务便民热线。",
-    },
-    "nothing_to_delete": {
-        "en": "You have no unfinished application here, so there is no personal data of yours in this assistant to delete. Applications you have already submitted stay with the departments deciding them; to have those deleted, please contact the service window that handles your case or call the 12345 government service hotline.",
-        "zh": "您在这里没有未完成的申请，本助手中没有您的个人信息需要删除。已提交的申请仍由办理部门保管；如需删除，请联系受理您申请的服务窗口，或拨打12345政务服务便民热线。",
-    },
-    "delete_unavailable": {
-        "en": "Sorry, I cannot delete your data right now because the application service is unavailable. Please try again in a few minutes, or call the 12345 government service hotline.",
-        "zh": "抱歉，申请服务暂时不可用，现在无法删除您的数据。请过几分钟再试，或拨打12345政务服务便民热线。",
-    },
-}
-ROLE_NAMES = {"worker": {"en": "the worker", "zh": "申请人本人"}, "hr": {"en": "the employer's HR", "zh": "用人单位人事"}}
-
-message = Catalogue(MESSAGES)
+# --- every sentence the form says itself, whole, in both languages -----------------------------
+message = scoped("application")  # texts/application.yml
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -1237,15 +1006,6 @@ class ActionApplicationSubmit(Action):
         dispatcher.utter_message(text=case_text(case, language), buttons=[
             {"title": message("button_status", language), "payload": "/check_status"}])
         return clear
-
-
-MENU = {"en": [("Ask a question", "/ask_policy"), ("Check eligibility", "/check_eligibility"),
-               ("Talk to staff", "/request_human")],
-        "zh": [("政策咨询", "/ask_policy"), ("条件评估", "/check_eligibility"), ("转人工服务", "/request_human")]}
-
-
-def menu_buttons(language: str) -> List[tuple[str, str]]:
-    return MENU.get(language, MENU["en"])
 
 
 class ActionDeleteMyData(Action):

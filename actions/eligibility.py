@@ -27,8 +27,9 @@ from rasa_sdk.types import DomainDict
 from actions import parsing
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
 from actions.language import conversation_language
-from actions.messages import Catalogue, staff_button
+from actions.messages import staff_button
 from knowledge.eligibility import load_data
+from texts import scoped
 
 log = logging.getLogger(__name__)
 
@@ -45,158 +46,18 @@ STOP_CONFIDENCE = 0.7
 STOP_WORDS = re.compile(r"\b(stop|cancel|quit|exit|abort)\b|算了|取消|退出|停止|不办了|不填了|不想填")
 
 # Every user-facing sentence, whole, in both languages (never glued from fragments).
-MESSAGES: Dict[str, Dict[str, str]] = {
-    "required": {
-        "en": "I need this one to work out your category, so it cannot be skipped. An estimate is fine.",
-        "zh": "这一项是评估类别所必需的，不能跳过，填写大概数字即可。",
-    },
-    "age_number": {
-        "en": "Please give your age in whole years, for example \"34\", or your date of birth, for example \"1990-05-12\".",
-        "zh": "请填写您的周岁年龄，例如“34”，或出生日期，例如“1990年5月12日”。",
-    },
-    "age_range": {
-        "en": "An age of {age} is not possible for a work permit: the age must be from 16 to 100. Please give your age in whole years, for example \"34\".",
-        "zh": "年龄{age}岁无法办理工作许可：年龄须在16至100周岁之间。请填写您的周岁年龄，例如“34”。",
-    },
-    "birth_future": {
-        "en": "That date of birth is in the future. Please check it, or simply give your age, for example \"34\".",
-        "zh": "这个出生日期晚于今天，请核对；也可以直接填写年龄，例如“34”。",
-    },
-    "degree": {
-        "en": "Please tell me your highest degree: doctorate (PhD), master's, bachelor's, or below a bachelor's.",
-        "zh": "请告诉我您的最高学历：博士、硕士、学士（本科），或本科以下。",
-    },
-    "experience_number": {
-        "en": "Please give your relevant work experience as a number of years, for example \"5 years\" (\"0\" if none).",
-        "zh": "请用年数填写您的相关工作经历，例如“5年”（没有请填“0”）。",
-    },
-    "experience_range": {
-        "en": "The years of experience must be a number from 0 to 80, for example \"5 years\".",
-        "zh": "工作经历年数须在0至80之间，例如“5年”。",
-    },
-    "experience_exceeds_age": {
-        "en": "{years} years of experience is more than possible at the age of {age} (at most your age minus 14). Please check the number of years, or correct your age.",
-        "zh": "{age}岁不可能有{years}年工作经历（最多为年龄减14年）。请核对年数，或更正您的年龄。",
-    },
-    "salary_number": {
-        "en": "Please give the annual salary from your Chinese employer in yuan, for example \"300,000\", \"300k\" or \"30万\"; a monthly figure is fine too (\"25k a month\").",
-        "zh": "请填写中国用人单位支付的年薪（元），例如“300000”“30万”；也可以填月薪，例如“月薪2万5”。",
-    },
-    "salary_negative": {
-        "en": "A salary cannot be negative. Please give the annual salary in yuan, for example \"300,000\".",
-        "zh": "工资不能为负数。请填写年薪（元），例如“30万”。",
-    },
-    "salary_too_low": {
-        "en": "{amount} yuan a year seems too low to be right. Please give the amount in yuan with its unit, for example \"300,000\", \"300k\" or \"30万\".",
-        "zh": "年薪{amount}元似乎不对。请带上单位填写金额，例如“300000元”或“30万”。",
-    },
-    "salary_too_high": {
-        "en": "That salary is above CNY 100 million a year, which cannot be right. Please give the annual salary in yuan, for example \"300,000\".",
-        "zh": "年薪超过1亿元，应该有误。请填写年薪（元），例如“30万”。",
-    },
-    "months_number": {
-        "en": "Please give the number of months a year you will work in China, from 0 to 12, for example \"9\".",
-        "zh": "请填写每年在华工作的月数（0至12），例如“9”。",
-    },
-    "months_range": {
-        "en": "The months in China per year must be from 0 to 12, for example \"9\".",
-        "zh": "每年在华工作月数须在0至12之间，例如“9”。",
-    },
-    "hsk_level": {
-        "en": "Please give your HSK level from 1 to 6, for example \"HSK 4\", or \"none\".",
-        "zh": "请填写汉语水平考试（HSK）级别（1至6级），例如“HSK4”或“汉语四级”；没有请填“没有”。",
-    },
-    "nationality_suggest": {
-        "en": "I don't know that country. Did you mean {country}? Please type the country name, for example \"Germany\" or \"DE\".",
-        "zh": "没有找到这个国家。您是否指{country}？请输入国家名称，例如“德国”或“DE”。",
-    },
-    "nationality_unknown": {
-        "en": "I don't know that country. Please type the country of your passport, for example \"Germany\" or \"DE\", or \"skip\".",
-        "zh": "没有找到这个国家。请输入您护照的签发国家，例如“德国”或“DE”，也可以回答“跳过”。",
-    },
-    "yes_no": {
-        "en": "Please answer yes (you are in China now) or no (you are outside China), or \"skip\".",
-        "zh": "请回答“是”（目前在中国境内）或“否”（在境外），也可以回答“跳过”。",
-    },
-    "noted": {
-        "en": "Noted: {field}: {value}.",
-        "zh": "已记录：{field}：{value}。",
-    },
-    "application_type": {
-        "en": "Please choose: a new application, an extension, a change (new employer or position) or a cancellation, or \"skip\" for a new application.",
-        "zh": "请选择：新办、延期、变更（更换单位或岗位）或注销；也可以回答“跳过”，按新办处理。",
-    },
-    "corrected": {
-        "en": "Thank you, I have changed your answer: {field}: {value}.",
-        "zh": "好的，已为您更正：{field}：{value}。",
-    },
-    # --- the result ---
-    "points_line": {
-        "en": "Points: {total} (salary {salary}, education {education}, experience {experience}, months in China {months_in_china}, Chinese {chinese}, location {location}, age {age}, extras {extras}, local bonus {local_bonus}). Category A needs {a}, B needs {b}.",
-        "zh": "积分：{total}分（工资{salary}、学历{education}、工作经历{experience}、在华工作时间{months_in_china}、汉语水平{chinese}、工作地点{location}、年龄{age}、加分项{extras}、地方加分{local_bonus}）。A类需{a}分，B类需{b}分。",
-    },
-    "improvements": {"en": "What would raise your points:", "zh": "提高积分的办法："},
-    "unmet": {"en": "Conditions not met:", "zh": "尚未满足的条件："},
-    "to_confirm": {
-        "en": "{count} other conditions (certificates, passport, employer) cannot be checked here; the checklist says what they require.",
-        "zh": "另有{count}项条件（证明文件、护照、用人单位等）无法在此核实，具体要求见材料清单。",
-    },
-    "materials": {"en": "Materials ({count}):", "zh": "所需材料（{count}项）："},
-    "deadlines": {"en": "Deadlines:", "zh": "办理时限："},
-    "fees": {"en": "Fees:", "zh": "费用："},
-    "social_insurance": {"en": "Social insurance:", "zh": "社会保险："},
-    "checklist": {
-        "en": "Printable checklist with every detail: {url}",
-        "zh": "可打印的完整材料清单：{url}",
-    },
-    "assumptions": {"en": "Assumed:", "zh": "评估假设："},
-    "next": {
-        "en": "Would you like to start the application with these answers, or talk to a member of staff?",
-        "zh": "需要用这些信息直接开始申请，还是转接工作人员？",
-    },
-    "correction_unclear": {
-        "en": "I did not catch which answer to change. Please name it with the new value, for example \"my salary is 400k\" or \"I have 5 years of experience\".",
-        "zh": "没能确定您要更改哪一项。请说明项目和新的数值，例如“年薪40万”或“工作经验5年”。",
-    },
-    "button_apply": {"en": "Start the application", "zh": "开始申请"},
-    "backend_down": {
-        "en": "Sorry, I cannot work out the result right now because a service is unavailable. Your answers are kept: say \"check eligibility\" again in a few minutes, or talk to a member of staff.",
-        "zh": "抱歉，相关服务暂时不可用，现在无法给出评估结果。您的回答已保留，请过几分钟再说“评估条件”，或转接工作人员。",
-    },
-    "refused": {
-        "en": "I could not work out the result with these answers: {problems} Please correct the answer (for example \"I have 5 years of experience\") and say \"check eligibility\" again.",
-        "zh": "根据这些回答无法完成评估：{problems}请更正相应回答（例如“我工作经验是5年”），然后再说“评估条件”。",
-    },
+
+
+
+
+# The answers' values that have a name (texts/eligibility.yml value.<key>).
+VALUE_KEYS: Dict[Any, str] = {
+    "doctorate": "doctorate", "master": "master", "bachelor": "bachelor", "below_bachelor": "below_bachelor",
+    "new": "new", "extension": "extension", "change": "change", "cancellation": "cancellation",
+    parsing.SKIPPED: "skipped", True: "true", False: "false",
 }
 
-FIELD_NAMES: Dict[str, Dict[str, str]] = {
-    "age": {"en": "age", "zh": "年龄"},
-    "highest_degree": {"en": "highest degree", "zh": "最高学历"},
-    "relevant_experience_years": {"en": "years of relevant experience", "zh": "相关工作经历（年）"},
-    "annual_salary_cny": {"en": "annual salary (CNY)", "zh": "年薪（元）"},
-    "months_in_china_per_year": {"en": "months in China per year", "zh": "每年在华工作月数"},
-    "hsk_level": {"en": "HSK level", "zh": "HSK级别"},
-    "nationality": {"en": "nationality", "zh": "国籍"},
-    "in_china": {"en": "in China now", "zh": "目前在中国境内"},
-    "application_type": {"en": "kind of application", "zh": "申请类型"},
-}
-
-VALUE_NAMES: Dict[Any, Dict[str, str]] = {
-    "doctorate": {"en": "doctorate", "zh": "博士"},
-    "master": {"en": "master's", "zh": "硕士"},
-    "bachelor": {"en": "bachelor's", "zh": "学士"},
-    "below_bachelor": {"en": "below a bachelor's", "zh": "本科以下"},
-    "new": {"en": "new application", "zh": "新办"},
-    "extension": {"en": "extension", "zh": "延期"},
-    "change": {"en": "change", "zh": "变更"},
-    "cancellation": {"en": "cancellation", "zh": "注销"},
-    parsing.SKIPPED: {"en": "not given", "zh": "未提供"},
-    True: {"en": "yes", "zh": "是"},
-    False: {"en": "no", "zh": "否"},
-}
-
-
-message = Catalogue(MESSAGES)
+message = scoped("eligibility")  # texts/eligibility.yml
 
 
 def show_value(slot: str, value: Any, language: str) -> str:
@@ -205,8 +66,8 @@ def show_value(slot: str, value: Any, language: str) -> str:
 
         country = by_code(value)
         return country.name(language) if country else value
-    if isinstance(value, bool) or value in VALUE_NAMES:
-        return VALUE_NAMES[value][language]
+    if isinstance(value, bool) or value in VALUE_KEYS:
+        return message(f"value.{VALUE_KEYS[value]}", language)
     return str(value)
 
 
@@ -243,7 +104,7 @@ class ValidateEligibilityForm(FormValidationAction):
                 key = "corrected" if tracker.get_slot(slot) is not None else "noted"
                 events[slot] = parsed.value
                 dispatcher.utter_message(text=message(
-                    key, language, field=FIELD_NAMES[slot][language], value=show_value(slot, parsed.value, language)))
+                    key, language, field=message(f"field.{slot}", language), value=show_value(slot, parsed.value, language)))
         if requested in FORM_SLOTS:
             answer = text
             if events:  # what is left once the other questions' clauses are taken out
@@ -411,7 +272,7 @@ class ActionEligibilityResult(Action):
                     events.append(SlotSet(slot, parsed.value))
                     tracker.slots[slot] = parsed.value
                     dispatcher.utter_message(text=message(
-                        "corrected", language, field=FIELD_NAMES[slot][language],
+                        "corrected", language, field=message(f"field.{slot}", language),
                         value=show_value(slot, parsed.value, language)))
             if not events:
                 dispatcher.utter_message(text=message("correction_unclear", language), buttons=buttons)

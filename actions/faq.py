@@ -20,64 +20,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable, FaqAnswer, FaqEntry
 from actions.language import conversation_language
-from actions.messages import Catalogue, staff_button
+from actions.messages import staff_button
+from texts import scoped
 
 log = logging.getLogger(__name__)
 
 LAST_FAQ_SLOT = "last_faq_id"
 FAQ_ID_ENTITY = "faq_id"
 
-# Every user-facing sentence, whole, in both languages (never glued from fragments).
-MESSAGES: Dict[str, Dict[str, str]] = {
-    "source_and_date": {
-        "en": "Source: {source} (checked on {checked}).",
-        "zh": "来源：{source}（核对日期：{checked}）。",
-    },
-    "source_only": {"en": "Source: {source}.", "zh": "来源：{source}。"},
-    "uncertain": {
-        "en": "Rules and practice on this point can differ by city or change, so please confirm with the "
-        "office that handles your case. I can also put you through to a member of staff.",
-        "zh": "这一点各地规定和做法可能不同或有变化，请向办理部门确认。我也可以为您转接工作人员。",
-    },
-    "ask_helpful": {"en": "Was this answer helpful?", "zh": "这个回答对您有帮助吗？"},
-    "candidates": {
-        "en": "I am not sure I understood. Did you mean one of these questions?",
-        "zh": "我不太确定您的意思。您想问的是下面哪个问题？",
-    },
-    "no_match": {
-        "en": "I could not find an answer to that in the policy knowledge base. You can ask it another way, "
-        "or talk to a member of staff.",
-        "zh": "政策知识库中没有找到这个问题的答案。您可以换个说法再问，或转接工作人员。",
-    },
-    "too_long": {
-        "en": "Your message is too long for me. Please ask your question in a sentence or two.",
-        "zh": "您的消息太长了，请用一两句话提出您的问题。",
-    },
-    "empty": {
-        "en": "Please type your question, for example: How long is a work residence permit valid?",
-        "zh": "请输入您的问题，例如：工作类居留许可的有效期是多久？",
-    },
-    "backend_down": {
-        "en": "Sorry, I cannot look up policy answers right now because a service is unavailable. "
-        "Please try again in a few minutes, or talk to a member of staff.",
-        "zh": "抱歉，相关服务暂时不可用，我现在无法查询政策答案。请过几分钟再试，或转接工作人员。",
-    },
-    "feedback_thanks": {"en": "Thank you for your feedback!", "zh": "感谢您的反馈！"},
-    "feedback_sorry": {
-        "en": "Thank you, and sorry it did not help. You can ask in other words, or talk to a member of staff.",
-        "zh": "感谢反馈，很抱歉没能帮到您。您可以换个说法再问，或转接工作人员。",
-    },
-    "feedback_not_saved": {
-        "en": "Thank you. I could not save your feedback just now, but you can carry on.",
-        "zh": "谢谢。您的反馈暂时未能保存，但不影响您继续咨询。",
-    },
-    "anything_else": {"en": "What else would you like to know?", "zh": "您还想了解什么？"},
-    "button_yes": {"en": "Yes", "zh": "有帮助"},
-    "button_no": {"en": "No", "zh": "没有帮助"},
-}
 
 
-message = Catalogue(MESSAGES)
+message = scoped("faq")  # texts/faq.yml
 
 
 def candidate_payload(entry_id: str) -> str:

@@ -1,25 +1,27 @@
-"""Bilingual message catalogues for actions: whole sentences, looked up by key."""
+"""The buttons every capability offers; the actions' sentences are texts/*.yml (texts.t)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping
+from typing import Dict, List
+
+from texts import t
 
 HUMAN_PAYLOAD = "/request_human"
-_STAFF_TITLE = {"en": "Talk to staff", "zh": "转人工"}
 
 
-class Catalogue:
-    """`catalogue(key, language, **params)`: the sentence in that language (English if missing)."""
-
-    def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:
-        self.messages = messages
-
-    def __call__(self, key: str, language: str, **params: Any) -> str:
-        texts = self.messages[key]
-        text = texts.get(language) or texts["en"]
-        return text.format(**params) if params else text
+def button(intent: str, language: str) -> Dict[str, str]:
+    """The shared quick reply for /<intent> (texts/common.yml button.<intent>)."""
+    return {"title": t(f"common.button.{intent}", language), "payload": f"/{intent}"}
 
 
 def staff_button(language: str) -> Dict[str, str]:
     """The "talk to staff" quick reply every capability offers."""
-    return {"title": _STAFF_TITLE.get(language, _STAFF_TITLE["en"]), "payload": HUMAN_PAYLOAD}
+    return button(HUMAN_PAYLOAD[1:], language)
+
+
+def menu_buttons(language: str) -> List[tuple[str, str]]:
+    """The main menu as (title, payload): ask a question, check eligibility, talk to staff."""
+    return [(b["title"], b["payload"]) for b in (button(intent, language) for intent in MENU_INTENTS)]
+
+
+MENU_INTENTS = ("ask_policy", "check_eligibility", "request_human")

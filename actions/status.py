@@ -30,9 +30,10 @@ from rasa_sdk.types import DomainDict
 from actions.application import answers_pending, is_external, is_other_request, latest_text
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
 from actions.language import conversation_language
-from actions.messages import Catalogue, staff_button
+from actions.messages import staff_button
 from knowledge.application import catalogue
 from knowledge.application.messages import day
+from texts import entries, scoped, t
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +47,8 @@ LAST4 = re.compile(r"^[A-Za-z0-9]{4}$")
 PASSPORT_LIKE = re.compile(r"^[A-Za-z0-9]{5,20}$")
 MAX_CASES = 3  # the most recent cases shown for "where is my application?"
 
-ITEM_STATES = {
-    "received": {"en": "received", "zh": "已接收"},
-    "under_review": {"en": "under review", "zh": "审查中"},
-    "supplement_requested": {"en": "more material requested", "zh": "需补充材料"},
-    "approved": {"en": "approved", "zh": "已批准"},
-    "rejected": {"en": "not approved", "zh": "不予批准"},
-    "completed": {"en": "completed", "zh": "已办结"},
-    "submitted": {"en": "submitted", "zh": "已提交"},
-    "joint_review": {"en": "under review", "zh": "审查中"},  # the watchlist is never disclosed
-    "in_progress": {"en": "in progress", "zh": "办理中"},
-}
+# The states the assistant has words for (the backend's item and case states).
+SENTENCE_STATES = frozenset(key.split(".", 1)[1] for key in entries("case_states") if key.startswith("in_sentence."))
 # What the applicant does next, by the state a department has reached.
 NEXT_BY_STATE = {
     "received": "next_received", "under_review": "next_under_review",
@@ -64,108 +56,8 @@ NEXT_BY_STATE = {
     "completed": "next_completed",
 }
 
-MESSAGES: Dict[str, Dict[str, str]] = {
-    "case_header": {
-        "en": "Application {number}, submitted on {date}: {state}.",
-        "zh": "申请 {number}（提交于{date}）：{state}。",
-    },
-    "joint_review": {
-        "en": "It is being reviewed jointly by the departments concerned.",
-        "zh": "该申请正由相关部门联合审核。",
-    },
-    "item_line": {
-        "en": "{department} ({services}): {state}",
-        "zh": "{department}（{services}）：{state}",
-    },
-    "event_line": {
-        "en": "{date}: {state}",
-        "zh": "{date}：{state}",
-    },
-    "event_line_note": {
-        "en": "{date}: {state}. Note: {note}",
-        "zh": "{date}：{state}。备注：{note}",
-    },
-    "more_cases": {
-        "en": "You have {count} applications from this conversation; these are the {shown} most recent. Send a case number to see another one.",
-        "zh": "本对话共提交了{count}件申请，以上为最近的{shown}件。如需查看其他申请，请发送办件编号。",
-    },
-    "no_cases": {
-        "en": "I found no application submitted in this conversation.",
-        "zh": "没有找到在本对话中提交的申请。",
-    },
-    "not_a_number": {
-        "en": "That does not look like a case number. A case number has two letters, the year and six digits, for example FJ2026000123.",
-        "zh": "这似乎不是办件编号。办件编号由两个字母、年份和六位数字组成，例如 FJ2026000123。",
-    },
-    "last4_format": {
-        "en": "Please send exactly four characters: the last four letters or digits of the passport number, nothing else.",
-        "zh": "请只发送四个字符：护照号码的最后四位字母或数字，不要发送其他内容。",
-    },
-    "last4_whole": {
-        "en": "Please send only the last four characters of the passport number, not the whole number.",
-        "zh": "请只发送护照号码的最后四位，不要发送完整号码。",
-    },
-    "wrong": {
-        "en": "That does not match the case number and passport we have. You have {attempts} more attempts.",
-        "zh": "办件编号与护照信息不符。您还可以再试{attempts}次。",
-    },
-    "wrong_last": {
-        "en": "That does not match the case number and passport we have. You have one more attempt; after that, checks of this case are locked for 15 minutes.",
-        "zh": "办件编号与护照信息不符。您还可以再试1次，再次不符将锁定该申请的查询15分钟。",
-    },
-    "locked": {
-        "en": "For security, checks of case {number} from this conversation are locked after three wrong answers. Please try again in {minutes} minutes, or talk to a member of staff.",
-        "zh": "为保障安全，输错三次后本对话对申请 {number} 的查询已锁定。请{minutes}分钟后再试，或转接工作人员。",
-    },
-    "unavailable": {
-        "en": "Sorry, I cannot check the status right now because the case service is unavailable. Please try again in a few minutes, or talk to a member of staff.",
-        "zh": "抱歉，办件服务暂时不可用，现在无法查询进度。请过几分钟再试，或转接工作人员。",
-    },
-    "refused": {
-        "en": "Sorry, I could not check that case: {problem}",
-        "zh": "抱歉，无法查询该申请：{problem}",
-    },
-    # --- notifications ---
-    "update_header": {
-        "en": "News about your application {number}: {department} has changed its state to \"{state}\".",
-        "zh": "您的申请 {number} 有新进展：{department}的办理状态已变为“{state}”。",
-    },
-    "update_note": {
-        "en": "The department's note: {note}",
-        "zh": "部门备注：{note}",
-    },
-    "update_case": {
-        "en": "News about your application {number}: its state is now \"{state}\".",
-        "zh": "您的申请 {number} 有新进展：当前状态为“{state}”。",
-    },
-    "next_received": {
-        "en": "Nothing to do for now: the department will review it and I will tell you here.",
-        "zh": "目前无需您操作，部门审核后我会在这里通知您。",
-    },
-    "next_under_review": {
-        "en": "Nothing to do for now: the department is reviewing it and I will tell you here when it decides.",
-        "zh": "目前无需您操作，部门正在审核，有结果时我会在这里通知您。",
-    },
-    "next_supplement": {
-        "en": "Please provide what the department asks for (see its note): upload it on the government service platform or bring it to the service window, quoting your case number.",
-        "zh": "请按部门要求补充材料（见部门备注）：在政务服务平台上传，或携带至服务窗口并告知办件编号。",
-    },
-    "next_approved": {
-        "en": "Congratulations. The department will tell you how to collect the result; if you need to bring originals, bring your passport and the case number.",
-        "zh": "恭喜！部门将告知您领取结果的方式；如需核验原件，请携带护照并告知办件编号。",
-    },
-    "next_rejected": {
-        "en": "The department's note gives the reason. If you have questions or want to apply again, a member of staff can help you.",
-        "zh": "具体原因见部门备注。如有疑问或希望重新申请，工作人员可以为您提供帮助。",
-    },
-    "next_completed": {
-        "en": "This part of your application is complete.",
-        "zh": "该部门的办理已完成。",
-    },
-    "button_status": {"en": "Show the whole timeline", "zh": "查看完整进度"},
-}
 
-message = Catalogue(MESSAGES)
+message = scoped("status")  # texts/status.yml
 
 
 def find_case_number(text: str) -> str | None:
@@ -174,8 +66,11 @@ def find_case_number(text: str) -> str | None:
 
 
 def state_name(state: Any, language: str) -> str:
-    names = ITEM_STATES.get(str(state))
-    return names[language] if names else str(state or "")
+    """The state as the assistant says it (texts/case_states.yml in_sentence.<state>); an unknown
+    state as it came."""
+    if str(state) in SENTENCE_STATES:
+        return t(f"case_states.in_sentence.{state}", language)
+    return str(state or "")
 
 
 def when(value: Any, language: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.i18n import t
+from backend.i18n import resolve_params, t
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,7 @@ class Problem:
     file: str | None = None
 
     def message(self, lang: str) -> str:
-        params = {k: (t(v[1:], lang) if isinstance(v, str) and v.startswith("@") else v)
-                  for k, v in self.params.items()}
-        return t(self.code, lang, **params)
+        return t(self.code, lang, **resolve_params(self.params, lang))
 
     def where(self, lang: str) -> str:
         if self.line is None:

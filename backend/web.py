@@ -13,7 +13,7 @@ from sanic.response import HTTPResponse, html, redirect
 from sqlalchemy.orm import Session
 
 from backend.errors import ApiError, Problem
-from backend.i18n import LANGUAGES, negotiate, t
+from backend.i18n import LANGUAGES, negotiate, t, text
 from backend.models import LoginSession
 from backend.schemas import RequestBody
 from backend.services.cases import CaseError, conversation_ok
@@ -210,6 +210,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         lang=lang,
         other_lang="zh" if lang == "en" else "en",
         t=lambda key, **params: t(key, lang, **params),
+        text=lambda key, **params: text(key, lang, **params),  # a full texts/ key (case_states.item.x)
         login=login,
         user=login.user if login else None,
         csrf_token=login.csrf_token if login else "",

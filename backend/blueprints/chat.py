@@ -5,9 +5,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from backend.errors import ApiError
-from backend.i18n import MESSAGES
+from backend.i18n import NAMESPACE
 from backend.services.regions import region_profile
 from backend.web import console_language, render
+from texts import entries
 
 bp = Blueprint("chat")
 CHAT_LABELS = ("chat_title", "chat_intro", "chat_placeholder", "chat_send", "chat_you", "chat_bot",
@@ -28,5 +29,5 @@ async def chat_page(request: Request) -> HTTPResponse:
         webhook_url=f"{settings.rasa_url}/webhooks/rest/webhook",
         region_name=names if isinstance(names, dict) else {"en": str(names), "zh": str(names)},
         initial_lang=lang,
-        labels={key: MESSAGES[key] for key in CHAT_LABELS},
+        labels={key: entries(NAMESPACE)[key] for key in CHAT_LABELS},
     )

@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+import texts
 from backend.config import Settings
 from backend.crypto import Crypto, normalise_identifier
 from backend.errors import ApiError, Problem
-from backend.i18n import t
+from backend.i18n import resolve_params, t
 from backend.models import Case, CaseEvent, CaseItem, utcnow
 from backend.services.audit import AuditService
 from backend.services.watchlist import WatchlistService
@@ -111,9 +112,7 @@ class CaseError(ApiError):
         self.headers = dict(headers or {})
 
     def message(self, lang: str) -> str:
-        params = {k: (t(v[1:], lang) if isinstance(v, str) and v.startswith("@") else v)
-                  for k, v in self.params.items()}
-        return t(self.code, lang, **params)
+        return t(self.code, lang, **resolve_params(self.params, lang))
 
     def to_json(self, lang: str) -> dict[str, Any]:
         body = super().to_json(lang)
@@ -511,9 +510,9 @@ class CaseService:
                 "services": list(item.services),
                 "service_names": [local_text(getattr(cat.items.get(s), "name", s), lang) for s in item.services],
                 "state": item.state,
-                "state_text": t(f"case_item_state_{item.state}", lang),
+                "state_text": texts.t(f"case_states.item.{item.state}", lang),
                 "updated_at": iso(item.updated_at),
-                "timeline": [{"state": e.state, "state_text": t(f"case_item_state_{e.state}", lang),
+                "timeline": [{"state": e.state, "state_text": texts.t(f"case_states.item.{e.state}", lang),
                               "note": e.note, "at": iso(e.created_at)} for e in by_item.get(item.id, [])],
             })
         hidden = case.joint_review and not staff
@@ -523,7 +522,7 @@ class CaseService:
             "is_test": case.is_test,
             "joint_review": case.joint_review and not hidden,
             "state": state,
-            "state_text": t(f"case_state_{state}", lang),
+            "state_text": texts.t(f"case_states.case.{state}", lang),
             "created_at": iso(case.created_at),
             "updated_at": iso(case.updated_at),
             "language": case.language,
@@ -622,8 +621,8 @@ class CaseService:
         if item.case.joint_review:
             raise CaseError("joint_review_pending", 409)
         if new_state not in TRANSITIONS.get(item.state, ()):
-            raise CaseError("case_transition_invalid", 409, current=f"@case_item_state_{item.state}",
-                            wanted=f"@case_item_state_{new_state}")
+            raise CaseError("case_transition_invalid", 409, current=f"@case_states.item.{item.state}",
+                            wanted=f"@case_states.item.{new_state}")
         if new_state in NOTE_REQUIRED and not note:
             raise CaseError("note_required", 400, problems=[Problem("note_required", field="note")])
 

@@ -86,7 +86,7 @@ def _entry(item_node: yaml.Node, item: Any, file: str) -> tuple[ParsedEntry | No
         problems.append(
             Problem(
                 "yaml_field_invalid",
-                {"id": entry_id, "field": field_name, "reason": "@" + reason},
+                {"id": entry_id, "field": field_name, "reason": f"@backend.{reason}"},
                 field=field_name,
                 line=lines.get(field_name.split(".")[0], line),
                 file=file,

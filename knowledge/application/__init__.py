@@ -1,6 +1,7 @@
 """The merged application form (一表申请): data and a pure engine, no web code.
 
-Data (YAML, this folder): items.yml, fields.yml, departments.yml, consent.yml, messages.yml.
+Data (YAML, this folder): items.yml, fields.yml, departments.yml, consent.yml; its sentences
+are texts/application_engine.yml.
 Contract: docs/application.md; how to add a field or an item: docs/application-fields.md.
 """
 from __future__ import annotations

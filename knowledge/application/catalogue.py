@@ -306,7 +306,7 @@ class _Field(Strict):
         if len(bounds) != 1 or not rule.get("error") or set(rule) - {*RULE_KEYS, "error"}:
             raise ValueError(f"each rule needs one of {RULE_KEYS} and an error")
         if rule["error"] not in _message_codes():
-            raise ValueError(f"rule error {rule['error']!r} is not in messages.yml")
+            raise ValueError(f"rule error {rule['error']!r} is not in texts/application_engine.yml")
         return rule
 
     @root_validator(skip_on_failure=True)

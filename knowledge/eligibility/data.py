@@ -8,7 +8,7 @@ knowledge/materials/fees.yml      fees
 knowledge/materials/offices.yml   who handles each item, per region
 knowledge/agreements.yml          bilateral social security agreements
 knowledge/eligibility/categories.yml the category and basic-condition numbers (6x / 4x wage, 60, 2 years, ...)
-knowledge/eligibility/messages.yml the engine's own sentences
+(the engine's own sentences are texts/eligibility_engine.yml, read by texts/)
 
 Everything is checked when loaded: each file's shape by the pydantic models below (no
 unknown keys, both languages present, known `when` conditions, points bands that touch),
@@ -619,10 +619,6 @@ class _OfficesFile(Strict):
     __root__: dict[str, dict[str, _Office]]
 
 
-class _MessagesFile(Strict):
-    __root__: dict[str, Bilingual]
-
-
 def _materials(path: Path) -> dict[str, Material]:
     raw = _Reader(path).parse(_MaterialsFile).materials
     return {mid: Material(id=mid, name=_local(m.name), what=_local(m.what), issuer=_local(m.issuer),
@@ -696,8 +692,6 @@ def _agreements(path: Path) -> tuple[dict[str, Agreement], frozenset[str], dict[
     return agreements, unconfirmed, insurances, raw.source, raw.checked
 
 
-def _messages(path: Path) -> Messages:
-    return Messages({key: _local(text) for key, text in _Reader(path).parse(_MessagesFile).__root__.items()})
 
 
 def data_files(knowledge_dir: Path) -> list[Path]:
@@ -705,7 +699,7 @@ def data_files(knowledge_dir: Path) -> list[Path]:
     materials = knowledge_dir / "materials"
     return [*sorted(points.glob("*.yml")), materials / "catalogue.yml", materials / "deadlines.yml",
             materials / "fees.yml", materials / "offices.yml", materials / "items.yml",
-            knowledge_dir / "agreements.yml", policy_file(knowledge_dir), PACKAGE_DIR / "messages.yml"]
+            knowledge_dir / "agreements.yml", policy_file(knowledge_dir)]
 
 
 def policy_file(knowledge_dir: Path) -> Path:
@@ -735,7 +729,7 @@ def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
         tables=tables, active_table=active, materials=materials, deadlines=deadlines, fees=fees, items=items,
         offices=offices, agreements=agreements, unconfirmed_agreements=unconfirmed, insurances=insurances,
         agreements_source=agreements_source, agreements_checked=agreements_checked,
-        messages=_messages(PACKAGE_DIR / "messages.yml"),
+        messages=Messages(),
         policy=_Reader(policy_file(knowledge_dir)).parse(CategoryPolicy),
     )
 

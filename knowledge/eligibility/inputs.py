@@ -1,7 +1,7 @@
 """The applicant's answers: checked field by field into an `Applicant`.
 
 Every problem becomes a `FieldError(field, code, params)`; `code` is a message key in
-backend/i18n.py (the API renders it in the caller's language), so the engine itself
+texts/backend.yml (the API renders it in the caller's language), so the engine itself
 never writes an error sentence. All problems are collected, not just the first, so a
 form can show them all at once.
 """

@@ -1,45 +1,21 @@
 """Language-neutral texts: the engine builds them, `render(..., lang)` writes them out.
 
-A `Text` is a message key (knowledge/eligibility/messages.yml) with parameters; a
-`Local` is a value that already exists in both languages (policy data, a country name).
-Parameters that read differently per language (amounts, dates, Local values) are
-formatted when the text is rendered, so one assessment can be shown in English, in
-Chinese, or in both (the printable checklist) without being computed twice.
+A `Text` is a message key (texts/eligibility_engine.yml) with parameters; a `Local` is a
+value that already exists in both languages (policy data, a country name). Parameters that
+read differently per language (amounts, dates, Local values) are formatted when the text is
+rendered (texts.param), so one assessment can be shown in English, in Chinese, or in both
+(the printable checklist) without being computed twice. The value types and formatters are
+texts/'s; this module adds the engine's `Text` and its scoped catalogue.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Mapping
 
-LANGUAGES = ("en", "zh")
+from texts import LANGUAGES, Day, Local, Money, entries, number, render
 
-
-@dataclass(frozen=True)
-class Local:
-    """A value given in both languages."""
-
-    en: str
-    zh: str
-
-    @classmethod
-    def of(cls, value: Mapping[str, str]) -> Local:
-        return cls(en=str(value["en"]).strip(), zh=str(value["zh"]).strip())
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-@dataclass(frozen=True)
-class Money:
-    """An amount in CNY (yuan)."""
-
-    cny: float
-
-
-@dataclass(frozen=True)
-class Day:
-    value: date
+__all__ = ["LANGUAGES", "Day", "Local", "Messages", "Money", "Text", "number"]
+NAMESPACE = "eligibility_engine"
 
 
 @dataclass(frozen=True)
@@ -48,48 +24,12 @@ class Text:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-def number(value: float) -> str:
-    """2 -> "2", 2.5 -> "2.5" (no trailing zeros, no exponent)."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def money(cny: float, lang: str) -> str:
-    """en: "CNY 350,000"; zh: "35万元" (or "5,000元" below 10,000)."""
-    if lang == "zh":
-        if abs(cny) >= 10000:
-            return f"{number(round(cny / 10000, 4))}万元"
-        return f"{number(cny) if abs(cny) < 1000 else format(int(cny), ',')}元"
-    whole = float(cny).is_integer()
-    return f"CNY {int(cny):,}" if whole else f"CNY {cny:,.2f}"
-
-
-def day(value: date, lang: str) -> str:
-    if lang == "zh":
-        return f"{value.year}年{value.month}月{value.day}日"
-    return value.isoformat()
-
-
-def param(value: Any, lang: str) -> str:
-    if isinstance(value, Local):
-        return value.get(lang)
-    if isinstance(value, Money):
-        return money(value.cny, lang)
-    if isinstance(value, Day):
-        return day(value.value, lang)
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return number(value)
-    return str(value)
-
-
 class Messages:
-    """The sentence catalogue: key -> {en, zh}."""
+    """The engine's sentences: texts/eligibility_engine.yml, key -> {en, zh}."""
 
-    def __init__(self, catalogue: Mapping[str, Local]) -> None:
-        self.catalogue = dict(catalogue)
+    @property
+    def catalogue(self) -> dict[str, Local]:
+        return {key: Local(en=texts["en"], zh=texts["zh"]) for key, texts in entries(NAMESPACE).items()}
 
     def render(self, text: Text | Local | str | None, lang: str) -> str | None:
         if text is None:
@@ -98,8 +38,7 @@ class Messages:
             return text
         if isinstance(text, Local):
             return text.get(lang)
-        template = self.catalogue[text.key].get(lang)
-        return template.format(**{k: param(v, lang) for k, v in text.params.items()})
+        return render(f"{NAMESPACE}.{text.key}", lang, **text.params)
 
     def join(self, texts: list[Text | Local], lang: str) -> str:
         """Whole sentences one after another (a space between English sentences)."""

@@ -12,9 +12,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.faq import MESSAGES, ActionAnswerPolicyQuestion, ActionFaqFeedback
+from actions.faq import ActionAnswerPolicyQuestion, ActionFaqFeedback
 from backend.models import FaqFeedback
 from tests.backend.conftest import SERVICE_TOKEN, BackendServer, database_urls, start_backend  # noqa: F401
+from texts import entries
+
+MESSAGES = entries("faq")  # texts/faq.yml
 
 
 def make_tracker(text: str, language: str = "en", *, intent: str = "ask_policy", entities: Any = None,

@@ -13,9 +13,10 @@ from backend import migrate
 from backend.app import ADMIN_HINT, create_app
 from backend.config import DEV_SECRET_KEY, DEV_SERVICE_TOKEN, ConfigError, Settings
 from backend.db import make_engine
-from backend.i18n import MESSAGES, negotiate
+from backend.i18n import NAMESPACE, negotiate
 from backend.services.staff import StaffService
 from tests.backend.conftest import make_knowledge_dir
+from texts import entries
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,7 +104,7 @@ def test_every_backend_message_exists_in_both_languages() -> None:
     def fields(text: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
-    for key, texts in MESSAGES.items():
+    for key, texts in entries(NAMESPACE).items():
         assert set(texts) == {"en", "zh"} and texts["en"] and texts["zh"], key
         assert fields(texts["en"]) == fields(texts["zh"]), key
 

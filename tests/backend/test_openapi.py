@@ -12,7 +12,6 @@ from pydantic import BaseModel, ValidationError
 
 from backend import schemas
 from backend.errors import ApiError
-from backend.i18n import MESSAGES
 from backend.openapi import REF, ROUTES, SPEC
 from knowledge.application import catalogue
 from tests.backend.cases_support import (
@@ -25,6 +24,9 @@ from tests.backend.cases_support import (
 )
 from tests.backend.conftest import BackendServer, Client, start_backend
 from tests.backend.test_eligibility_api import VALID as VALID_ANSWERS
+from texts import entries
+
+MESSAGES = entries("backend")  # texts/backend.yml
 
 METHODS = {"get", "put", "post", "delete", "patch"}
 

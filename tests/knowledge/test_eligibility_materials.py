@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from backend.i18n import MESSAGES
 from knowledge.countries import resolve, suggest
 from knowledge.eligibility import DEFAULT_KNOWLEDGE_DIR, assess, load_data, read_regions
 from knowledge.eligibility.inputs import DEGREES, ITEMS
+from texts import entries
 
 TODAY = date(2026, 11, 23)
 DATA = load_data()
@@ -250,7 +250,7 @@ def test_engine_sentences_have_the_same_placeholders_in_both_languages() -> None
 
 
 def test_api_messages_have_the_same_placeholders_in_both_languages() -> None:
-    for key, text in MESSAGES.items():
+    for key, text in entries("backend").items():
         if key.startswith(("elig", "checklist")):
             assert _fields(text["en"]) == _fields(text["zh"]), key
 
