@@ -23,11 +23,12 @@ async def chat_page(request: Request) -> HTTPResponse:
     except ApiError:
         names = {}
     lang = console_language(request)
+    catalogue = entries(NAMESPACE)
     return render(
         request,
         "chat.html",
         webhook_url=f"{settings.rasa_url}/webhooks/rest/webhook",
         region_name=names if isinstance(names, dict) else {"en": str(names), "zh": str(names)},
         initial_lang=lang,
-        labels={key: entries(NAMESPACE)[key] for key in CHAT_LABELS},
+        labels={key: catalogue[key] for key in CHAT_LABELS},
     )
