@@ -33,17 +33,8 @@ from knowledge.application.masking import display, mask
 from knowledge.application.mentions import find_field_mentions, strip_lead_in
 from knowledge.application.messages import message
 
-
-def __getattr__(name: str) -> tuple[str, ...]:
-    """ITEM_KEYS, SERVICES, DEPARTMENT_KEYS: read from the data files (catalogue.__getattr__)."""
-    import importlib
-
-    # `catalogue` here is the function; the module's own __getattr__ knows the names.
-    return importlib.import_module("knowledge.application.catalogue").__getattr__(name)
-
-
 __all__ = [
-    "DEPARTMENT_KEYS", "FIELD_KINDS", "ITEM_KEYS", "ROLES", "Catalogue", "Choice", "Consent", "DataError",
+    "FIELD_KINDS", "ROLES", "Catalogue", "Choice", "Consent", "DataError",
     "Department", "FieldSpec", "Item", "Parsed", "Savings", "Service", "carry_over", "catalogue", "check_answers",
     "display", "find_field_mentions", "load_catalogue", "mask", "match_choice", "message", "parse_field",
     "strip_lead_in", "validate_value",

@@ -43,17 +43,6 @@ RULE_KEYS = ("min", "max", "age_min", "age_max")
 __all__ = ["DataError"]  # the one DataError of knowledge/schema.py, named here for old imports
 
 
-def __getattr__(name: str) -> tuple[str, ...]:
-    """ITEM_KEYS, SERVICES and DEPARTMENT_KEYS, read from the data (they used to be pinned here)."""
-    if name == "ITEM_KEYS":
-        return tuple(catalogue().items)
-    if name == "SERVICES":
-        return tuple(catalogue().services)
-    if name == "DEPARTMENT_KEYS":
-        return tuple(catalogue().departments)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @dataclass(frozen=True)
 class Choice:
     key: str
