@@ -73,4 +73,4 @@ class Crypto:
 
 
 def same_hash(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(a, b)  # type: ignore[arg-type]
+    return bool(a and b and hmac.compare_digest(a, b))

@@ -18,8 +18,8 @@ from pydantic.schema import schema as pydantic_schema
 
 from backend import schemas as s
 
-SERVICE_OR_STAFF = [{"serviceToken": []}, {"staffSession": []}]
-OFFICER = [{"staffSession": []}]
+SERVICE_OR_STAFF: list[dict[str, list[str]]] = [{"serviceToken": []}, {"staffSession": []}]
+OFFICER: list[dict[str, list[str]]] = [{"staffSession": []}]
 PUBLIC: list[dict[str, list[str]]] = []
 REF = "#/components/schemas/"
 

@@ -36,11 +36,11 @@ class Language(str, Enum):
     zh = "zh"
 
 
-class JsonObject(dict):  # type: ignore[type-arg]
+class JsonObject(dict):
     """A JSON object, nothing else (pydantic's dict would turn [["a", 1]] into {"a": 1})."""
 
     @classmethod
-    def __get_validators__(cls):  # type: ignore[no-untyped-def]
+    def __get_validators__(cls):  # noqa: ANN206 (pydantic's protocol)
         yield cls._strict
 
     @classmethod

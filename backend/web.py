@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import secrets
 from functools import wraps
-from typing import Any, Awaitable, Callable, Type, TypeVar
+from typing import Any, Callable, Coroutine, Type, TypeVar
 from urllib.parse import quote, unquote
 
 from sanic import Request
@@ -24,7 +24,8 @@ SESSION_COOKIE = "kb_session"
 LOGIN_CSRF_COOKIE = "kb_login_csrf"
 LANG_COOKIE = "lang"
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+# a coroutine function, as sanic's route decorators expect (a bare Awaitable is refused)
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 Body = TypeVar("Body", bound=RequestBody)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 if __name__ == "__main__":  # run as `python -m knowledge.calibration`: before bm25s is imported
     import startup
@@ -114,7 +114,7 @@ def load_paraphrases(path: str | Path = DEFAULT_PARAPHRASES_PATH) -> list[dict]:
     """The held-out paraphrase set: dicts with id (None = off-topic), language and text."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
-    items = data.get("paraphrases") if isinstance(data, dict) else data
+    items: Any = data.get("paraphrases") if isinstance(data, dict) else data  # YAML: a wrong shape fails below
     return [{"id": item.get("id"), "language": item["language"], "text": str(item["text"])} for item in items]
 
 

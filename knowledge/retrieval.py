@@ -36,7 +36,7 @@ import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 # bm25s uses jax for its top-k when it can import it: every entry point calls
 # startup.prepare() first, which blocks jax (numpy then, at no cost on a small index).
@@ -211,6 +211,7 @@ class _FieldIndex:
 
     def _best_per_entry(self, rows: np.ndarray) -> np.ndarray:
         starts = self.starts
+        assert starts is not None  # query() calls this only for a field built with starts
         best = np.zeros(len(starts) - 1)
         nonempty = starts[1:] > starts[:-1]
         if rows.size and nonempty.any():
@@ -295,7 +296,7 @@ class Retriever:
     def get(self, doc_id: str) -> Document | None:
         return self._docs.get(doc_id)
 
-    def _analyze_document(self, doc: Document) -> dict[str, list[str]]:
+    def _analyze_document(self, doc: Document) -> dict[str, list]:  # best_question: a token list per question
         questions = [self.analyzer.analyze(q) for q in [*doc.questions_en, *doc.questions_zh]]
         answers = [self.analyzer.analyze(a) for a in (doc.answer_en, doc.answer_zh)]
         pairs = self.config.concept_pairs
@@ -421,7 +422,7 @@ def _check_document(doc: Document) -> None:
         raise ValueError("a document needs a non-empty string id")
 
 
-def _as_list(value: object) -> list[str]:
+def _as_list(value: Iterable[Any] | None) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):

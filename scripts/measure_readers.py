@@ -101,12 +101,12 @@ def main() -> None:
             return None
 
     ours_ok = lib_ok = 0
-    for run, expected in NUMBERS:
+    for run, expected_number in NUMBERS:
         mine, lib = parse_number(run), lib_number(run)
-        ours_ok += mine == expected
-        lib_ok += lib == expected
-        if mine != expected or lib != expected:
-            print(f"  {run!r}: expected {expected}, ours {mine}, cn2an {lib}")
+        ours_ok += mine == expected_number
+        lib_ok += lib == expected_number
+        if mine != expected_number or lib != expected_number:
+            print(f"  {run!r}: expected {expected_number}, ours {mine}, cn2an {lib}")
     print(f"numbers: {len(NUMBERS)} cases; ours right {ours_ok}, cn2an right {lib_ok}; import cn2an {t_import:.0f} ms")
     runs = [r for r, _ in NUMBERS]
     print(f"  per call: ours {timed(parse_number, runs):.4f} ms, cn2an {timed(lib_number, runs):.4f} ms")

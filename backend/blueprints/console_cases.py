@@ -107,8 +107,8 @@ def _detail(request: Request, case: Case, *, status: int = 200, revealed: Mappin
         spec = fields.get(key)
         clear = revealed is not None and key in revealed
         try:
-            shown = written(key, revealed[key] if clear else value, lang, reveal=clear, cat=cat) if written \
-                else "****"
+            raw = revealed[key] if revealed is not None and clear else value
+            shown = written(key, raw, lang, reveal=clear, cat=cat) if written else "****"
         except Exception:  # one odd stored value must not hide the case
             log.exception("answer %s cannot be displayed", key)
             shown = "****"
@@ -180,8 +180,9 @@ async def change_state(request: Request, number: str, item_id: int) -> HTTPRespo
         discard(request)
         if exc.status == 404:
             raise
-        found = service.get_case(found.number)
-        return _detail(request, found, status=exc.status, error=exc.message(lang),
+        reloaded = service.get_case(found.number)
+        assert reloaded is not None  # found above; the rollback undid only this change
+        return _detail(request, reloaded, status=exc.status, error=exc.message(lang),
                        error_item=item_id, form_state=new_state, form_note=note)
     if update is not None:
         try:

@@ -61,7 +61,7 @@ class WatchlistService:
 
     def matches(self, passport_hash: str | None) -> bool:
         """Is this passport hash (Crypto.passport_hash) listed?"""
-        return bool(passport_hash) and self.find(passport_hash) is not None
+        return bool(passport_hash and self.find(passport_hash) is not None)
 
     def matches_number(self, passport_number: str) -> bool:
         return self.matches(self.crypto.passport_hash(passport_number))

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Union
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Union
 
 from pydantic import StrictFloat, StrictInt, conint, conlist, root_validator, validator
 
@@ -251,6 +251,18 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
+if TYPE_CHECKING:  # mypy cannot read pydantic's con*(...) calls as types: it sees the types they check
+    Count = int
+    Positive = int
+    Names = list[str]
+    Paragraphs = list[Bilingual]
+else:
+    Count = conint(ge=0)
+    Positive = conint(ge=1)
+    Names = conlist(str, min_items=1)
+    Paragraphs = conlist(Bilingual, min_items=1)
+
+
 class _Choice(Bilingual):
     synonyms: list[str] = []
 
@@ -270,8 +282,8 @@ class _Field(Strict):
     mentions: list[str] = []
     lead_ins: list[str] = []
     rules: list[dict[str, Any]] = []
-    min_length: conint(ge=0) | None = None
-    max_length: conint(ge=1) | None = None
+    min_length: Count | None = None
+    max_length: Positive | None = None
     min: Union[StrictInt, StrictFloat] | None = None
     max: Union[StrictInt, StrictFloat] | None = None
     fractions: bool = False
@@ -357,8 +369,8 @@ class _Item(Strict):
     name: Bilingual
     service: str
     kind: str
-    departments: conlist(str, min_items=1)
-    fields: conlist(str, min_items=1)
+    departments: Names
+    fields: Names
     materials: list[str] = []
     excludes: list[str] = []
     _unique = validator("departments", "fields", "materials", "excludes", allow_reuse=True)(_unique)
@@ -379,9 +391,9 @@ class _ItemsFile(Strict):
 
 class _ConsentFile(Strict):
     version: str
-    draft_retention_days: conint(ge=1)
-    case_retention_days: conint(ge=1)
-    paragraphs: conlist(Bilingual, min_items=1)
+    draft_retention_days: Positive
+    case_retention_days: Positive
+    paragraphs: Paragraphs
 
 
 def _refs(source: DataFile, values: list[str], allowed: Iterable[str], loc: list[Any], note: str = "") -> list[str]:
@@ -446,9 +458,9 @@ def load_catalogue(directory: Path | str | None = None, materials_catalogue: Pat
                             " (knowledge/materials/catalogue.yml)"),
             excludes=_refs(items_file, item.excludes, raw.items, [*at, "excludes"]),
         )
-    for key, item in items.items():
+    for key, built in items.items():
         for dept in departments.values():
-            if (dept.key in item.departments) != (key in dept.services):
+            if (dept.key in built.departments) != (key in dept.services):
                 raise items_file.fail(["items", key, "departments"],
                                       f"items.yml / departments.yml disagree on {key} and {dept.key}")
     for service, spec in raw.services.items():

@@ -278,13 +278,15 @@ def _check_rules(spec: FieldSpec, value: date, today: date, answers: Mapping[str
         bound, reference = resolve_bound(rule[side], today, answers)
         if bound is None:
             continue
-        have, limit = (value.year, bound.year) if years else (value, bound)
-        if (side == "min" and have < limit) or (side == "max" and have > limit):
-            params: dict[str, Any] = {"limit": bound.isoformat(), "value": value.isoformat(), side: limit}
+        if years:
+            below, above = value.year < bound.year, value.year > bound.year
+        else:
+            below, above = value < bound, value > bound
+        if (side == "min" and below) or (side == "max" and above):
+            params: dict[str, Any] = {"limit": bound.isoformat(), "value": value.isoformat(),
+                                      side: bound.year if years else bound.isoformat()}
             if years:
                 params.update(value=value.year, limit=bound.year)
-            else:
-                params[side] = bound.isoformat()
             if reference is not None:
                 params["start"] = reference.isoformat()
             return _fail(rule["error"], **params)
@@ -484,7 +486,8 @@ def _member_text(spec: FieldSpec, number: int, text: str, today: date) -> Parsed
     parts = [p for p in _PART_SPLIT.split(text.strip(" .。")) if p]
     if len(parts) != 4:
         return _fail("family_format", number=number)
-    first = _member(spec, number, *parts, today)
+    relation, name, nationality, birth = parts
+    first = _member(spec, number, relation, name, nationality, birth, today)
     if first.ok:
         return first
     roles: dict[str, str] = {}

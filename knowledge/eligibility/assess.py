@@ -149,7 +149,7 @@ class Assessment:
                 "id": fid, "items": items, "text": r(d.fees[fid].text),
                 "amounts": None if d.fees[fid].amounts is None else [
                     {"cny": int(a.cny) if float(a.cny).is_integer() else a.cny,
-                     "validity": r(a.validity) if a.validity else None} for a in d.fees[fid].amounts],
+                     "validity": r(a.validity) if a.validity else None} for a in d.fees[fid].amounts or ()],
                 "uncertain": d.fees[fid].uncertain, "source": d.fees[fid].source, "checked": d.fees[fid].checked,
             } for fid, items in fees.items()],
             "social_insurance": {

@@ -66,11 +66,14 @@ def plan_items(data: EligibilityData, items: tuple[tuple[str, str], ...], s: Sit
         def chosen(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
             return tuple(r for r in rules if matches(r.when, s))
 
+        def refs(rules: tuple[Rule, ...]) -> tuple[str, ...]:
+            # materials, deadlines and fees are reference rules: each has its id (data.py _ref_rules)
+            return tuple(r.ref for r in chosen(rules) if r.ref is not None)
+
         plans.append(ItemPlan(
             item=item, application_type=variant.id, variant=variant, office=data.office(s.region, item.office),
-            steps=chosen(variant.steps), materials=tuple(r.ref for r in chosen(variant.materials)),
-            deadlines=tuple(r.ref for r in chosen(variant.deadlines)),
-            fees=tuple(r.ref for r in chosen(variant.fees)), notes=chosen(item.notes),
+            steps=chosen(variant.steps), materials=refs(variant.materials),
+            deadlines=refs(variant.deadlines), fees=refs(variant.fees), notes=chosen(item.notes),
         ))
     return plans
 

@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, overload
 
 from pydantic import Field, confloat, conint, conlist, constr, root_validator, validator
 from pydantic.fields import ModelField
@@ -59,18 +59,33 @@ __all__ = ["DataError", "EligibilityData", "CategoryPolicy", "load_data", "read_
 
 
 # --- the category and basic-condition numbers (knowledge/eligibility/categories.yml) -------
-Alpha2 = constr(regex=r"^[A-Z]{2}$")
+if TYPE_CHECKING:  # mypy cannot read pydantic's con*(...) calls as types: it sees the types they check
+    Alpha2 = str
+    Multiple = float
+    Years = float
+    AdultAge = int
+    Count = int
+    Months = int
+    Countries = list[str]
+else:
+    Alpha2 = constr(regex=r"^[A-Z]{2}$")
+    Multiple = confloat(gt=0)
+    Years = confloat(ge=0)
+    AdultAge = conint(ge=18)
+    Count = conint(ge=0)
+    Months = conint(ge=1)
+    Countries = conlist(Alpha2, min_items=1)
 
 
 class CategoryANumbers(Strict):
-    salary_multiple: confloat(gt=0)
+    salary_multiple: Multiple
 
 
 class CategoryBNumbers(Strict):
-    salary_multiple: confloat(gt=0)
-    age_limit: conint(ge=18)
-    experience_years: confloat(ge=0)
-    teaching_experience_years: confloat(ge=0)
+    salary_multiple: Multiple
+    age_limit: AdultAge
+    experience_years: Years
+    teaching_experience_years: Years
 
 
 class CategoryNumbers(Strict):
@@ -85,10 +100,10 @@ class CategoryNumbers(Strict):
 
 
 class ConditionNumbers(Strict):
-    minimum_age: conint(ge=0)
-    certificate_months: conint(ge=1)
-    passport_months: conint(ge=0)
-    not_foreign: conlist(Alpha2, min_items=1)
+    minimum_age: Count
+    certificate_months: Months
+    passport_months: Count
+    not_foreign: Countries
     not_covered: list[Alpha2] = []
 
     @validator("not_covered")
@@ -333,11 +348,17 @@ class _Band(Strict):
         return values
 
 
+if TYPE_CHECKING:
+    _Bands = list[_Band]
+else:
+    _Bands = conlist(_Band, min_items=1)
+
+
 class _Factor(Strict):
     kind: str
     max: Whole
-    bands: conlist(_Band, min_items=1) | None = None
-    unit_cny: Number = 1
+    bands: _Bands | None = None
+    unit_cny: Number = Number(1)
     whole_numbers: bool = False
     qualifying_points: Whole | None = None
     points: dict[str, Whole] | None = None
@@ -556,6 +577,12 @@ def _num(value: float | None) -> str:
     return "None" if value is None else (str(int(value)) if float(value).is_integer() else str(value))
 
 
+@overload
+def _local(text: Bilingual) -> Local: ...
+@overload
+def _local(text: None) -> None: ...
+@overload
+def _local(text: Bilingual | None) -> Local | None: ...
 def _local(text: Bilingual | None) -> Local | None:
     return None if text is None else Local(en=text.en, zh=text.zh)
 

@@ -7,10 +7,11 @@ form can show them all at once.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Collection, Mapping
+from typing import Any, Collection, Literal, Mapping, overload
 
 from knowledge.countries import Country, resolve, suggest
 
@@ -56,7 +57,8 @@ DATE_FIELDS = ("passport_expiry", "criminal_record_certificate_date", "medical_c
 class FieldError:
     field: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    # dataclasses.field: mypy reads the bare name as the `field: str` attribute above
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class InvalidInput(ValueError):
@@ -128,6 +130,12 @@ class _Checker:
     def present(self, name: str) -> bool:
         return self.data.get(name) is not None
 
+    @overload
+    def number(self, name: str, code: str, *, low: float, high: float, whole: Literal[True],
+               **params: Any) -> int | None: ...
+    @overload
+    def number(self, name: str, code: str, *, low: float, high: float, whole: Literal[False] = False,
+               **params: Any) -> float | None: ...
     def number(self, name: str, code: str, *, low: float, high: float, whole: bool = False,
                **params: Any) -> float | None:
         value = self.data.get(name)
@@ -210,9 +218,10 @@ def _items(check: _Checker, application_type: str,
     pairs: list[tuple[str, str]] = []
     for value in raw:
         name = value.strip().lower() if isinstance(value, str) else ""
-        pair = (name, application_type) if name in known else next(
-            ((i, name[len(i) + 1:]) for i in known
-             if name.startswith(i + "_") and name[len(i) + 1:] in APPLICATION_TYPES), None)
+        pair: tuple[str, str] | None = (name, application_type)
+        if name not in known:
+            pair = next(((i, name[len(i) + 1:]) for i in known
+                         if name.startswith(i + "_") and name[len(i) + 1:] in APPLICATION_TYPES), None)
         if pair is None:
             check.error("items", "elig_items", choices=", ".join(known))
             return (), True
@@ -274,7 +283,7 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
                 check.error("nationality", "elig_nationality_unknown", value=text[:60])
 
     application_type = check.choice("application_type", "elig_application_type", APPLICATION_TYPES, "new")
-    items, items_given = _items(check, application_type or "new", tuple(items) or ITEMS)
+    pairs, items_given = _items(check, application_type or "new", tuple(items) or ITEMS)
 
     region = data.get("region")
     if region is not None:
@@ -298,6 +307,9 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
 
     if check.errors:
         raise InvalidInput(check.errors)
+    # no error: every REQUIRED answer was given (a missing one is an elig_required error above)
+    assert age is not None and degree is not None and experience is not None and salary_value is not None
+    assert months is not None and hsk is not None
     return Applicant(
         age=age, highest_degree=degree, relevant_experience_years=experience, annual_salary_cny=salary_value,
         months_in_china_per_year=months, hsk_level=hsk,
@@ -305,7 +317,7 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
         chinese_taught_degree=bool(booleans["chinese_taught_degree"]),
         work_location=location or "other", extras=extras, local_bonus=bonus,
         talent_programme=bool(booleans["talent_programme"]), nationality=nationality,
-        in_china=booleans["in_china"], items=items, items_given=items_given,
+        in_china=booleans["in_china"], items=pairs, items_given=items_given,
         application_type=application_type or "new", region=region, points_table=table,
         degree_from_chinese_university=booleans["degree_from_chinese_university"],
         teaches_native_language=bool(booleans["teaches_native_language"]),

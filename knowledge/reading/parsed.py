@@ -36,7 +36,7 @@ class Parsed:
 
     def renamed(self, codes: Mapping[str, str], speak: Speaker | None = None) -> Parsed:
         """The same result with a reader's generic code replaced by the form's own code."""
-        if self.error in codes:
+        if self.error is not None and self.error in codes:
             self.error = codes[self.error]
         if speak is not None:
             self.speak = speak
