@@ -13,7 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, TypeGuard
 
 from actions.application.commands import (
     CORRECTION_CUE,
@@ -49,6 +49,7 @@ from actions.messages import staff_button
 from knowledge.application import carry_over, catalogue, find_field_mentions, mask, parse_field
 from knowledge.application import message as field_message
 from knowledge.application.mentions import strip_lead_in
+from knowledge.reading import Parsed
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def today() -> date:
     return date.today()
 
 
-def parsed_ok(parsed: Any) -> bool:
+def parsed_ok(parsed: Parsed | None) -> TypeGuard[Parsed]:
     return parsed is not None and parsed.ok and (parsed.value is not None or parsed.skipped)
 
 
@@ -228,7 +229,8 @@ class Turn:
         return self.changes()
 
     def resume_from(self, draft: Mapping[str, Any]) -> None:
-        saved = draft.get("state") if isinstance(draft.get("state"), Mapping) else {}
+        kept = draft.get("state")
+        saved: Mapping[str, Any] = kept if isinstance(kept, Mapping) else {}
         self.state = new_state(saved)
         self.summary = {}
         self.take_draft(draft)
@@ -425,6 +427,7 @@ class Turn:
 
     async def keep(self) -> Changes:
         key = self.step
+        assert key is not None  # on_fields asks only with a step
         if self.summary.get(key) in (None, "") and key not in self.state["skipped"]:
             self.say("nothing_to_keep")
             return self.changes()
@@ -497,6 +500,7 @@ class Turn:
 
     async def answer(self, skip: bool) -> Changes | None:
         key = self.step
+        assert key is not None  # on_fields asks only with a step
         spec = catalogue().fields[key]
         parsed = None
         if skip:
@@ -519,6 +523,7 @@ class Turn:
         if is_elsewhere(FORM, self.said):
             self.say("busy")  # a question or another service: not counted as a wrong answer
             return self.changes()
+        assert parsed is not None  # read above unless skipped
         self.failed(key, parsed.message(self.language) or message("edit_unknown", self.language))
         return self.changes()
 
