@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.application.machine import Turn, TurnInput, problems_text
-from actions.application.render import case_text, message, question
+from actions.application.render import case_text, question
 from actions.application.state import (
     CLOSED,
     CONFIRMED,
@@ -32,8 +32,11 @@ from actions.forms.action import FormBase, reset_slots
 from actions.forms.base import latest
 from actions.language import conversation_language
 from actions.messages import menu_buttons, staff_button
+from texts import scoped
 
 log = logging.getLogger(__name__)
+
+message = scoped("application")  # texts/application.yml
 
 
 def turn_input(tracker: Tracker) -> TurnInput:

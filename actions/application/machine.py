@@ -26,7 +26,7 @@ from actions.application.commands import (
     parse_items,
     parse_role,
 )
-from actions.application.render import item_names, message
+from actions.application.render import item_names
 from actions.application.state import (
     CLOSED,
     CONFIRMED,
@@ -50,8 +50,11 @@ from knowledge.application import carry_over, catalogue, find_field_mentions, ma
 from knowledge.application import message as field_message
 from knowledge.application.mentions import strip_lead_in
 from knowledge.reading import Parsed
+from texts import scoped
 
 log = logging.getLogger(__name__)
+
+message = scoped("application")  # texts/application.yml
 
 Changes = Dict[str, Any]  # slot name -> new value, in the order they are set
 
