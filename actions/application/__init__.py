@@ -15,36 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.application.commands import command, is_command, normalise, parse_items, parse_role
-from actions.application.machine import Turn, TurnInput, eligibility_answers, problems_text, today
-from actions.application.render import case_text, item_names, question, show_value, summary_message
-from actions.application.state import (
-    CLOSED,
-    CONFIRMED,
-    DECLINED,
-    FORM,
-    ITEMS,
-    PHASE,
-    POSITION_SLOTS,
-    ROLE,
-    STATE,
-    STEP,
-    SUBMIT,
-    SUMMARY,
-    new_state,
-    next_step,
-)
+from actions.application.commands import command, parse_items, parse_role
+from actions.application.machine import Turn, TurnInput
+from actions.application.state import POSITION_SLOTS
 
 ACTIONS = ("ValidateApplicationForm", "ActionApplicationStart", "ActionAskApplicationConfirmed",
            "ActionApplicationSubmit", "ActionDeleteMyData")
 
-__all__ = [
-    "command", "is_command", "normalise", "parse_items", "parse_role",
-    "Turn", "TurnInput", "eligibility_answers", "problems_text", "today",
-    "case_text", "item_names", "question", "show_value", "summary_message",
-    "CLOSED", "CONFIRMED", "DECLINED", "FORM", "ITEMS", "PHASE", "POSITION_SLOTS", "ROLE", "STATE", "STEP",
-    "SUBMIT", "SUMMARY", "new_state", "next_step", *ACTIONS,
-]
+__all__ = ["command", "parse_items", "parse_role", "Turn", "TurnInput", "POSITION_SLOTS", *ACTIONS]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,23 +10,9 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.application import state as form_state
 from actions.application.machine import Turn, TurnInput, problems_text
 from actions.application.render import case_text, question
-from actions.application.state import (
-    CLOSED,
-    CONFIRMED,
-    DECLINED,
-    FORM,
-    ITEMS,
-    PHASE,
-    POSITION_SLOTS,
-    ROLE,
-    STATE,
-    STEP,
-    SUMMARY,
-    new_state,
-    next_step,
-)
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
 from actions.forms.action import FormBase, reset_slots
 from actions.forms.base import latest
@@ -47,14 +33,15 @@ def turn_input(tracker: Tracker) -> TurnInput:
 
 
 class ValidateApplicationForm(FormBase):
-    form = FORM
+    form = form_state.FORM
 
     def name(self) -> str:
         return "validate_application_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        if tracker.get_slot(PHASE) == "closed" and tracker.get_slot(CONFIRMED) is None:
-            return [SlotSet(CONFIRMED, CLOSED)]  # the backend was down at the start: end the form
+        if tracker.get_slot(form_state.PHASE) == "closed" and tracker.get_slot(form_state.CONFIRMED) is None:
+            # the backend was down at the start: end the form
+            return [SlotSet(form_state.CONFIRMED, form_state.CLOSED)]
         if not self.pending(tracker):
             # the form is starting or asking again: nothing new from the user; or a case update
             # pushed by the backend: its rule answers, then the form asks again
@@ -74,22 +61,25 @@ class ActionApplicationStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
-        events = reset_slots(CONFIRMED, STEP, ITEMS, ROLE, SUMMARY, STATE)
+        events = reset_slots(form_state.CONFIRMED, form_state.STEP, form_state.ITEMS, form_state.ROLE,
+                             form_state.SUMMARY, form_state.STATE)
         try:
             draft = await BackendClient().get_draft(tracker.sender_id, language)
         except BackendError as exc:
             log.info("draft lookup failed: %s", exc.code)
             dispatcher.utter_message(text=message("unavailable_start", language), buttons=[staff_button(language)])
-            return [*events, SlotSet(PHASE, "closed")]
+            return [*events, SlotSet(form_state.PHASE, "closed")]
         if draft is None:
-            return [*events, SlotSet(PHASE, "consent")]
+            return [*events, SlotSet(form_state.PHASE, "consent")]
         saved = draft.get("state") if isinstance(draft.get("state"), Mapping) else {}
-        state = new_state(saved)
+        state = form_state.new_state(saved)
         state["fields"] = list(draft.get("fields") or [])
         state["saved"] = str(draft.get("updated_at") or "") or None
-        return [SlotSet(CONFIRMED, None), SlotSet(PHASE, "resume"), SlotSet(STEP, None),
-                SlotSet(ITEMS, list(draft.get("items") or []) or None), SlotSet(ROLE, draft.get("role")),
-                SlotSet(SUMMARY, dict(draft.get("answers_masked") or {}) or None), SlotSet(STATE, state)]
+        return [SlotSet(form_state.CONFIRMED, None), SlotSet(form_state.PHASE, "resume"),
+                SlotSet(form_state.STEP, None), SlotSet(form_state.ITEMS, list(draft.get("items") or []) or None),
+                SlotSet(form_state.ROLE, draft.get("role")),
+                SlotSet(form_state.SUMMARY, dict(draft.get("answers_masked") or {}) or None),
+                SlotSet(form_state.STATE, state)]
 
 
 class ActionAskApplicationConfirmed(Action):
@@ -99,10 +89,10 @@ class ActionAskApplicationConfirmed(Action):
         return "action_ask_application_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        said = question(tracker.get_slot(PHASE) or "consent", tracker.get_slot(STEP),
-                        list(tracker.get_slot(ITEMS) or []), tracker.get_slot(ROLE) or "worker",
-                        tracker.get_slot(SUMMARY) or {}, new_state(tracker.get_slot(STATE)),
-                        conversation_language(tracker))
+        said = question(tracker.get_slot(form_state.PHASE) or "consent", tracker.get_slot(form_state.STEP),
+                        list(tracker.get_slot(form_state.ITEMS) or []),
+                        tracker.get_slot(form_state.ROLE) or "worker", tracker.get_slot(form_state.SUMMARY) or {},
+                        form_state.new_state(tracker.get_slot(form_state.STATE)), conversation_language(tracker))
         for each in said:
             dispatcher.utter_message(text=each["text"], buttons=each["buttons"])
         return []
@@ -116,34 +106,36 @@ class ActionApplicationSubmit(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
-        confirmed = tracker.get_slot(CONFIRMED)
-        clear = reset_slots(CONFIRMED, *POSITION_SLOTS)
-        if confirmed == DECLINED:
+        confirmed = tracker.get_slot(form_state.CONFIRMED)
+        clear = reset_slots(form_state.CONFIRMED, *form_state.POSITION_SLOTS)
+        if confirmed == form_state.DECLINED:
             dispatcher.utter_message(text=message("declined", language),
                                      buttons=[{"title": t, "payload": p} for t, p in menu_buttons(language)])
             return clear
         if confirmed is not True:
-            return [SlotSet(CONFIRMED, None)]  # closed: the start already said why
+            return [SlotSet(form_state.CONFIRMED, None)]  # closed: the start already said why
         try:
             case = await BackendClient().submit_draft(tracker.sender_id, language)
         except BackendUnavailable:
             dispatcher.utter_message(text=message("submit_unavailable", language), buttons=[staff_button(language)])
-            return [SlotSet(CONFIRMED, None), SlotSet(PHASE, "summary"), SlotSet(STEP, None), ActiveLoop(FORM)]
+            return [SlotSet(form_state.CONFIRMED, None), SlotSet(form_state.PHASE, "summary"),
+                    SlotSet(form_state.STEP, None), ActiveLoop(form_state.FORM)]
         except BackendError as exc:
             log.info("submission refused: %s", exc.code)
             if exc.status == 404 or exc.code in ("no_draft", "consent_required"):
                 dispatcher.utter_message(text=message("draft_expired", language))
-                return [*clear, SlotSet(PHASE, "consent"), ActiveLoop(FORM)]
+                return [*clear, SlotSet(form_state.PHASE, "consent"), ActiveLoop(form_state.FORM)]
             dispatcher.utter_message(text=message("submit_refused", language, problems=problems_text(exc) + " "))
             refused = [str(d.get("field")) for d in exc.details if d.get("field")]
-            state = new_state(tracker.get_slot(STATE))
-            summary = dict(tracker.get_slot(SUMMARY) or {})
+            state = form_state.new_state(tracker.get_slot(form_state.STATE))
+            summary = dict(tracker.get_slot(form_state.SUMMARY) or {})
             for key in refused:
                 summary.pop(key, None)
-            step = next((k for k in state["fields"] if k in refused), None) or next_step(
+            step = next((k for k in state["fields"] if k in refused), None) or form_state.next_step(
                 state["fields"], summary, state["skipped"])
-            return [SlotSet(CONFIRMED, None), SlotSet(PHASE, "fields" if step else "summary"), SlotSet(STEP, step),
-                    SlotSet(SUMMARY, summary or None), ActiveLoop(FORM)]
+            return [SlotSet(form_state.CONFIRMED, None), SlotSet(form_state.PHASE, "fields" if step else "summary"),
+                    SlotSet(form_state.STEP, step), SlotSet(form_state.SUMMARY, summary or None),
+                    ActiveLoop(form_state.FORM)]
         dispatcher.utter_message(text=case_text(case, language), buttons=[
             {"title": message("button_status", language), "payload": "/check_status"}])
         return clear
@@ -167,4 +159,4 @@ class ActionDeleteMyData(Action):
             dispatcher.utter_message(text=message("delete_unavailable", language), buttons=[staff_button(language)])
             return []
         dispatcher.utter_message(text=message("deleted" if deleted else "nothing_to_delete", language))
-        return reset_slots(CONFIRMED, *POSITION_SLOTS)
+        return reset_slots(form_state.CONFIRMED, *form_state.POSITION_SLOTS)

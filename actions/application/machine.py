@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 message = scoped("application")  # texts/application.yml
 
 Changes = Dict[str, Any]  # slot name -> new value, in the order they are set
+NAVIGATION = ("restart", "back", "items", "role")  # commands that move to another question or phase
 
 
 @dataclass(frozen=True)
@@ -359,18 +360,10 @@ class Turn:
             self.advance()
             return self.changes()
         name = command(self.text)
-        if name == "restart":
-            return await self.restart()
-        if name == "back":
-            return self.go_back()
+        if name in NAVIGATION:
+            return await self.navigate(name)
         if name == "keep":
             return await self.keep()
-        if name == "items":
-            self.phase, self.step = "items", None
-            return self.changes()
-        if name == "role":
-            self.phase, self.step = "role", None
-            return self.changes()
         if name != "skip" and is_other_request(FORM, self.said):
             return None  # "reply in Chinese" is a language switch, not the nationality "Chinese"
         corrected = await self.corrections()
@@ -384,16 +377,8 @@ class Turn:
     async def on_summary(self) -> Changes | None:
         name = command(self.text, SUMMARY_COMMANDS)
         intent, confidence = self.said.intent, self.said.confidence
-        if name == "restart":
-            return await self.restart()
-        if name == "items":
-            self.phase, self.step = "items", None
-            return self.changes()
-        if name == "role":
-            self.phase, self.step = "role", None
-            return self.changes()
-        if name == "back":
-            return self.go_back()
+        if name in NAVIGATION:
+            return await self.navigate(name)
         missing = next_step(self.fields, self.summary, self.state["skipped"])
         if missing:  # e.g. the services changed: ask what they need first
             self.advance()
@@ -418,6 +403,15 @@ class Turn:
         return self.changes()
 
     # --- what a message can do with the fields ---
+    async def navigate(self, name: str) -> Changes:
+        """Start over, back, or back to the role or the items: the same in the fields and the summary."""
+        if name == "restart":
+            return await self.restart()
+        if name == "back":
+            return self.go_back()
+        self.phase, self.step = name, None  # "items" or "role"
+        return self.changes()
+
     def go_back(self) -> Changes:
         history = [k for k in self.state["history"] if k in self.fields and k != self.step]
         if not history:
