@@ -366,12 +366,9 @@ class Turn:
             return await self.keep()
         if name != "skip" and is_other_request(FORM, self.said):
             return None  # "reply in Chinese" is a language switch, not the nationality "Chinese"
-        corrected = await self.corrections()
-        if corrected is not None:
-            return corrected
-        edited = self.edit_target()
-        if edited:
-            return edited
+        changed = await self.correct_or_edit()
+        if changed is not None:
+            return changed
         return await self.answer(skip=name == "skip")
 
     async def on_summary(self) -> Changes | None:
@@ -388,12 +385,9 @@ class Turn:
             return self.changes()
         if is_other_request(FORM, self.said):
             return None
-        corrected = await self.corrections()
-        if corrected is not None:
-            return corrected
-        edited = self.edit_target()
-        if edited:
-            return edited
+        changed = await self.correct_or_edit()
+        if changed is not None:
+            return changed
         if is_other_request(FORM, self.said, sure=False):
             return None
         if intent == "deny" or name == "decline":
@@ -432,6 +426,14 @@ class Turn:
         self.advance()
         await self.save({})
         return self.changes()
+
+    async def correct_or_edit(self) -> Changes | None:
+        """A correction of another field named in the message, else a request to edit one
+        ("change 3"); None: neither."""
+        corrected = await self.corrections()
+        if corrected is not None:
+            return corrected
+        return self.edit_target()
 
     def edit_target(self) -> Changes | None:
         match = EDIT.match(normalise(self.text))
