@@ -31,7 +31,7 @@ from actions.backend_client import BackendClient, BackendError, BackendUnavailab
 from actions.forms.action import FormBase, reset_slots
 from actions.forms.base import latest_text
 from actions.language import conversation_language
-from actions.messages import staff_button
+from actions.messages import department_name, staff_button
 from knowledge.application import catalogue
 from knowledge.application.messages import day
 from texts import entries, scoped, t
@@ -84,13 +84,6 @@ def when(value: Any, language: str) -> str:
             return day(date.fromisoformat(text[:10]), language)
         except ValueError:
             return text
-
-
-def department_name(item: Mapping[str, Any], language: str) -> str:
-    department = catalogue().departments.get(str(item.get("department")))
-    if department is not None:
-        return department.name[language]
-    return str(item.get("department_name") or item.get("department") or "")
 
 
 def service_names(item: Mapping[str, Any], language: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Dict, List, Mapping
 
+from actions.messages import department_name
 from knowledge.application import catalogue
 from knowledge.application import message as field_message
 from knowledge.application.messages import day
@@ -149,10 +150,3 @@ def case_text(case: Mapping[str, Any], language: str) -> str:
             "fields_once", "fields_separately", "materials_once", "materials_separately")}))
     parts.append(message("status_hint", language))
     return "\n\n".join(p for p in parts if p)
-
-
-def department_name(item: Mapping[str, Any], language: str) -> str:
-    department = catalogue().departments.get(str(item.get("department")))
-    if department is not None:
-        return department.name[language]
-    return str(item.get("department_name") or item.get("department") or "")
