@@ -24,6 +24,12 @@ class FormBase(FormValidationAction):
 
     form: ClassVar[str]
 
+    def __init__(self) -> None:
+        super().__init__()
+        # rasa-sdk creates every action once when it registers it: a form without settings,
+        # or a bad actions/forms.yml, stops the action server at its start
+        form_settings(self.form)
+
     @abstractmethod
     def name(self) -> str: ...
 

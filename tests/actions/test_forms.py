@@ -64,3 +64,29 @@ def test_elsewhere_and_failures_follow_the_settings() -> None:
     offers = [offer("application_form", record_failure(failures, "phone")) for _ in range(3)]
     assert offers == ["explain", "help", "person"] and failures == {"phone": 3}
     assert offer("eligibility_form", 5) == "explain"  # no help_after: no counting
+
+
+def test_a_form_without_settings_fails_when_the_action_is_created() -> None:
+    from actions.forms.action import FormBase
+
+    class Unknown(FormBase):
+        form = "unknown_form"
+
+        def name(self) -> str:
+            return "validate_unknown_form"
+
+    with pytest.raises(KeyError, match="unknown_form"):
+        Unknown()
+
+
+def test_the_form_base_is_abstract_and_every_form_extends_it() -> None:
+    import inspect
+
+    from actions.application import ValidateApplicationForm
+    from actions.eligibility import ValidateEligibilityForm
+    from actions.forms.action import FormBase
+    from actions.status import ValidateStatusForm
+
+    assert inspect.isabstract(FormBase)  # rasa-sdk registers only concrete actions
+    forms = {cls().form for cls in (ValidateEligibilityForm, ValidateApplicationForm, ValidateStatusForm)}
+    assert forms == set(FORMS)
