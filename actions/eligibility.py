@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import parsing
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
+from actions.forms.action import FormBase
+from actions.forms.base import answers_pending, is_other_request, latest, latest_text
 from actions.language import conversation_language
 from actions.messages import staff_button
 from knowledge.eligibility import load_data
@@ -37,18 +38,10 @@ FORM = "eligibility_form"
 FORM_SLOTS = list(parsing.PARSERS)
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
-# Requests that, when a message answers no question, are left to their rules mid-form
-# (bot/eligibility.yml: stop leaves the form; the others are answered, then the question
-# is asked again). Anything else that answers nothing is explained like a wrong answer.
-OTHER_REQUESTS = {"stop", "request_human", "bot_challenge", "change_language"}
-# A "stop" (or other request) the model is unsure of ("old enough" as an age) is read as an answer.
-STOP_CONFIDENCE = 0.7
-STOP_WORDS = re.compile(r"\b(stop|cancel|quit|exit|abort)\b|算了|取消|退出|停止|不办了|不填了|不想填")
-
-# Every user-facing sentence, whole, in both languages (never glued from fragments).
-
-
-
+# Other requests (stop, staff, bot, language) that, when a message answers no question, are
+# left to their rules mid-form, and the stop words: actions/forms.yml (bot/eligibility.yml:
+# stop leaves the form; the others are answered, then the question is asked again).
+# Anything else that answers nothing is explained like a wrong answer.
 
 # The answers' values that have a name (texts/eligibility.yml value.<key>).
 VALUE_KEYS: Dict[Any, str] = {
@@ -75,22 +68,23 @@ def _params(params: Dict[str, Any], language: str) -> Dict[str, Any]:
     return {k: (v.name(language) if hasattr(v, "name") and callable(v.name) else v) for k, v in params.items()}
 
 
-class ValidateEligibilityForm(FormValidationAction):
+class ValidateEligibilityForm(FormBase):
+    form = FORM
+
     def name(self) -> str:
         return "validate_eligibility_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        if not answers_pending(tracker):
+        if not answers_pending(tracker, FORM):
             return []  # the form is (re)starting or re-asking: nothing new from the user
-        text = ((tracker.latest_message or {}).get("text") or "").strip()
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        said = latest(tracker)
+        text = said.text
         requested = tracker.get_slot("requested_slot")
         language = conversation_language(tracker)
-        confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0
-        if intent == "stop" and (confidence >= STOP_CONFIDENCE or STOP_WORDS.search(text.casefold())):
-            return []  # bot/eligibility.yml leaves the form, keeping the answers
-        if intent in OTHER_REQUESTS and (text.startswith("/") or confidence >= STOP_CONFIDENCE):
-            return []  # "reply in Chinese" is a language switch, not the nationality "Chinese"
+        if self.other_request(tracker):
+            # a stop leaves the form (bot/eligibility.yml), keeping the answers;
+            # "reply in Chinese" is a language switch, not the nationality "Chinese"
+            return []
 
         # Other questions named in the message: corrections ("sorry, I have 5 years of
         # experience, not 3") or extra answers ("34岁，硕士"), each read from its own clauses.
@@ -115,7 +109,7 @@ class ValidateEligibilityForm(FormValidationAction):
                 events[requested] = parsed.value
             elif events:
                 pass  # the message changed other answers only; the question is asked again
-            elif intent in OTHER_REQUESTS and intent != "stop" and not parsing.is_skip(text):
+            elif is_other_request(self.settings, said, sure=False) and not parsing.is_skip(text):
                 return []  # another request: the rules answer it, the form asks again after
             else:
                 explain(dispatcher, parsed, language)
@@ -167,17 +161,6 @@ class ValidateEligibilityForm(FormValidationAction):
 
     def validate_in_china(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         return self._validate("in_china", value, dispatcher, tracker)
-
-
-def answers_pending(tracker: Tracker) -> bool:
-    """True when the latest user message has not been answered by any action yet (Rasa
-    logs the form's own run before it calls this validation action)."""
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            return True
-        if event.get("event") == "action" and event.get("name") not in ("action_listen", "action_extract_slots", FORM):
-            return False
-    return False
 
 
 def new_message_after_result(tracker: Tracker) -> bool:
@@ -264,7 +247,7 @@ class ActionEligibilityResult(Action):
         ]
         events: List[Dict[str, Any]] = []
         if new_message_after_result(tracker):  # a correction after the result: recompute
-            text = ((tracker.latest_message or {}).get("text") or "").strip()
+            text = latest_text(tracker)
             form = ValidateEligibilityForm()
             for slot in parsing.mentioned_slots(text):
                 parsed = form.parse(slot, text, tracker)

@@ -1,9 +1,11 @@
-"""The buttons every capability offers; the actions' sentences are texts/*.yml (texts.t)."""
+"""What every capability shows the same way: the buttons, a department's name; the actions'
+sentences are texts/*.yml (texts.t)."""
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Any, Dict, List, Mapping
 
+from knowledge.application import catalogue
 from texts import t
 
 HUMAN_PAYLOAD = "/request_human"
@@ -25,3 +27,12 @@ def menu_buttons(language: str) -> List[tuple[str, str]]:
 
 
 MENU_INTENTS = ("ask_policy", "check_eligibility", "request_human")
+
+
+def department_name(item: Mapping[str, Any], language: str) -> str:
+    """A case item's department in the user's language (the catalogue's name; else the name or
+    key the backend sent)."""
+    department = catalogue().departments.get(str(item.get("department")))
+    if department is not None:
+        return department.name[language]
+    return str(item.get("department_name") or item.get("department") or "")

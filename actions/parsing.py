@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from knowledge import reading
 from knowledge.reading import Field, Parsed
@@ -182,7 +182,7 @@ def parse_in_china(text: str) -> Parsed:
     return Parsed(value) if value is not None else Parsed(error="yes_no")
 
 
-PARSERS = {
+PARSERS: Dict[str, Callable[..., Parsed]] = {
     "age": parse_age,
     "highest_degree": parse_highest_degree,
     "relevant_experience_years": parse_relevant_experience_years,

@@ -22,15 +22,16 @@ import re
 from datetime import date, datetime
 from typing import Any, Dict, List, Mapping
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.application import answers_pending, is_external, is_other_request, latest_text
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
+from actions.forms.action import FormBase, reset_slots
+from actions.forms.base import latest_text
 from actions.language import conversation_language
-from actions.messages import staff_button
+from actions.messages import department_name, staff_button
 from knowledge.application import catalogue
 from knowledge.application.messages import day
 from texts import entries, scoped, t
@@ -85,13 +86,6 @@ def when(value: Any, language: str) -> str:
             return text
 
 
-def department_name(item: Mapping[str, Any], language: str) -> str:
-    department = catalogue().departments.get(str(item.get("department")))
-    if department is not None:
-        return department.name[language]
-    return str(item.get("department_name") or item.get("department") or "")
-
-
 def service_names(item: Mapping[str, Any], language: str) -> str:
     cat = catalogue()
     names = [cat.items[s].name[language] for s in item.get("services") or [] if s in cat.items]
@@ -121,7 +115,7 @@ def timeline_text(case: Mapping[str, Any], language: str) -> str:
 
 
 def clear() -> List[Dict[str, Any]]:
-    return [SlotSet(CASE_SLOT, None), SlotSet(VERIFIED_SLOT, None)]
+    return reset_slots(CASE_SLOT, VERIFIED_SLOT)
 
 
 def ask_again(number: str | None) -> List[Dict[str, Any]]:
@@ -224,14 +218,16 @@ def minutes(retry_after: Any) -> int:
         return 15
 
 
-class ValidateStatusForm(FormValidationAction):
+class ValidateStatusForm(FormBase):
     """The status_form's answers: a case number, or four characters (checked for form only)."""
+
+    form = FORM
 
     def name(self) -> str:
         return "validate_status_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        if not answers_pending(tracker, FORM) or is_external(tracker):
+        if not self.pending(tracker):
             return []
         language = conversation_language(tracker)
         text = latest_text(tracker)
@@ -244,7 +240,7 @@ class ValidateStatusForm(FormValidationAction):
                 owned = []  # asked for the passport check; action_check_status reports an outage
             verified = OWNER if number in owned else None
             return [SlotSet(CASE_SLOT, number), SlotSet(VERIFIED_SLOT, verified)]
-        if is_other_request(tracker):
+        if self.other_request(tracker):
             return []  # stop, staff, language: the rules (bot/status.yml)
         if not tracker.get_slot(CASE_SLOT):  # the form is asking for a case number
             dispatcher.utter_message(text=message("not_a_number", language))

@@ -16,7 +16,8 @@ from typing import Any, Dict, List
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.application as application
+import actions.application.actions as application_actions
+import actions.application.machine as application_machine
 import actions.status as status
 from actions.application import (
     ActionApplicationStart,
@@ -203,9 +204,9 @@ class Dialogue:
 
     def __init__(self, monkeypatch, backend: FakeBackend, language: str = "en", sender: str = "conv-1",
                  slots: Dict[str, Any] | None = None) -> None:
-        monkeypatch.setattr(application, "BackendClient", lambda: backend)
+        monkeypatch.setattr(application_actions, "BackendClient", lambda: backend)
         monkeypatch.setattr(status, "BackendClient", lambda: backend)
-        monkeypatch.setattr(application, "today", lambda: TODAY)
+        monkeypatch.setattr(application_machine, "today", lambda: TODAY)
         self.backend = backend
         self.language = language
         self.sender = sender

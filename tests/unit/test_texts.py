@@ -36,7 +36,7 @@ CONSUMERS = {
     "faq": ("actions/faq.py",),
     "status": ("actions/status.py",),
     "eligibility": ("actions/eligibility.py", "actions/parsing.py"),  # the readers return the error codes
-    "application": ("actions/application.py",),
+    "application": ("actions/application",),
     "backend": ("backend",),
     "application_engine": ("knowledge/application",),
     "eligibility_engine": ("knowledge/eligibility",),

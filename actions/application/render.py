@@ -1,0 +1,152 @@
+"""What the application form shows: the question of each phase, the summary, the submission answer.
+
+Plain functions of the form's state (no rasa-sdk); a message is {"text": ..., "buttons": [...]},
+as rasa-sdk's dispatcher takes it.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Dict, List, Mapping
+
+from actions.messages import department_name
+from knowledge.application import catalogue
+from knowledge.application import message as field_message
+from knowledge.application.messages import day
+from texts import scoped
+
+message = scoped("application")  # texts/application.yml
+
+Message = Dict[str, Any]
+
+
+def item_names(items: List[str], language: str) -> List[str]:
+    cat = catalogue()
+    return [cat.items[key].name[language] for key in items if key in cat.items]
+
+
+def show_value(value: Any, language: str) -> str:
+    """An answer from the draft view (already masked and written out by the backend)."""
+    if value is None or value == "":
+        return message("not_given", language)
+    return str(value)
+
+
+def button(key: str, language: str, **params: Any) -> Dict[str, str]:
+    """A form button: its title and the payload a user could type instead (button_<key>, payload_<key>)."""
+    return {"title": message(f"button_{key}", language, **params),
+            "payload": message(f"payload_{key}", language, **params)}
+
+
+def saved_day(saved: str | None, language: str) -> str:
+    """The day the draft was saved (an ISO timestamp); today when it is unknown."""
+    try:
+        return day(date.fromisoformat((saved or "")[:10]), language)
+    except ValueError:
+        return day(date.today(), language)
+
+
+def question(phase: str, step: str | None, items: List[str], role: str, summary: Mapping[str, Any],
+             state: Mapping[str, Any], language: str) -> List[Message]:
+    """The form's question in this phase: the resume offer, the consent, the role, the items,
+    the field's question or the summary."""
+    fields = state["fields"] or (catalogue().fields_for(items, role) if items else [])
+    if phase == "resume":
+        answered = sum(1 for k in fields if summary.get(k) not in (None, ""))
+        if items:
+            text = message("resume", language, items="; ".join(item_names(items, language)), answered=answered,
+                           total=len(fields), saved=saved_day(state.get("saved"), language))
+        else:
+            text = message("resume_no_items", language)
+        return [{"text": text, "buttons": [button("continue", language), button("restart", language)]}]
+    if phase == "consent":
+        text = "\n\n".join([catalogue().consent.text(language), message("consent_question", language)])
+        return [{"text": text, "buttons": [button("agree", language), button("decline", language)]}]
+    if phase == "role":
+        return [{"text": message("ask_role", language),
+                 "buttons": [button("worker", language), button("hr", language)]}]
+    if phase == "items":
+        return [{"text": message("ask_items", language),
+                 "buttons": [button(key, language) for key in ("wp_rp", "wp_rp_extension", "all")]}]
+    if phase == "fields":
+        if step in catalogue().fields:
+            return [field_question(step, fields, summary, state, role, language)]
+        return []
+    if phase == "summary":
+        return [summary_message(items, role, fields, summary, state, language)]
+    return []
+
+
+def field_question(step: str, fields: List[str], summary: Mapping[str, Any], state: Mapping[str, Any], role: str,
+                   language: str) -> Message:
+    spec = catalogue().fields[step]
+    lines = []
+    if step in fields:
+        lines.append(message("progress", language, number=fields.index(step) + 1, total=len(fields)))
+    lines.append(spec.question_for(role, language))
+    buttons: List[Dict[str, str]] = []
+    for choice in (spec.choices.values() if spec.kind in ("gender", "choice") else []):
+        buttons.append({"title": choice.label[language], "payload": choice.label[language]})
+    current = summary.get(step)
+    if current not in (None, "") or step in state.get("skipped", []):
+        lines.append(message("current_answer", language, value=show_value(current, language)))
+        buttons.append(button("keep", language))
+    elif spec.optional:
+        buttons.append(button("skip", language))
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def summary_message(items: List[str], role: str, fields: List[str], summary: Mapping[str, Any],
+                    state: Mapping[str, Any], language: str) -> Message:
+    cat = catalogue()
+    lines = [message("summary_intro", language),
+             message("summary_items", language, items="; ".join(item_names(items, language))),
+             message("summary_role_hr" if role == "hr" else "summary_role_worker", language)]
+    buttons = [button("confirm", language)]
+    for number, key in enumerate(fields, start=1):
+        label = cat.fields[key].label[language]
+        lines.append(message("summary_line", language, number=number, label=label,
+                             value=show_value(summary.get(key), language)))
+        buttons.append({"title": message("button_edit", language, number=number, label=label),
+                        "payload": message("payload_edit", language, number=number)})
+    buttons.append(button("items", language))
+    buttons.append(button("restart", language))
+    lines.append(message("summary_help", language))
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def _bullets(lines: List[str]) -> List[str]:
+    return [f"- {line}" for line in lines if line]
+
+
+def case_text(case: Mapping[str, Any], language: str) -> str:
+    """The answer to a submission: number, departments, next steps, materials, deadlines, savings."""
+    cat = catalogue()
+    parts = [message("submitted", language, number=case.get("number", ""))]
+    if case.get("is_test"):
+        parts.append(message("submitted_test", language))
+    items = [i for i in case.get("items") or [] if isinstance(i, Mapping)]
+    if case.get("joint_review"):
+        departments = ("、" if language == "zh" else "; ").join(department_name(i, language) for i in items)
+        parts.append(message("joint_review", language, departments=departments))
+    elif items:
+        lines = [message("department_line", language, department=department_name(i, language),
+                         items=("、" if language == "zh" else "; ").join(
+                             item_names([s for s in i.get("services") or [] if s in cat.items], language)))
+                 for i in items]
+        parts.append("\n".join([message("departments", language), *_bullets(lines)]))
+    if case.get("next_steps"):
+        parts.append("\n".join([message("next_steps", language), *_bullets([str(s) for s in case["next_steps"]])]))
+    materials = [m for m in case.get("materials") or [] if m]
+    if materials:
+        names = [str(m.get("name") or m.get("id") or "") if isinstance(m, Mapping) else str(m) for m in materials]
+        parts.append("\n".join([message("materials", language, count=len(names)), *_bullets(names)]))
+    if case.get("deadlines"):
+        deadlines = [str(d.get("text") or "") if isinstance(d, Mapping) else str(d) for d in case["deadlines"]]
+        parts.append("\n".join([message("deadlines", language), *_bullets(deadlines)]))
+    savings = case.get("savings")
+    if isinstance(savings, Mapping) and all(k in savings for k in ("fields_once", "fields_separately",
+                                                                    "materials_once", "materials_separately")):
+        parts.append(field_message("savings", language, **{k: savings[k] for k in (
+            "fields_once", "fields_separately", "materials_once", "materials_separately")}))
+    parts.append(message("status_hint", language))
+    return "\n\n".join(p for p in parts if p)
