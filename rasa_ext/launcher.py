@@ -20,7 +20,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, MutableMapping, Sequence
 
 import pluggy
 import yaml
@@ -54,9 +54,9 @@ class Plugin:
         rasa_ext.install(endpoint_settings(getattr(cmdline_arguments, "endpoints", None)))
 
 
-def harden(arguments: argparse.Namespace, env: Dict[str, str] | None = None) -> None:
+def harden(arguments: argparse.Namespace, environ: MutableMapping[str, str] | None = None) -> None:
     """Token for the HTTP API, action server secret, body limit (exits with 2 on unsafe settings)."""
-    env = os.environ if env is None else env  # type: ignore[assignment]
+    env: MutableMapping[str, str] = os.environ if environ is None else environ
     serving = hasattr(arguments, "enable_api")  # `rasa run` (and `rasa shell`): a server starts
     try:
         if serving:
