@@ -39,3 +39,15 @@ def test_rasa_run_refuses_to_start_with_development_secrets_in_production() -> N
         harden(argparse.Namespace(enable_api=True, auth_token=None), {"APP_ENV": "production"})
     assert raised.value.code == 2
     harden(argparse.Namespace(), {"APP_ENV": "production"})  # `rasa train`: no server, no secret needed
+
+
+def test_the_action_server_refuses_to_start_with_the_default_secret_in_production() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "security.action_server", "--actions", "actions", "-p", "1"],
+                            cwd=root, env={"APP_ENV": "production", "PATH": "/usr/bin:/bin"},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "ACTION_SERVER_TOKEN" in result.stderr
