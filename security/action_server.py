@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 import security
 import startup
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("security.action_server")  # not __main__ under -m
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 OPEN_PATHS = frozenset({"/health"})
 
