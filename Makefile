@@ -42,9 +42,10 @@ var/endpoints.yml: $(STAMP) endpoints.yml scripts/render_endpoints.py FORCE
 FORCE:
 
 run: $(MODEL) var/endpoints.yml migrate
-	@echo "Starting Rasa (5005), the action server (5055) and the backend (8000). Ctrl-C stops all three."
+	@echo "Starting Rasa (5005), the action server (5055) and the backend (8000) under supervisord:"
+	@echo "a process that dies is restarted, the others keep running. Ctrl-C stops all three."
 	@echo "Demo chat page: http://127.0.0.1:8000/"
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python scripts/supervise.py -f Procfile
 
 migrate: $(STAMP)
 	$(BIN)/python -m backend migrate

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from security import DEV_RASA_TOKEN
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Development defaults: usable on a laptop, refused in production.
@@ -56,7 +58,8 @@ class Settings:
     session_hours: int = 8
     field_encryption_key: str = DEV_FIELD_ENCRYPTION_KEY
     hash_key: str = DEV_HASH_KEY
-    rasa_token: str | None = None
+    # Rasa's --auth-token (security/): sent as ?token= with every push.
+    rasa_token: str = DEV_RASA_TOKEN
     case_prefix: str = ""
     # Seconds: how long a state change waits for Rasa before answering (the push goes on in
     # the background), and the whole HTTP call's limit.
@@ -100,7 +103,7 @@ class Settings:
             seed_on_start=get("KB_SEED_ON_START", "1") not in ("0", "false", "no"),
             field_encryption_key=get("FIELD_ENCRYPTION_KEY", defaults.field_encryption_key),
             hash_key=get("HASH_KEY", defaults.hash_key),
-            rasa_token=env.get("RASA_TOKEN", "").strip() or None,
+            rasa_token=get("RASA_TOKEN", defaults.rasa_token),
             case_prefix=get("CASE_PREFIX", "").upper(),
         )
 
@@ -116,6 +119,8 @@ class Settings:
                 found.append("FIELD_ENCRYPTION_KEY is the development default")
             if self.hash_key == DEV_HASH_KEY or len(self.hash_key) < 32:
                 found.append("HASH_KEY is the development default or shorter than 32 characters")
+            if self.rasa_token == DEV_RASA_TOKEN or len(self.rasa_token) < 16:
+                found.append("RASA_TOKEN is the development default or shorter than 16 characters")
             if self.admin_password is not None and len(self.admin_password) < 12:
                 found.append("ADMIN_PASSWORD must have at least 12 characters in production")
         if not _fernet_keys_ok(self.field_encryption_key):

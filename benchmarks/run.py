@@ -9,6 +9,7 @@
   over the REST channel, and the Rasa process's peak memory, for our model and for the
   stock `rasa init` configuration trained on the same data (benchmarks/baseline_config.yml),
   both with the backend and the action server running.
+- Redaction worst case on adversarial 1 MB inputs (benchmarks/redaction_bench.py).
 - Training time and model size.
 """
 
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import startup  # noqa: E402
-from benchmarks import load, nlu_cv, nlu_eval, savings  # noqa: E402
+from benchmarks import load, nlu_cv, nlu_eval, redaction_bench, savings  # noqa: E402
 from scripts import local_stack  # noqa: E402
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -214,6 +215,7 @@ def main() -> None:
                   "and the same for the materials every application of that item needs (the submission answer counts "
                   "the applicant's own situation, which can add a few, both ways).\n")
     report.append(table(savings.rows(), savings.COLUMNS) + "\n")
+    report.append(redaction_bench.section())
     report.append("## Training time and model size\n")
     report.append(table([
         {"model": "ours", "training_s": f"{ours_train_s:.0f}", "size_mb": f"{ours_size_mb:.1f}"},

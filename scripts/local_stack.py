@@ -1,7 +1,10 @@
 """Start the assistant's processes on free local ports: for tests and benchmarks.
 
 The same three processes as `make run` (backend, action server, Rasa), each a real
-subprocess with its own log file, stopped by `stop()`. Loopback only.
+subprocess with its own log file, stopped by `stop()`. Loopback only. Every process gets
+the same RASA_TOKEN and ACTION_SERVER_TOKEN (the environment's, else the development
+defaults): callers of Rasa's HTTP API add `?token=` (`rasa_api`), direct callers of the
+action server send `ACTION_HEADERS`.
 """
 
 from __future__ import annotations
@@ -17,9 +20,21 @@ from typing import Dict, Tuple
 
 import yaml
 
+import security
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
 QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+RASA_TOKEN = os.environ.get("RASA_TOKEN") or security.DEV_RASA_TOKEN
+ACTION_SERVER_TOKEN = os.environ.get("ACTION_SERVER_TOKEN") or security.DEV_ACTION_SERVER_TOKEN
+TOKENS = {"RASA_TOKEN": RASA_TOKEN, "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN}
+ACTION_HEADERS = {security.ACTION_TOKEN_HEADER: ACTION_SERVER_TOKEN}
+
+
+def rasa_api(rasa_url: str, path: str) -> str:
+    """The URL of `path` on Rasa's HTTP API, with the token Rasa requires."""
+    separator = "&" if "?" in path else "?"
+    return f"{rasa_url}{path}{separator}token={RASA_TOKEN}"
 
 
 def free_port() -> int:
@@ -42,7 +57,7 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30
 
 
 def start(command: list, log: Path, env: Dict[str, str], ready_url: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **QUIET, **env},
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **QUIET, **TOKENS, **env},
                                stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_for(ready_url, process, log)
@@ -103,6 +118,6 @@ def start_backend(tmp: Path, env: Dict[str, str]) -> Tuple[subprocess.Popen, str
 
 def start_actions(tmp: Path, env: Dict[str, str]) -> Tuple[subprocess.Popen, str]:
     port = free_port()
-    process = start([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
+    process = start([sys.executable, "-m", "security.action_server", "--actions", "actions", "-p", str(port)],
                     tmp / "actions.log", env, f"http://127.0.0.1:{port}/health")
     return process, f"http://127.0.0.1:{port}/webhook"

@@ -6,6 +6,9 @@ LOCK_STORE_URL     redis://host:6379/1 (needed for more than one Rasa worker; it
                    correct while a single process owns each conversation)
 EVENT_BROKER_URL   amqp://user:pw@host:5672/vhost (optional RabbitMQ event broker)
 ACTION_SERVER_URL  http://127.0.0.1:5055/webhook
+
+The action endpoint's X-Action-Token header stays the reference `${ACTION_SERVER_TOKEN}`,
+which Rasa resolves from its environment at start: the secret is never written to disk.
 """
 
 from __future__ import annotations

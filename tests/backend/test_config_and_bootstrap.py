@@ -35,8 +35,9 @@ def test_production_refuses_development_secrets() -> None:
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({"APP_ENV": "production"}).check()
     assert "SERVICE_TOKEN" in str(raised.value) and "SECRET_KEY" in str(raised.value)
+    assert "RASA_TOKEN" in str(raised.value)
     Settings.from_env({"APP_ENV": "production", "SERVICE_TOKEN": "s" * 32, "SECRET_KEY": "k" * 40,
-                       "FIELD_ENCRYPTION_KEY": "x" * 43 + "=", "HASH_KEY": "h" * 32}).check()
+                       "FIELD_ENCRYPTION_KEY": "x" * 43 + "=", "HASH_KEY": "h" * 32, "RASA_TOKEN": "r" * 32}).check()
     Settings.from_env({}).check()  # development defaults are fine in development
     assert DEV_SERVICE_TOKEN and DEV_SECRET_KEY
 

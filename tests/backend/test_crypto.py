@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from backend.config import DEV_FIELD_ENCRYPTION_KEY, DEV_HASH_KEY, ConfigError, Settings
+from backend.config import DEV_FIELD_ENCRYPTION_KEY, DEV_HASH_KEY, DEV_RASA_TOKEN, ConfigError, Settings
 from backend.crypto import Crypto, DecryptionError, normalise_identifier, same_hash
 
 KEY_A = Fernet.generate_key().decode()
@@ -61,11 +61,11 @@ def test_settings_read_the_keys_and_the_prefix_from_the_environment() -> None:
     assert settings.prefix == "WH"
     assert Settings.from_env({}).prefix == "FJ"
     assert Settings.from_env({"CASE_PREFIX": "xm"}).prefix == "XM"
-    assert Settings.from_env({}).rasa_token is None
+    assert Settings.from_env({}).rasa_token == DEV_RASA_TOKEN  # Rasa always has a token (security/)
 
 
 def test_production_refuses_the_development_keys() -> None:
-    base = {"APP_ENV": "production", "SERVICE_TOKEN": "s" * 32, "SECRET_KEY": "k" * 40}
+    base = {"APP_ENV": "production", "SERVICE_TOKEN": "s" * 32, "SECRET_KEY": "k" * 40, "RASA_TOKEN": "r" * 32}
     with pytest.raises(ConfigError) as raised:
         Settings.from_env(base).check()
     assert "FIELD_ENCRYPTION_KEY" in str(raised.value) and "HASH_KEY" in str(raised.value)

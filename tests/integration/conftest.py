@@ -43,6 +43,7 @@ class Stack:
     rasa_url: str
     pids: Dict[str, int] = field(default_factory=dict)  # process name -> pid
     rasa_log: Path | None = None
+    action_url: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +61,7 @@ def stack(tmp_path_factory) -> Stack:
         rasa, rasa_url = start_rasa(tmp, action_url=action_url)
         processes.append(rasa)
         yield Stack(backend_url, rasa_url, {"backend": backend.pid, "actions": actions.pid, "rasa": rasa.pid},
-                    tmp / f"rasa-{rasa_url.rsplit(':', 1)[1]}.log")
+                    tmp / f"rasa-{rasa_url.rsplit(':', 1)[1]}.log", action_url)
     finally:
         for process in reversed(processes):
             stop(process)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_stack import free_port, start_actions, start_backend, start_rasa, stop
+from scripts.local_stack import free_port, rasa_api, start_actions, start_backend, start_rasa, stop
 from tests.backend.conftest import Client
 from tests.integration.conftest import Conversation
 
@@ -110,7 +110,7 @@ def flow(tmp_path_factory) -> Flow:
 
 
 def tracker(flow: Flow, sender: str) -> dict:
-    with urllib.request.urlopen(f"{flow.rasa_url}/conversations/{sender}/tracker", timeout=30) as response:
+    with urllib.request.urlopen(rasa_api(flow.rasa_url, f"/conversations/{sender}/tracker"), timeout=30) as response:
         return json.loads(response.read())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from scripts.local_stack import start_actions, start_backend, stop
+from scripts.local_stack import ACTION_HEADERS, start_actions, start_backend, stop
 
 TOKEN = "shutdown-service-token-0123456789"
 
@@ -26,7 +26,7 @@ def test_the_action_server_closes_its_backend_session_when_it_stops(tmp_path):
                         "latest_message": {"text": "apply", "intent": {"name": "start_application"},
                                            "entities": []}}}
             request = urllib.request.Request(action_url, json.dumps(body).encode(),
-                                             {"Content-Type": "application/json"})
+                                             {"Content-Type": "application/json", **ACTION_HEADERS})
             with urllib.request.urlopen(request, timeout=30) as response:
                 events = json.loads(response.read())["events"]
             # the action asked the backend for a saved draft: the pooled session exists

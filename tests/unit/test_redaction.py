@@ -114,3 +114,35 @@ async def test_the_store_and_the_broker_never_see_the_raw_values(make_store):  #
     assert "88 Wusi Road" in stored  # ordinary answers are kept
     cached = await store.retrieve(sender)
     assert PASSPORT not in json.dumps([e.as_dict() for e in cached.events])
+
+
+# --- linear patterns (issue #17): the results on adversarial shapes; timings are in make bench ---
+SIMPLE_EMAIL = __import__("re").compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+@pytest.mark.parametrize("text", [
+    "mail anna.schmidt@example.de please", "a@b.c_d@e.f", "a@b.c.d@e.f", "x.a@b.c.", "__a@b.cc+x@y.zz",
+    "((foo@x.com))", "a@@b.c", "a@b", "a.@b.c..d@e.f", "中文anna@example.de中文", "1@2.3@4.5%6@7.8",
+])
+def test_the_linear_email_pattern_matches_as_the_simple_one(text):
+    from stores.redaction import EMAIL
+
+    assert EMAIL.sub(REDACTED, text) == SIMPLE_EMAIL.sub(REDACTED, text)
+
+
+def test_adversarial_shapes_give_the_expected_results():
+    from stores.redaction import redact_patterns
+
+    n = 50_000
+    assert redact_patterns("a" * n) == "a" * n
+    assert redact_patterns("a@" * n) == "a@" * n  # no domain with a dot: nothing to mask
+    assert redact_patterns("a.a@" * 3) == f"{REDACTED}@a.a@"  # as the simple pattern: greedy domain
+    assert redact_patterns("1" * n) == "1" * n  # too long for an identifier or a phone
+    assert redact_patterns("x " * n + EMAIL) == "x " * n + REDACTED
+
+
+def test_a_text_beyond_the_redaction_limit_is_masked_whole():
+    from stores.redaction import MAX_REDACT_CHARS
+
+    assert redact_text("a" * MAX_REDACT_CHARS) == "a" * MAX_REDACT_CHARS
+    assert redact_text("a" * (MAX_REDACT_CHARS + 1)) == REDACTED

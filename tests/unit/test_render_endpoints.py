@@ -17,7 +17,8 @@ def test_defaults_are_sqlite_and_in_memory_lock():
 
 def test_action_server_url_keeps_selective_domain():
     endpoints = render({"ACTION_SERVER_URL": "http://actions:5055/webhook"})
-    assert endpoints["action_endpoint"] == {"url": "http://actions:5055/webhook", "enable_selective_domain": True}
+    assert endpoints["action_endpoint"] == {"url": "http://actions:5055/webhook", "enable_selective_domain": True,
+                                            "headers": {"X-Action-Token": "${ACTION_SERVER_TOKEN}"}}
 
 
 def test_redis_lock_store_turns_the_tracker_cache_off():

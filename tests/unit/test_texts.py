@@ -31,7 +31,7 @@ from backend.services.audit import ACTIONS as AUDIT_ACTIONS
 from backend.services.cases import CASE_STATES, ITEM_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("actions", "backend", "knowledge", "nlu", "texts")
+SOURCE_DIRS = ("actions", "backend", "connectors", "knowledge", "nlu", "texts")
 CONSUMERS = {
     "faq": ("actions/faq.py",),
     "status": ("actions/status.py",),
@@ -42,6 +42,7 @@ CONSUMERS = {
     "eligibility_engine": ("knowledge/eligibility",),
     "common": (),
     "case_states": (),
+    "channels": ("connectors",),
 }
 FAMILIES = {
     "case_states.item.": ITEM_STATES,
