@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 import actions.application as form
+from actions.application import commands, render
 from knowledge.application import DataError as ApplicationDataError
 from knowledge.application import load_catalogue
 from knowledge.application.catalogue import APPLICATION_DIR, MATERIALS_CATALOGUE
@@ -162,7 +163,8 @@ def test_an_extra_item_is_offered_recognised_and_split_without_code(tmp_path: Pa
     assert cat.fields_for(["talent_visa"]) == ["surname", "given_names", "passport_number"]
     assert cat.departments_for(["work_permit_new", "talent_visa"]) == {
         "science_technology": ["work_permit_new"], "exit_entry": ["talent_visa"]}
-    monkeypatch.setattr(form, "catalogue", lambda: cat)
+    for module in (commands, render):  # the form reads the catalogue where it parses and writes items
+        monkeypatch.setattr(module, "catalogue", lambda: cat)
     assert form.parse_items("work permit and talent visa") == ["work_permit_new", "talent_visa"]
     assert form.parse_items("我要办人才签证") == ["talent_visa"]
     assert "talent_visa" in form.parse_items("all")
