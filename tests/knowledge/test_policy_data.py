@@ -168,7 +168,7 @@ def test_an_extra_item_is_offered_recognised_and_split_without_code(tmp_path: Pa
     assert form.parse_items("work permit and talent visa") == ["work_permit_new", "talent_visa"]
     assert form.parse_items("我要办人才签证") == ["talent_visa"]
     assert "talent_visa" in form.parse_items("all")
-    assert form.item_names(["talent_visa"], "zh") == ["外国人才签证（R字签证）"]
+    assert render.item_names(["talent_visa"], "zh") == ["外国人才签证（R字签证）"]
 
 
 def test_the_shipped_synonyms_read_items_as_before() -> None:
