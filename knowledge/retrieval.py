@@ -87,11 +87,18 @@ class Document:
 @dataclass(frozen=True)
 class Hit:
     """A ranked entry: ``score`` is the combined normalised BM25 score (0..1),
-    ``confidence`` the calibrated probability (0..1) that this entry answers the query."""
+    ``confidence`` the calibrated probability (0..1) that this entry answers the query.
+    ``raw_confidence`` is the same before the gates that forbid a direct answer (too long,
+    too little of the question's words in the entry): it tells "did you mean" from "no match"."""
 
     id: str
     score: float
     confidence: float
+    raw_confidence: float | None = None
+
+    @property
+    def plausibility(self) -> float:
+        return self.confidence if self.raw_confidence is None else max(self.confidence, self.raw_confidence)
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,8 @@ class Calibration:
     # the runner-up's by at least `ambiguity_margin` (relative: (s1 - s2) / s1) ...
     threshold: float = 0.5
     ambiguity_margin: float = 0.0
-    # ... and say "no match" (not "did you mean") when it stays below `no_match_threshold`.
+    # ... and say "no match" (not "did you mean") when even its ungated confidence
+    # (`Hit.raw_confidence`) stays below `no_match_threshold`.
     no_match_threshold: float = 0.01
 
     @classmethod
@@ -130,7 +138,7 @@ class Calibration:
 
     def decide(self, hits: Sequence[Hit]) -> str:
         """ANSWER, AMBIGUOUS or NO_MATCH for hits ranked best first (see `Retriever.decide`)."""
-        if not hits or hits[0].confidence < self.no_match_threshold:
+        if not hits or hits[0].plausibility < self.no_match_threshold:
             return NO_MATCH
         top = hits[0]
         runner_up = hits[1].score if len(hits) > 1 else 0.0
@@ -397,8 +405,9 @@ class Retriever:
             # absent from the entry's own questions: a high score from a name or a date
             # alone ("明天北京天气怎么样" -> an entry about Beijing) is not an answer.
             off_topic = features[WORD_COVERAGE] < MIN_WORD_COVERAGE
-            conf = 0.0 if too_long or off_topic else float(self.calibration.confidence(features))
-            hits.append(Hit(doc_id, round(score, 6), round(conf, 6)))
+            raw = float(self.calibration.confidence(features))
+            conf = 0.0 if too_long or off_topic else raw
+            hits.append(Hit(doc_id, round(score, 6), round(conf, 6), round(raw, 6)))
         return hits
 
     def rank(self, query: str, k: int = 3) -> list[tuple[str, float, np.ndarray]]:
