@@ -322,31 +322,47 @@ class KnowledgeService:
             raise ApiError("question_too_long", 400, max=MAX_QUESTION_CHARS)
         return question.strip()
 
-    def search(self, question: Any, language: str, k: int = 3) -> tuple[list[tuple[Any, FaqEntry]], bool]:
+    def decide(self, question: Any, language: str, k: int = 3) -> tuple[list[tuple[Any, FaqEntry]], str, list[str]]:
+        """Published hits, the retriever's decision ("answer", "ambiguous", "no_match") and
+        the ids to offer as related questions under a direct answer."""
         text = self._clean_question(question)
         try:
-            hits, confident = self.index.search(self.session, text, language, k=k)
+            ranked = self.index.decide(self.session, text, language, k=k)
         except ImportError as exc:
             log.error("retrieval engine not importable: %s", exc)
             raise ApiError("retrieval_unavailable", 503) from exc
         found = []
-        for hit in hits:
+        for hit in ranked.hits:
             entry = self.session.get(FaqEntry, hit.id)
             if entry is not None and entry.status == "published":
                 found.append((hit, entry))
-        return found, confident and bool(found) and found[0][0] is hits[0]
+        decision = ranked.decision
+        if not found:
+            decision = "no_match"
+        elif decision == "answer" and found[0][0] is not ranked.hits[0]:
+            decision = "ambiguous"  # the best hit is no longer published: offer what is left
+        return found, decision, ranked.related
+
+    def search(self, question: Any, language: str, k: int = 3) -> tuple[list[tuple[Any, FaqEntry]], bool]:
+        found, decision, _ = self.decide(question, language, k=k)
+        return found, decision == "answer"
 
     def answer(self, question: Any, language: str) -> dict[str, Any]:
-        """The bot's answer: the best entry when confident, else up to 3 candidates."""
-        found, confident = self.search(question, language)
-        if not found:
-            return {"status": "no_match", "language": language, "entry": None, "candidates": []}
+        """The bot's first reply, decided by the retriever: "answer" (the best entry, with up
+        to 2 related entries to offer under it), "ambiguous" (status "candidates": up to 3
+        to choose from) or "no_match" (off-topic: nothing to offer)."""
+        found, decision, related_ids = self.decide(question, language)
+        if decision == "no_match":
+            return {"status": "no_match", "decision": "no_match", "language": language, "entry": None,
+                    "candidates": [], "related": []}
         candidates = [
             {**entry_to_json(entry, language), "score": hit.score, "confidence": hit.confidence}
             for hit, entry in found
         ]
-        if confident:
+        if decision == "answer":
             best = candidates[0]
-            return {"status": "answer", "language": language, "entry": best,
-                    "confidence": best["confidence"], "candidates": candidates[1:]}
-        return {"status": "candidates", "language": language, "entry": None, "candidates": candidates}
+            related = [c for c in candidates[1:] if c["id"] in related_ids][:2]
+            return {"status": "answer", "decision": "answer", "language": language, "entry": best,
+                    "confidence": best["confidence"], "candidates": candidates[1:], "related": related}
+        return {"status": "candidates", "decision": "ambiguous", "language": language, "entry": None,
+                "candidates": candidates, "related": []}
