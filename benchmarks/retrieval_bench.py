@@ -127,18 +127,17 @@ def accuracy_report(retriever: Retriever, paraphrases: Sequence[dict]) -> dict:
         report[f"answerable_{language}"] = len(answerable)
     answerable = [r for r in results if r["id"] is not None]
     nulls = [r for r in results if r["id"] is None]
-    confident = [r for r in results if r["top"] is not None and r["confidence"] >= threshold]
+    # "confident" is the retriever's decision to answer directly (threshold and lead), as users see it
+    confident = [r for r in results if r["decision"] == ANSWER]
     wrong = [r for r in confident if not r["correct"]]
     report["confident_answers"] = len(confident)
     report["confident_wrong"] = len(wrong)
     report["confident_wrong_share"] = round(len(wrong) / max(1, len(confident)), 4)
     report["confident_wrong_of_all"] = round(len(wrong) / max(1, len(results)), 4)
     report["null_questions"] = len(nulls)
-    report["null_confident_rate"] = round(
-        sum(1 for r in nulls if r["top"] is not None and r["confidence"] >= threshold) / max(1, len(nulls)), 4
-    )
+    report["null_confident_rate"] = round(sum(1 for r in nulls if r["decision"] == ANSWER) / max(1, len(nulls)), 4)
     report["answered_directly_rate"] = round(
-        sum(1 for r in answerable if r["confidence"] >= threshold) / max(1, len(answerable)), 4
+        sum(1 for r in answerable if r["decision"] == ANSWER) / max(1, len(answerable)), 4
     )
     report["confident_wrong_examples"] = [
         {"text": r["text"], "expected": r["id"], "got": r["top"], "confidence": round(r["confidence"], 3)}
