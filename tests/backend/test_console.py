@@ -256,3 +256,16 @@ def test_an_unanswered_question_can_start_a_new_entry_or_be_dismissed(editor: Cl
         "csrf_token": editor.csrf("/console/kb/unanswered"), "key": key, "language": "zh"})
     assert response.status == 302
     assert (key, "zh") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)
+
+
+def test_a_new_entry_made_from_an_unanswered_question_closes_its_group(editor: Client, client: Client) -> None:
+    key = "can my cat come with me"
+    ask(client, "Can my cat come with me?")
+    assert (key, "en") in _unanswered_rows(editor.get("/console/kb/unanswered").text)
+    response = editor.post_form("/console/kb/new", {
+        "csrf_token": editor.csrf(f"/console/kb/new?key={quote(key)}&language=en"), "key": key, "language": "en",
+        "id": "t-pets", "topic": "residence_permit", "questions_en": "Can my cat come with me?",
+        "questions_zh": "", "answer_en": "Ask the customs office.", "answer_zh": "", "source": "", "checked": "",
+        "action": "save"})
+    assert response.status == 302
+    assert (key, "en") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)
