@@ -70,11 +70,13 @@ class FaqEntry:
 
 @dataclass(frozen=True)
 class FaqAnswer:
-    """`status` is "answer" (entry set), "candidates" (up to 3) or "no_match"."""
+    """`status` is "answer" (entry set, `related`: up to 2 entries to offer under it),
+    "candidates" (up to 3: an ambiguous question) or "no_match"."""
 
     status: str
     entry: FaqEntry | None = None
     candidates: List[FaqEntry] = field(default_factory=list)
+    related: List[FaqEntry] = field(default_factory=list)
 
 
 _sessions: Dict[int, aiohttp.ClientSession] = {}
@@ -173,6 +175,7 @@ class BackendClient:
             status=str(body.get("status")),
             entry=FaqEntry.from_json(entry) if entry else None,
             candidates=[FaqEntry.from_json(c) for c in body.get("candidates") or []],
+            related=[FaqEntry.from_json(c) for c in body.get("related") or []],
         )
 
     async def get_faq_entry(self, entry_id: str, language: str) -> FaqEntry:

@@ -1,11 +1,14 @@
 """ask_policy: answer from the live knowledge base (backend), sourced, in the user's language.
 
-- confident: the answer, its source and the date it was checked, then "was this helpful?"
-  (Yes -> /affirm, No -> /deny; `action_faq_feedback` stores it with the entry id kept in
-  the `last_faq_id` slot);
+The backend's retriever decides (answer / ambiguous / no match); this action renders it:
+- answer: the answer, its source and the date it was checked; up to two "related questions"
+  buttons (payload /ask_policy{"faq_id": "<id>"}, as "did you mean"); then "was this
+  helpful?" (Yes -> /affirm, No -> /deny; `action_faq_feedback` stores it with the entry id
+  kept in the `last_faq_id` slot);
 - uncertain entries also say to confirm with the office and offer a person;
-- not confident: up to three candidate questions as buttons (payload
-  /ask_policy{"faq_id": "<id>"}) plus "talk to staff" (/request_human);
+- ambiguous: up to three candidate questions as buttons (same payload) plus "talk to staff"
+  (/request_human);
+- no match (off-topic): say so, and offer staff;
 - backend down: a clear message in the user's language, and the conversation goes on.
 """
 from __future__ import annotations
@@ -53,7 +56,13 @@ def citation(entry: FaqEntry, language: str) -> str | None:
     return None
 
 
-def utter_answer(dispatcher: CollectingDispatcher, entry: FaqEntry, language: str) -> None:
+def entry_buttons(entries: List[FaqEntry]) -> List[Dict[str, str]]:
+    """One button per entry: its question, answering that entry when clicked."""
+    return [{"title": e.question, "payload": candidate_payload(e.id)} for e in entries if e.question]
+
+
+def utter_answer(dispatcher: CollectingDispatcher, entry: FaqEntry, language: str,
+                 related: List[FaqEntry] | None = None) -> None:
     parts = [entry.answer]
     cited = citation(entry, language)
     if cited:
@@ -65,6 +74,9 @@ def utter_answer(dispatcher: CollectingDispatcher, entry: FaqEntry, language: st
     ]
     if entry.uncertain:
         dispatcher.utter_message(text=message("uncertain", language), buttons=[staff_button(language)])
+    related_buttons = entry_buttons([e for e in related or [] if e.id != entry.id][:2])
+    if related_buttons:  # before "was this helpful?", which stays the last message (bot/faq.yml)
+        dispatcher.utter_message(text=message("related", language), buttons=related_buttons)
     dispatcher.utter_message(text=message("ask_helpful", language), buttons=buttons)
 
 
@@ -98,7 +110,7 @@ class ActionAnswerPolicyQuestion(Action):
             return [SlotSet(LAST_FAQ_SLOT, None)]
 
         if result.status == "answer" and result.entry:
-            utter_answer(dispatcher, result.entry, language)
+            utter_answer(dispatcher, result.entry, language, result.related)
             return [SlotSet(LAST_FAQ_SLOT, result.entry.id)]
         if result.candidates:
             buttons = [{"title": c.question, "payload": candidate_payload(c.id)} for c in result.candidates[:3]]

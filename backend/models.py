@@ -111,6 +111,24 @@ class FaqFeedback(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
+class UnansweredQuestion(Base):
+    """A policy question that got no direct answer ("did you mean" or no match), for policy
+    staff to turn into a phrasing of an entry or a new entry. No user identifier; the text is
+    cut to 300 characters. `key` (normalised text) groups repeats."""
+
+    __tablename__ = "faq_unanswered"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(300), nullable=False, index=True)
+    text = Column(String(300), nullable=False)
+    language = Column(String(2), nullable=False)
+    decision = Column(String(16), nullable=False)  # ambiguous | no_match
+    top_entry_id = Column(String(100), nullable=True)  # the best candidate, if any (no FK: entries come and go)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    resolved_at = Column(DateTime, nullable=True)
+    resolved_as = Column(String(100), nullable=True)  # the entry it became a phrasing of
+
+
 class KbState(Base):
     """One row; `version` bumps on every knowledge-base write so every worker re-indexes."""
 

@@ -84,7 +84,7 @@ ROUTES: list[Route] = [
           language_header=None),
     # knowledge base
     Route("post", "/api/v1/faq/answer", "Answer a policy question from the live knowledge base", SERVICE_OR_STAFF,
-          {"200": Reply("best entry or candidates", s.AnswerResult), **FAQ_ERRORS,
+          {"200": Reply("the best entry with related ones, candidates, or no match", s.AnswerResult), **FAQ_ERRORS,
            "503": error("retrieval engine unavailable (code: retrieval_unavailable)")}, request=s.AnswerRequest),
     Route("get", "/api/v1/faq/entries", "List or search entries", SERVICE_OR_STAFF,
           {"200": Reply("entries", s.EntryList), **FAQ_ERRORS},

@@ -394,12 +394,18 @@ class EntryInLanguage(EntryFields):
 
 class AnswerResult(Reply):
     status: Literal["answer", "candidates", "no_match"] = Field(
-        ..., description="answer: confident best entry; candidates: below the confidence threshold, up to 3 "
-        "entries to offer; no_match: nothing found")
+        ..., description="answer: the best entry, answered directly; candidates: an ambiguous question, up to 3 "
+        "entries to offer; no_match: nothing found or an off-topic question")
+    decision: Literal["answer", "ambiguous", "no_match"] = Field(
+        ..., description="the retriever's decision (knowledge.retrieval.Retriever.decide); ambiguous is the "
+        "status candidates")
     language: Language
     entry: EntryInLanguage | None = nullable()
     confidence: float | None = None
     candidates: list[EntryInLanguage] = Field(..., max_items=3)
+    related: list[EntryInLanguage] = Field(
+        ..., max_items=2, description="with an answer: the next entries to offer as related questions (a subset "
+        "of candidates, close enough in score); empty otherwise")
 
 
 class EntryList(Reply):

@@ -19,9 +19,15 @@ their weighted mean. ``confidence`` is a logistic calibration (``calibration.yml
 by ``python -m knowledge.calibration`` on leave-one-out queries built from the entries'
 own questions) of: the score and its margin over the runner-up, the best single-question
 score and its margin, how much of the query's information (IDF-weighted) the entry covers,
-and how much of it no entry contains. ``confident()`` compares the top hit with the
-threshold chosen by measurement on the held-out paraphrase set
-(``benchmarks/retrieval_bench.py``).
+and how much of it no entry contains.
+
+``decide()`` makes the one three-way decision every caller uses (the backend's answer API,
+the bot through it, the benchmark): *answer* the best entry directly (with up to two
+related entries under it), *ambiguous* (two entries close in score: "did you mean"), or
+*no match* (off-topic). Its thresholds (``threshold``, ``ambiguity_margin``,
+``no_match_threshold`` in ``calibration.yml``) are chosen by ``knowledge.calibration`` on
+the blind calibration half (tests/data/faq_blind_calibration.yml) and the older paraphrase
+set, then frozen; the blind evaluation half is only measured (``benchmarks/retrieval_bench.py``).
 
 Live edits: ``upsert``/``remove`` re-analyse only the changed entry and rebuild the three
 indexes from cached tokens (about 0.4 s for 1,000 entries); searches running meanwhile see
@@ -48,6 +54,7 @@ from knowledge.text import Analysis, Analyzer, SynonymTable, normalize
 
 __all__ = [
     "Calibration",
+    "Decision",
     "Document",
     "Hit",
     "Retriever",
@@ -80,11 +87,18 @@ class Document:
 @dataclass(frozen=True)
 class Hit:
     """A ranked entry: ``score`` is the combined normalised BM25 score (0..1),
-    ``confidence`` the calibrated probability (0..1) that this entry answers the query."""
+    ``confidence`` the calibrated probability (0..1) that this entry answers the query.
+    ``raw_confidence`` is the same before the gates that forbid a direct answer (too long,
+    too little of the question's words in the entry): it tells "did you mean" from "no match"."""
 
     id: str
     score: float
     confidence: float
+    raw_confidence: float | None = None
+
+    @property
+    def plausibility(self) -> float:
+        return self.confidence if self.raw_confidence is None else max(self.confidence, self.raw_confidence)
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,13 @@ class Calibration:
 
     weights: tuple[float, ...] = (0.0, 6.0, 6.0, 0.0, 0.0, 0.0, -4.0)
     bias: float = -3.0
+    # Answer directly when the top hit's confidence reaches `threshold` and its score leads
+    # the runner-up's by at least `ambiguity_margin` (relative: (s1 - s2) / s1) ...
     threshold: float = 0.5
+    ambiguity_margin: float = 0.0
+    # ... and say "no match" (not "did you mean") when even its ungated confidence
+    # (`Hit.raw_confidence`) stays below `no_match_threshold`.
+    no_match_threshold: float = 0.01
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Calibration:
@@ -107,15 +127,60 @@ class Calibration:
             return cls()
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle) or {}
+        default = cls()
         return cls(
             weights=tuple(float(w) for w in data["weights"]),
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
+            ambiguity_margin=float(data.get("ambiguity_margin", default.ambiguity_margin)),
+            no_match_threshold=float(data.get("no_match_threshold", default.no_match_threshold)),
         )
+
+    def decide(self, hits: Sequence[Hit]) -> str:
+        """ANSWER, AMBIGUOUS or NO_MATCH for hits ranked best first (see `Retriever.decide`)."""
+        if not hits or hits[0].plausibility < self.no_match_threshold:
+            return NO_MATCH
+        top = hits[0]
+        runner_up = hits[1].score if len(hits) > 1 else 0.0
+        lead = (top.score - runner_up) / top.score if top.score > 0 else 0.0
+        if top.confidence >= self.threshold and lead >= self.ambiguity_margin:
+            return ANSWER
+        return AMBIGUOUS
 
     def confidence(self, features: np.ndarray) -> np.ndarray:
         z = self.bias + features @ np.asarray(self.weights, dtype=np.float64)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+ANSWER, AMBIGUOUS, NO_MATCH = "answer", "ambiguous", "no_match"
+# A next candidate is offered under a direct answer as a "related question" only when its
+# score is at least this share of the best one (far-off entries are noise, not help).
+RELATED_MIN_SCORE_RATIO = 0.5
+MAX_RELATED = 2
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a question: ``kind`` is ANSWER (``best`` directly, ``related``
+    under it), AMBIGUOUS ("did you mean" with ``candidates``) or NO_MATCH."""
+
+    kind: str
+    hits: tuple[Hit, ...] = ()
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.kind == ANSWER and self.hits else None
+
+    @property
+    def related(self) -> tuple[Hit, ...]:
+        if self.kind != ANSWER:
+            return ()
+        floor = self.hits[0].score * RELATED_MIN_SCORE_RATIO
+        return tuple(h for h in self.hits[1:] if h.score >= floor)[:MAX_RELATED]
+
+    @property
+    def candidates(self) -> tuple[Hit, ...]:
+        return self.hits if self.kind == AMBIGUOUS else ()
 
 
 # Index of the word-coverage feature in the calibration features (see `_score`), and the
@@ -341,8 +406,9 @@ class Retriever:
             # absent from the entry's own questions: a high score from a name or a date
             # alone ("明天北京天气怎么样" -> an entry about Beijing) is not an answer.
             off_topic = features[WORD_COVERAGE] < MIN_WORD_COVERAGE
-            conf = 0.0 if too_long or off_topic else float(self.calibration.confidence(features))
-            hits.append(Hit(doc_id, round(score, 6), round(conf, 6)))
+            raw = float(self.calibration.confidence(features))
+            conf = 0.0 if too_long or off_topic else raw
+            hits.append(Hit(doc_id, round(score, 6), round(conf, 6), round(raw, 6)))
         return hits
 
     def rank(self, query: str, k: int = 3) -> list[tuple[str, float, np.ndarray]]:
@@ -362,9 +428,13 @@ class Retriever:
             if scores[i] > 0
         ]
 
+    def decide(self, hits: Sequence[Hit]) -> Decision:
+        """The three-way decision for ``search`` results (best first): the one place it is made."""
+        return Decision(self.calibration.decide(hits), tuple(hits))
+
     def confident(self, hits: Sequence[Hit]) -> bool:
-        """True when the top hit is safe to answer directly (no buttons, no handoff)."""
-        return bool(hits) and hits[0].confidence >= self.calibration.threshold
+        """True when the top hit is answered directly (``decide(hits).kind == ANSWER``)."""
+        return self.calibration.decide(hits) == ANSWER
 
     def _score(self, state: _State, analysis: Analysis):
         weights = self.config.weights()

@@ -53,7 +53,7 @@ def _int(value: Any) -> int | None:
 
 def _editor(request: Request, *, content: EntryContent, entry: Any = None, status: int = 200,
             error: ApiError | None = None, extra: list[Problem] | None = None,
-            version: int | None = None) -> HTTPResponse:
+            version: int | None = None, unanswered: tuple[str, str] | None = None) -> HTTPResponse:
     lang = console_language(request)
     problems = list(extra or []) + (error.problems if error else [])
     field_errors: dict[str, list[str]] = {}
@@ -69,6 +69,7 @@ def _editor(request: Request, *, content: EntryContent, entry: Any = None, statu
         error=error.message(lang) if error else "",
         field_errors=field_errors,
         done=request.args.get("done", ""),
+        unanswered=unanswered,
     )
 
 
@@ -87,7 +88,22 @@ async def list_entries(request: Request) -> HTTPResponse:
 @bp.get("/new")
 @console_auth(*EDITORS)
 async def new_entry_form(request: Request) -> HTTPResponse:
-    return _editor(request, content=EntryContent(id="", topic=""))
+    """A blank entry; from the unanswered list (?key=&language=), with that question filled in."""
+    content = EntryContent(id="", topic="")
+    unanswered = _unanswered_args(request.args)
+    if unanswered:
+        group = next((g for g in knowledge(request).unanswered_groups(limit=1000)
+                      if (g["key"], g["language"]) == unanswered), None)
+        if group:
+            (content.questions_zh if group["language"] == "zh" else content.questions_en).append(group["text"])
+        else:
+            unanswered = None
+    return _editor(request, content=content, unanswered=unanswered)
+
+
+def _unanswered_args(values: Any) -> tuple[str, str] | None:
+    key, language = (values.get("key") or "").strip(), values.get("language")
+    return (key, language) if key and language in LANGUAGES else None
 
 
 @bp.post("/new")
@@ -95,12 +111,19 @@ async def new_entry_form(request: Request) -> HTTPResponse:
 async def create_entry(request: Request) -> HTTPResponse:
     form = request.form or {}
     content, problems = _form_content(request, (form.get("id") or "").strip())
+    unanswered = _unanswered_args(form)
     if problems:
-        return _editor(request, content=content, status=422, extra=problems)
+        return _editor(request, content=content, status=422, extra=problems, unanswered=unanswered)
+    service = knowledge(request)
     try:
-        entry = knowledge(request).create(content, _author(request), publish=form.get("action") == "publish")
+        entry = service.create(content, _author(request), publish=form.get("action") == "publish")
     except ApiError as exc:
-        return _editor(request, content=content, status=exc.status, error=exc)
+        return _editor(request, content=content, status=exc.status, error=exc, unanswered=unanswered)
+    if unanswered:  # made from an unanswered question: that group is done
+        try:
+            service.dismiss_unanswered(*unanswered, resolved_as=entry.id)
+        except ApiError:
+            pass  # closed meanwhile by someone else
     return redirect(f"/console/kb/{entry.id}/edit?done=saved")
 
 
@@ -222,3 +245,34 @@ async def export(request: Request) -> HTTPResponse:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return text(body, content_type="application/x-yaml; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="knowledge-{stamp}.yml"'})
+
+
+@bp.get("/unanswered")
+@console_auth(*EDITORS)
+async def unanswered(request: Request) -> HTTPResponse:
+    """Questions that got "did you mean" or no match, grouped, most asked first."""
+    service = knowledge(request)
+    return render(request, "console/kb_unanswered.html", groups=service.unanswered_groups(),
+                  entries=service.list_entries(status="published"), done=request.args.get("done", ""))
+
+
+@bp.post("/unanswered/phrasing")
+@console_auth(*EDITORS)
+async def add_as_phrasing(request: Request) -> HTTPResponse:
+    form = request.form or {}
+    group = _unanswered_args(form)
+    entry_id = (form.get("entry_id") or "").strip()
+    if not group or not entry_id:
+        raise ApiError("unanswered_not_found", 404)
+    knowledge(request).add_unanswered_as_phrasing(*group, entry_id, _author(request))
+    return redirect("/console/kb/unanswered?done=phrasing")
+
+
+@bp.post("/unanswered/dismiss")
+@console_auth(*EDITORS)
+async def dismiss(request: Request) -> HTTPResponse:
+    group = _unanswered_args(request.form or {})
+    if not group:
+        raise ApiError("unanswered_not_found", 404)
+    knowledge(request).dismiss_unanswered(*group)
+    return redirect("/console/kb/unanswered?done=dismissed")

@@ -53,6 +53,16 @@ class Hit:
     confidence: float
 
 
+@dataclass
+class Ranked:
+    """Hits best first and the retriever's decision (knowledge.retrieval.Retriever.decide):
+    "answer" (``related``: ids offered under the answer), "ambiguous" or "no_match"."""
+
+    hits: list[Hit]
+    decision: str
+    related: list[str]
+
+
 def kb_version(session: Session) -> int:
     return session.execute(select(KbState.version).where(KbState.id == 1)).scalar_one_or_none() or 0
 
@@ -116,11 +126,22 @@ class KnowledgeIndex:
             self._docs, self._version, self.size = docs, version, len(docs)
             return self._retriever
 
-    def search(self, session: Session, text: str, language: str, k: int = 3) -> tuple[list[Hit], bool]:
-        """Top-k hits and whether the retriever is confident in the first one."""
+    def decide(self, session: Session, text: str, language: str, k: int = 3) -> Ranked:
+        """Top-k hits and the retriever's answer / ambiguous / no-match decision. A retriever
+        without ``decide`` (a test double) answers when ``confident``, else offers its hits."""
         retriever = self.refresh(session)
         if self.size == 0:
-            return [], False
+            return Ranked([], "no_match", [])
         raw = retriever.search(text, language, k=k)
         hits = [Hit(str(h.id), float(h.score), float(h.confidence)) for h in raw]
-        return hits, bool(hits) and bool(retriever.confident(raw))
+        if hasattr(retriever, "decide"):
+            decision = retriever.decide(raw)
+            return Ranked(hits, str(decision.kind), [str(h.id) for h in decision.related])
+        if hits and retriever.confident(raw):
+            return Ranked(hits, "answer", [h.id for h in hits[1:3]])
+        return Ranked(hits, "ambiguous" if hits else "no_match", [])
+
+    def search(self, session: Session, text: str, language: str, k: int = 3) -> tuple[list[Hit], bool]:
+        """Top-k hits and whether the first one is answered directly."""
+        ranked = self.decide(session, text, language, k=k)
+        return ranked.hits, ranked.decision == "answer"

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.errors import ApiError, Problem
-from backend.models import FaqEntry, FaqFeedback, FaqRevision, utcnow
+from backend.models import FaqEntry, FaqFeedback, FaqRevision, UnansweredQuestion, utcnow
 from backend.services.content import EntryContent, diff_snapshots, validate
 from backend.services.index import KnowledgeIndex, bump_kb_version
 from backend.services.kb_files import ImportRejected, dump_kb_yaml, parse_kb_files
@@ -17,6 +19,12 @@ from backend.services.kb_files import ImportRejected, dump_kb_yaml, parse_kb_fil
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
+UNANSWERED_TEXT_CHARS = 300  # what is kept of a question with no direct answer
+
+
+def unanswered_key(text: str) -> str:
+    """Groups repeats of one question: lower case, punctuation and spacing ignored."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())[:UNANSWERED_TEXT_CHARS]
 
 
 @dataclass
@@ -322,31 +330,124 @@ class KnowledgeService:
             raise ApiError("question_too_long", 400, max=MAX_QUESTION_CHARS)
         return question.strip()
 
-    def search(self, question: Any, language: str, k: int = 3) -> tuple[list[tuple[Any, FaqEntry]], bool]:
+    def decide(self, question: Any, language: str, k: int = 3) -> tuple[list[tuple[Any, FaqEntry]], str, list[str]]:
+        """Published hits, the retriever's decision ("answer", "ambiguous", "no_match") and
+        the ids to offer as related questions under a direct answer."""
         text = self._clean_question(question)
         try:
-            hits, confident = self.index.search(self.session, text, language, k=k)
+            ranked = self.index.decide(self.session, text, language, k=k)
         except ImportError as exc:
             log.error("retrieval engine not importable: %s", exc)
             raise ApiError("retrieval_unavailable", 503) from exc
         found = []
-        for hit in hits:
+        for hit in ranked.hits:
             entry = self.session.get(FaqEntry, hit.id)
             if entry is not None and entry.status == "published":
                 found.append((hit, entry))
-        return found, confident and bool(found) and found[0][0] is hits[0]
+        decision = ranked.decision
+        if not found:
+            decision = "no_match"
+        elif decision == "answer" and found[0][0] is not ranked.hits[0]:
+            decision = "ambiguous"  # the best hit is no longer published: offer what is left
+        return found, decision, ranked.related
+
+    def search(self, question: Any, language: str, k: int = 3) -> tuple[list[tuple[Any, FaqEntry]], bool]:
+        found, decision, _ = self.decide(question, language, k=k)
+        return found, decision == "answer"
 
     def answer(self, question: Any, language: str) -> dict[str, Any]:
-        """The bot's answer: the best entry when confident, else up to 3 candidates."""
-        found, confident = self.search(question, language)
-        if not found:
-            return {"status": "no_match", "language": language, "entry": None, "candidates": []}
+        """The bot's first reply, decided by the retriever: "answer" (the best entry, with up
+        to 2 related entries to offer under it), "ambiguous" (status "candidates": up to 3
+        to choose from) or "no_match" (off-topic: nothing to offer)."""
+        found, decision, related_ids = self.decide(question, language)
+        if decision != "answer":
+            self.record_unanswered(str(question), language, decision, found[0][1].id if found else None)
+        if decision == "no_match":
+            return {"status": "no_match", "decision": "no_match", "language": language, "entry": None,
+                    "candidates": [], "related": []}
         candidates = [
             {**entry_to_json(entry, language), "score": hit.score, "confidence": hit.confidence}
             for hit, entry in found
         ]
-        if confident:
+        if decision == "answer":
             best = candidates[0]
-            return {"status": "answer", "language": language, "entry": best,
-                    "confidence": best["confidence"], "candidates": candidates[1:]}
-        return {"status": "candidates", "language": language, "entry": None, "candidates": candidates}
+            related = [c for c in candidates[1:] if c["id"] in related_ids][:2]
+            return {"status": "answer", "decision": "answer", "language": language, "entry": best,
+                    "confidence": best["confidence"], "candidates": candidates[1:], "related": related}
+        return {"status": "candidates", "decision": "ambiguous", "language": language, "entry": None,
+                "candidates": candidates, "related": []}
+
+    # --- questions with no direct answer (policy console) -------------------------
+    def record_unanswered(self, question: str, language: str, decision: str, top_entry_id: str | None) -> None:
+        """Keep a question that got "did you mean" or no match; never fails the answer."""
+        text = " ".join(question.split())[:UNANSWERED_TEXT_CHARS]
+        key = unanswered_key(text)
+        if not key:
+            return
+        try:
+            self.session.add(UnansweredQuestion(key=key, text=text, language=language, decision=decision,
+                                                top_entry_id=top_entry_id, created_at=utcnow()))
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            log.exception("could not record an unanswered question")
+
+    def unanswered_groups(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Open unanswered questions grouped by (key, language), most asked first."""
+        rows = self.session.execute(
+            select(UnansweredQuestion).where(UnansweredQuestion.resolved_at.is_(None))
+            .order_by(UnansweredQuestion.created_at.desc()).limit(5000)
+        ).scalars()
+        groups: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in rows:  # newest first: the first row of a group gives its text and last time
+            group = groups.setdefault((row.key, row.language), {
+                "key": row.key, "language": row.language, "text": row.text, "count": 0,
+                "last_asked": row.created_at, "no_match": 0, "suggested": Counter()})
+            group["count"] += 1
+            group["no_match"] += row.decision == "no_match"
+            if row.top_entry_id:
+                group["suggested"][row.top_entry_id] += 1
+        result = []
+        for group in groups.values():
+            suggested = group.pop("suggested")
+            group["suggested"] = suggested.most_common(1)[0][0] if suggested else None
+            result.append(group)
+        result.sort(key=lambda g: (-g["count"], -g["last_asked"].timestamp()))
+        return result[:limit]
+
+    def _open_unanswered(self, key: str, language: str) -> list[UnansweredQuestion]:
+        rows = list(self.session.execute(
+            select(UnansweredQuestion).where(UnansweredQuestion.key == key, UnansweredQuestion.language == language,
+                                             UnansweredQuestion.resolved_at.is_(None))
+            .order_by(UnansweredQuestion.created_at.desc())
+        ).scalars())
+        if not rows:
+            raise ApiError("unanswered_not_found", 404)
+        return rows
+
+    def add_unanswered_as_phrasing(self, key: str, language: str, entry_id: str, author: str) -> FaqEntry:
+        """Add the question as an example question of `entry_id` (a new revision, answering
+        it from the next question on) and close its group."""
+        rows = self._open_unanswered(key, language)
+        entry = self.get(entry_id)
+        content = EntryContent.from_entry(entry)
+        questions = content.questions_zh if language == "zh" else content.questions_en
+        if rows[0].text not in questions:
+            questions.append(rows[0].text)
+        now = utcnow()
+        for row in rows:
+            row.resolved_at, row.resolved_as = now, entry.id
+        try:
+            entry = self.update(entry_id, content, author, comment="phrasing from an unanswered question")
+            self.session.commit()  # when the text was already there, update() committed nothing
+        except Exception:
+            self.session.rollback()
+            raise
+        return entry
+
+    def dismiss_unanswered(self, key: str, language: str, resolved_as: str | None = None) -> None:
+        """Close a group: not a policy question, or answered by a new entry (`resolved_as`)."""
+        now = utcnow()
+        for row in self._open_unanswered(key, language):
+            row.resolved_at, row.resolved_as = now, resolved_as
+        self.session.commit()

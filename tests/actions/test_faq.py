@@ -215,3 +215,35 @@ async def test_menu_button_without_a_question_asks_for_the_question() -> None:
     messages, events = await run(ActionAnswerPolicyQuestion(), make_tracker("/ask_policy", "zh"))
     assert messages[0]["text"] == MESSAGES["empty"]["zh"]
     assert last_faq_id(events) is None
+
+
+class _AnswersWithRelatedRetriever(_NeverConfidentRetriever):
+    """Answers its first entry; the second is close enough to be related, the third is not."""
+
+    def search(self, text: str, language: str, k: int = 3) -> list:
+        from knowledge.retrieval import Hit
+
+        return [Hit(doc_id, score, 0.9) for doc_id, score in zip(self.ids[:k], (0.8, 0.6, 0.1), strict=False)]
+
+    def decide(self, hits: list) -> Any:
+        from knowledge.retrieval import ANSWER, Decision
+
+        return Decision(ANSWER, tuple(hits))
+
+
+async def test_a_direct_answer_offers_related_questions_before_asking_if_it_helped(
+    tmp_path: Path, database_urls: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    server = start_backend(tmp_path, database_urls(), retriever_factory=_AnswersWithRelatedRetriever)
+    try:
+        monkeypatch.setenv("BACKEND_URL", server.url)
+        messages, events = await run(ActionAnswerPolicyQuestion(), make_tracker("30 days?", "en"))
+    finally:
+        server.stop()
+    assert messages[0]["text"].startswith("Apply for the work residence permit within 30 days")
+    assert messages[-2] == {**messages[-2], "text": MESSAGES["related"]["en"], "buttons": [
+        {"title": "Can I get my pension contributions back when I leave China?",
+         "payload": '/ask_policy{"faq_id":"t-si-refund"}'},
+    ]}
+    assert messages[-1]["text"] == MESSAGES["ask_helpful"]["en"]
+    assert last_faq_id(events) == "t-rp-deadline"

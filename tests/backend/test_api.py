@@ -54,6 +54,21 @@ def test_uncertain_entries_are_flagged(client: Client) -> None:
     assert result["entry"]["uncertain"] is True
 
 
+def test_answer_reports_the_decision_and_related_entries(client: Client) -> None:
+    result = client.post_json(ANSWER, {"question": "How much does the work permit cost?", "language": "en"}).json()
+    assert result["decision"] == "answer"
+    assert len(result["related"]) <= 2
+    assert {e["id"] for e in result["related"]} <= {e["id"] for e in result["candidates"]}
+    assert result["entry"]["id"] not in {e["id"] for e in result["related"]}
+
+
+def test_off_topic_question_is_no_match_with_nothing_to_pick(client: Client) -> None:
+    # ranked (a character n-gram in common with an entry), but implausible: no match, not "did you mean"
+    result = client.post_json(ANSWER, {"question": "明天北京天气怎么样", "language": "zh"}).json()
+    assert (result["status"], result["decision"]) == ("no_match", "no_match")
+    assert result["candidates"] == [] and result["related"] == [] and result["entry"] is None
+
+
 def test_unrelated_question_is_never_a_confident_answer(client: Client) -> None:
     result = client.post_json(ANSWER, {"question": "what's the weather in Paris tomorrow", "language": "en"}).json()
     assert result["status"] in ("candidates", "no_match")

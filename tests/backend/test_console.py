@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 
 import yaml
 
@@ -219,3 +220,52 @@ def test_chat_page_is_local_and_bilingual(client: Client, backend: BackendServer
     assert "connect-src 'self' http://127.0.0.1:5005" in page.headers["Content-Security-Policy"]
     script = client.get("/static/chat.js")
     assert script.status == 200 and "textContent" in script.text and "innerHTML" not in script.text
+
+
+def _unanswered_rows(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'<tr data-key="([^"]*)" data-language="([^"]*)">', page)
+
+
+def test_unanswered_questions_are_grouped_and_become_a_phrasing_in_one_click(editor: Client, client: Client) -> None:
+    question = "Is the permit for working gratis"
+    first = ask(client, question)
+    assert first["decision"] != "answer"
+    ask(client, question.upper() + "??")  # the same question again: one group, asked twice
+    page = editor.get("/console/kb/unanswered").text
+    assert ("is the permit for working gratis", "en") in _unanswered_rows(page)
+    row = page[page.index('data-key="is the permit for working gratis"'):]
+    assert re.search(r"<td>2</td>", row[: row.index("</tr>")])
+    response = editor.post_form("/console/kb/unanswered/phrasing", {
+        "csrf_token": editor.csrf("/console/kb/unanswered"), "key": "is the permit for working gratis",
+        "language": "en", "entry_id": "t-wp-fee"})
+    assert response.status == 302
+    assert ("is the permit for working gratis", "en") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)
+    after = ask(client, question)
+    assert (after["decision"], after["entry"]["id"]) == ("answer", "t-wp-fee")
+    history = editor.get("/console/kb/t-wp-fee/history").text
+    assert "phrasing from an unanswered question" in history
+
+
+def test_an_unanswered_question_can_start_a_new_entry_or_be_dismissed(editor: Client, client: Client) -> None:
+    ask(client, "明天北京天气怎么样", "zh")
+    key = "明天北京天气怎么样"
+    form = editor.get(f"/console/kb/new?key={quote(key)}&language=zh").text
+    assert re.search(r'<textarea name="questions_zh"[^>]*>明天北京天气怎么样', form)
+    assert f'name="key" value="{key}"' in form
+    response = editor.post_form("/console/kb/unanswered/dismiss", {
+        "csrf_token": editor.csrf("/console/kb/unanswered"), "key": key, "language": "zh"})
+    assert response.status == 302
+    assert (key, "zh") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)
+
+
+def test_a_new_entry_made_from_an_unanswered_question_closes_its_group(editor: Client, client: Client) -> None:
+    key = "can my cat come with me"
+    ask(client, "Can my cat come with me?")
+    assert (key, "en") in _unanswered_rows(editor.get("/console/kb/unanswered").text)
+    response = editor.post_form("/console/kb/new", {
+        "csrf_token": editor.csrf(f"/console/kb/new?key={quote(key)}&language=en"), "key": key, "language": "en",
+        "id": "t-pets", "topic": "residence_permit", "questions_en": "Can my cat come with me?",
+        "questions_zh": "", "answer_en": "Ask the customs office.", "answer_zh": "", "source": "", "checked": "",
+        "action": "save"})
+    assert response.status == 302
+    assert (key, "en") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)
