@@ -50,6 +50,7 @@ REGIONS_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "regions"
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_CHAR = re.compile(f"[{_HAN}]")
 _NOT_HAN = re.compile(f"[^{_HAN}]")
+_LATIN = re.compile("[a-z]")
 _CASE_NUMBER = re.compile(r"(?<![a-z0-9])([a-z]{2})[\s-]?(20[0-9]{2})[\s-]?([0-9]{6})(?![0-9])")
 # Clause boundaries: a kind word ("extend") reaches the services of its own clause when a message
 # names several kinds ("change my work permit and extend my residence permit").
@@ -195,16 +196,20 @@ class EntityFinder:
                 for m in _CASE_NUMBER.finditer(folded)]
 
     def _services(self, folded: str) -> List[Entity]:
-        mentions: List[Tuple[int, int, str]] = []
-        for key, service in self.catalogue.services.items():
-            mentions += [(m.start(), m.end(), key) for m in service.pattern.finditer(folded) if m.end() > m.start()]
+        # Python's \b sees no boundary between a Han character and a Latin letter ("我想change"):
+        # the Latin synonyms are also searched with the Han characters blanked out.
+        mixed = _HAN_CHAR.search(folded) and _LATIN.search(folded)
+        views = [folded, _HAN_CHAR.sub(" ", folded)] if mixed else [folded]
+        mentions = list({(m.start(), m.end(), key) for key, service in self.catalogue.services.items()
+                         for view in views for m in service.pattern.finditer(view) if m.end() > m.start()})
         if not mentions:
             return []
         kept: List[Tuple[int, int, str]] = []
         for mention in sorted(mentions, key=lambda s: (-(s[1] - s[0]), s[0])):
             if all(mention[1] <= o[0] or mention[0] >= o[1] for o in kept):
                 kept.append(mention)
-        kinds = [(m.start(), kind) for kind, pattern in self.catalogue.kinds.items() for m in pattern.finditer(folded)]
+        kinds = list({(m.start(), kind) for kind, pattern in self.catalogue.kinds.items()
+                      for view in views for m in pattern.finditer(view)})
         named = list(dict.fromkeys(kind for _, kind in sorted(kinds)))
         clauses = [0] + [m.end() for m in _CLAUSE.finditer(folded)] + [len(folded) + 1]
         entities = []
