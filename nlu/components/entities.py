@@ -77,7 +77,7 @@ _CN_ZH_BEFORE = re.compile(r"(?:国籍|来自|是)\s*(?:是|为|[:：])?\s*$")
 _CAPITALISED_ONLY = frozenset({"chad", "jordan", "jersey", "guernsey", "reunion", "turkey", "georgia",
                                "guinea", "niger", "man", "wales", "chile", "grenada", "mali", "togo"})
 # Upper-case abbreviations that are also words when lower case ("us").
-_UPPER_CODES = {"US": "US", "USA": "US", "UK": "GB", "UAE": "AE", "PRC": "CN"}
+_UPPER_CODES = {"US": "US", "USA": "US", "UK": "GB", "UAE": "AE"}
 
 
 @dataclass(frozen=True)
