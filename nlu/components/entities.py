@@ -154,14 +154,15 @@ class EntityFinder:
         return label
 
     def _add(self, entity: str, value: str, names: Iterable[str]) -> None:
-        en_names, zh_names = [], []
+        en_names: List[str] = []
+        zh_names: List[str] = []
         for name in dict.fromkeys(n.strip() for n in names if n and n.strip()):
             (zh_names if _HAN_CHAR.search(name) else en_names).append(name)
         label = self._label(entity, value)
         if en_names:
-            self.en_matcher.add(label, list(self.en.tokenizer.pipe(en_names)))
+            self.en_matcher.add(label, [self.en.make_doc(name) for name in en_names])
         if zh_names:
-            self.zh_matcher.add(label, list(self.zh.tokenizer.pipe(zh_names)))
+            self.zh_matcher.add(label, [self.zh.make_doc(name) for name in zh_names])
 
     def _add_countries(self, names: Mapping[str, str]) -> None:
         by_code: Dict[str, List[str]] = {}
