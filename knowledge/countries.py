@@ -52,6 +52,26 @@ ALIASES: dict[str, str] = {
     "吉尔吉斯": "KG", "中华人民共和国": "CN", "德意志": "DE", "荷兰王国": "NL",
 }
 
+# English demonyms (adjectives) beyond the ones in ALIASES: read as nationalities by resolve(), and
+# by the NLU entity extractor (nlu/components/entities.py) only where they are not a language
+# ("I am Polish" -> PL, "reply in Polish" -> nothing). Every demonym of ALIASES is listed here too.
+DEMONYMS: dict[str, str] = {
+    "german": "DE", "french": "FR", "american": "US", "british": "GB", "korean": "KR", "south korean": "KR",
+    "japanese": "JP", "russian": "RU", "indian": "IN", "chinese": "CN", "spanish": "ES", "danish": "DK",
+    "finnish": "FI", "canadian": "CA", "swiss": "CH", "luxembourgish": "LU", "serbian": "RS", "kyrgyz": "KG",
+    "belgian": "BE", "italian": "IT", "australian": "AU", "irish": "IE", "dutch": "NL", "filipino": "PH",
+    "philippine": "PH", "brazilian": "BR", "mexican": "MX", "polish": "PL", "swedish": "SE",
+    "norwegian": "NO", "portuguese": "PT", "greek": "GR", "turkish": "TR", "austrian": "AT",
+    "hungarian": "HU", "romanian": "RO", "ukrainian": "UA", "czech": "CZ", "thai": "TH", "vietnamese": "VN",
+    "indonesian": "ID", "malaysian": "MY", "singaporean": "SG", "pakistani": "PK", "bangladeshi": "BD",
+    "nepali": "NP", "sri lankan": "LK", "mongolian": "MN", "kazakh": "KZ", "uzbek": "UZ", "iranian": "IR",
+    "israeli": "IL", "egyptian": "EG", "moroccan": "MA", "nigerian": "NG", "kenyan": "KE", "ghanaian": "GH",
+    "ethiopian": "ET", "south african": "ZA", "new zealander": "NZ", "argentinian": "AR", "argentine": "AR",
+    "chilean": "CL", "colombian": "CO", "peruvian": "PE", "cambodian": "KH", "laotian": "LA",
+    "burmese": "MM", "saudi": "SA", "emirati": "AE", "cuban": "CU", "croatian": "HR", "bulgarian": "BG",
+    "slovak": "SK", "slovenian": "SI", "estonian": "EE", "latvian": "LV", "lithuanian": "LT",
+}
+
 # How this service names places that ISO lists separately (a Chinese government service).
 DISPLAY_NAMES: dict[str, tuple[str, str]] = {
     "TW": ("Taiwan, China", "中国台湾"),
@@ -110,7 +130,18 @@ def _tables() -> tuple[dict[str, Country], dict[str, str]]:
             add(name, code)
     for alias, code in ALIASES.items():
         index.setdefault(normalise(alias), code)
+    for demonym, code in DEMONYMS.items():
+        index.setdefault(normalise(demonym), code)
     return countries, index
+
+
+def names() -> dict[str, str]:
+    """Every country name, alias and demonym the resolver knows (normalised) -> alpha-2; the ISO
+    codes themselves are left out ("can", "per", "in" are words too), but for aliases like "usa"."""
+    countries, index = _tables()
+    codes = {code for c in countries.values() for code in (c.alpha_2.casefold(), c.alpha_3.casefold())}
+    aliases = {normalise(a) for a in ALIASES}
+    return {name: code for name, code in index.items() if name not in codes or name in aliases}
 
 
 def by_code(alpha_2: str) -> Country | None:
