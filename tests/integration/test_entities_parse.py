@@ -9,9 +9,11 @@ from typing import Any, Dict
 
 import pytest
 
+from scripts.local_stack import rasa_api
+
 
 def parse(rasa_url: str, text: str) -> Dict[str, Any]:
-    request = urllib.request.Request(f"{rasa_url}/model/parse", data=json.dumps({"text": text}).encode(),
+    request = urllib.request.Request(rasa_api(rasa_url, "/model/parse"), data=json.dumps({"text": text}).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
