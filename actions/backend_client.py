@@ -53,6 +53,7 @@ class FaqEntry:
     uncertain: bool = False
     score: float | None = None
     confidence: float | None = None
+    topic: str = ""  # the entry's topic (knowledge/faq/<topic>.yml): social_insurance gets the country's line
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> FaqEntry:
@@ -65,6 +66,7 @@ class FaqEntry:
             uncertain=bool(data.get("uncertain", False)),
             score=data.get("score"),
             confidence=data.get("confidence"),
+            topic=str(data.get("topic") or ""),
         )
 
 

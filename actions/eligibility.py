@@ -75,6 +75,8 @@ class ValidateEligibilityForm(FormBase):
         return "validate_eligibility_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+        if starting(tracker):
+            return self.prefill(dispatcher, tracker)
         if not answers_pending(tracker, FORM):
             return []  # the form is (re)starting or re-asking: nothing new from the user
         said = latest(tracker)
@@ -115,6 +117,19 @@ class ValidateEligibilityForm(FormBase):
                 explain(dispatcher, parsed, language)
                 events[requested] = None
         return [SlotSet(slot, value) for slot, value in events.items()]
+
+    def prefill(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+        """At the form's start: the nationality from a `country` entity of the message that
+        started it ("I'm French, can I get a work permit?"), said back so that it can be corrected."""
+        code = next((str(e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []
+                     if e.get("entity") == "country" and e.get("value")), None)
+        parsed = self.parse("nationality", code, tracker) if code else None
+        if parsed is None or not parsed.ok or parsed.value == parsing.SKIPPED:
+            return []
+        language = conversation_language(tracker)
+        dispatcher.utter_message(text=message("noted", language, field=message("field.nationality", language),
+                                              value=show_value("nationality", parsed.value, language)))
+        return [SlotSet("nationality", parsed.value)]
 
     def parse(self, slot: str, text: str, tracker: Tracker) -> parsing.Parsed:
         if slot == "relevant_experience_years":
@@ -161,6 +176,12 @@ class ValidateEligibilityForm(FormBase):
 
     def validate_in_china(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         return self._validate("in_china", value, dispatcher, tracker)
+
+
+def starting(tracker: Tracker) -> bool:
+    """The validation Rasa runs when check_eligibility activates the form (nothing asked yet)."""
+    return (tracker.get_slot("requested_slot") is None and latest(tracker).intent == "check_eligibility"
+            and not answers_pending(tracker, FORM))
 
 
 def new_message_after_result(tracker: Tracker) -> bool:

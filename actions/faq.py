@@ -13,6 +13,7 @@ The backend's retriever decides (answer / ambiguous / no match); this action ren
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from typing import Any, Dict, List
@@ -24,6 +25,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable, FaqAnswer, FaqEntry
 from actions.language import conversation_language
 from actions.messages import staff_button
+from knowledge.countries import by_code
+from knowledge.eligibility import load_data
+from knowledge.eligibility.social_insurance import social_insurance
+from knowledge.eligibility.texts import Messages
 from texts import scoped
 
 log = logging.getLogger(__name__)
@@ -80,6 +85,26 @@ def utter_answer(dispatcher: CollectingDispatcher, entry: FaqEntry, language: st
     dispatcher.utter_message(text=message("ask_helpful", language), buttons=buttons)
 
 
+SOCIAL_INSURANCE_TOPIC = "social_insurance"
+
+
+def for_country(entry: FaqEntry, tracker: Tracker, language: str) -> FaqEntry:
+    """A social-insurance answer asked with a nationality ("I'm German, do I need to pay social
+    insurance?"): the answer with the bilateral agreement's line for that country (knowledge/
+    agreements.yml, as the eligibility check writes it), uncertain where the agreement's scope is."""
+    code = next((str(e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []
+                 if e.get("entity") == "country" and e.get("value")), None)
+    if entry.topic != SOCIAL_INSURANCE_TOPIC or not code:
+        return entry
+    country = by_code(code)
+    if country is None:
+        return entry
+    found = social_insurance(load_data(), country)
+    details = Messages().join(list(found.texts), language)
+    line = message("for_country", language, country=country.name(language), details=details)
+    return dataclasses.replace(entry, answer=f"{entry.answer}\n\n{line}", uncertain=entry.uncertain or found.uncertain)
+
+
 class ActionAnswerPolicyQuestion(Action):
     def name(self) -> str:
         return "action_answer_policy_question"
@@ -110,7 +135,7 @@ class ActionAnswerPolicyQuestion(Action):
             return [SlotSet(LAST_FAQ_SLOT, None)]
 
         if result.status == "answer" and result.entry:
-            utter_answer(dispatcher, result.entry, language, result.related)
+            utter_answer(dispatcher, for_country(result.entry, tracker, language), language, result.related)
             return [SlotSet(LAST_FAQ_SLOT, result.entry.id)]
         if result.candidates:
             buttons = [{"title": c.question, "payload": candidate_payload(c.id)} for c in result.candidates[:3]]

@@ -18,6 +18,7 @@ from actions.forms.action import FormBase, reset_slots
 from actions.forms.base import latest
 from actions.language import conversation_language
 from actions.messages import menu_buttons, staff_button
+from knowledge.application import catalogue
 from texts import scoped
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,18 @@ class ValidateApplicationForm(FormBase):
         return [] if changes is None else [SlotSet(slot, value) for slot, value in changes.items()]
 
 
+def entity_items(message: Mapping[str, Any] | None) -> List[str]:
+    """The services named in the message that started the form (`service_item` entities,
+    nlu/components/entity_extractor.py), in the catalogue's order; none when one is unknown or
+    two conflict ("new and extension of the work permit"): then the form asks."""
+    cat = catalogue()
+    named = {str(e.get("value")) for e in (message or {}).get("entities") or []
+             if e.get("entity") == "service_item" and e.get("value")}
+    if not named or not named <= set(cat.items) or cat.conflicts(named):
+        return []
+    return [key for key in cat.items if key in named]
+
+
 class ActionApplicationStart(Action):
     """Resume offer when a draft is saved, else the consent; then the form takes over."""
 
@@ -70,7 +83,9 @@ class ActionApplicationStart(Action):
             dispatcher.utter_message(text=message("unavailable_start", language), buttons=[staff_button(language)])
             return [*events, SlotSet(form_state.PHASE, "closed")]
         if draft is None:
-            return [*events, SlotSet(form_state.PHASE, "consent")]
+            # items named in the first message are kept for after the consent and the role (machine.on_role)
+            chosen = entity_items(tracker.latest_message)
+            return [*events, SlotSet(form_state.PHASE, "consent"), *([SlotSet(form_state.ITEMS, chosen)] if chosen else [])]
         saved = draft.get("state") if isinstance(draft.get("state"), Mapping) else {}
         state = form_state.new_state(saved)
         state["fields"] = list(draft.get("fields") or [])

@@ -293,6 +293,13 @@ class Turn:
             return self.changes()
         previous = (self.role, self.phase)
         self.role = role
+        if self.items and not self.state["fields"]:
+            # items named in the message that started the form (ActionApplicationStart), never
+            # saved yet: taken as if answered to the items question, which is not asked
+            await self.on_items(preset=list(self.items))
+            if self.phase == "role":  # not saved: the role question stays
+                self.role = previous[0]
+            return self.changes()
         self.state["fields"] = catalogue().fields_for(self.items, role) if self.items else []
         if self.items:
             self.advance()
@@ -302,8 +309,8 @@ class Turn:
             self.role, self.phase = previous
         return self.changes()
 
-    async def on_items(self) -> Changes | None:
-        items = parse_items(self.text)
+    async def on_items(self, preset: List[str] | None = None) -> Changes | None:
+        items = preset or parse_items(self.text)
         cat = catalogue()
         if not items:
             if is_other_request(FORM, self.said):

@@ -298,8 +298,8 @@ class Dialogue:
 
     # --- what tests call ---
     def start(self, text: str = "I want to apply", intent: str = "start_application",
-              language: str | None = None) -> List[Dict[str, Any]]:
-        self.user(text, intent, 0.95, language)
+              language: str | None = None, entities: List[Dict[str, Any]] | None = None) -> List[Dict[str, Any]]:
+        self.user(text, intent, 0.95, language, entities)
         messages: List[Dict[str, Any]] = []
         self.run(ActionApplicationStart(), messages)
         self.active_loop = "application_form"
