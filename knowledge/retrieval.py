@@ -40,6 +40,7 @@ import datetime as _dt
 import logging
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -202,6 +203,8 @@ class RetrieverConfig:
     weight_answers: float = 0.3
     chinese_search_mode: bool = False
     concept_pairs: bool = True
+    # Map English query words no entry contains to the nearest entry word (edit distance).
+    correct_typos: bool = True
     # A message longer than this is not one question: rank it, but never answer it directly.
     max_query_chars: int = 300
     # Text beyond this is ignored altogether (10,000-character pastes stay fast).
@@ -365,7 +368,9 @@ class Retriever:
         questions = [self.analyzer.analyze(q) for q in [*doc.questions_en, *doc.questions_zh]]
         answers = [self.analyzer.analyze(a) for a in (doc.answer_en, doc.answer_zh)]
         pairs = self.config.concept_pairs
+        texts = [*doc.questions_en, *doc.questions_zh, doc.answer_en, doc.answer_zh]
         return {
+            "vocabulary": sorted({w for text in texts for w in self.analyzer.latin_words(text)}),
             "questions": [t for a in questions for t in (a.words + a.pairs if pairs else a.words)],
             "ngrams": [t for a in questions for t in a.ngrams],
             "answers": [t for a in answers for t in a.words],
@@ -386,6 +391,8 @@ class Retriever:
             else:
                 corpus = [self._tokens[doc_id][name] for doc_id in ids]
                 fields[name] = _FieldIndex.build(corpus, self.config)
+        # what query typos are corrected to: the entries' English words (by entry count)
+        self.analyzer.set_vocabulary(Counter(w for doc_id in ids for w in self._tokens[doc_id]["vocabulary"]))
         self._state = _State(ids, fields)  # one assignment: readers see old or new
 
     # ------------------------------------------------------------------ searching
@@ -417,7 +424,7 @@ class Retriever:
         state = self._state
         if k <= 0 or not state.ids or not isinstance(query, str):
             return []
-        analysis = self.analyzer.analyze(query[: self.config.hard_query_chars])
+        analysis = self.analyzer.analyze(query[: self.config.hard_query_chars], correct=self.config.correct_typos)
         if analysis.empty:
             return []
         scores, features = self._score(state, analysis)
