@@ -62,6 +62,7 @@ CALIBRATION_SETS = (BLIND_CALIBRATION_PATH, DEFAULT_PARAPHRASES_PATH)
 TARGET_WRONG_SHARE = 0.015
 THRESHOLD_GRID = [round(float(t), 2) for t in np.arange(0.99, 0.0, -0.01)]
 MARGIN_GRID = [round(float(m), 2) for m in np.arange(0.0, 0.31, 0.02)]
+GATE_GRID = [0.3, 0.4, 0.5, 0.6]
 NO_MATCH_GRID = [0.0, 0.001, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
 
 
@@ -258,7 +259,17 @@ def fit(
     if paraphrases:
         retriever.calibration = calibration
         retriever.index(documents)
-        calibration = choose_decision(evaluate(retriever, paraphrases), calibration)
+        # the answer gate's floor with the thresholds: the one answering the most right
+        best = None
+        for floor in GATE_GRID:
+            retriever.calibration = dataclasses.replace(calibration, min_word_coverage=floor)
+            results = evaluate(retriever, paraphrases)
+            chosen = choose_decision(results, retriever.calibration)
+            c = decision_counts(results, chosen)
+            key = (c["right"] - c["wrong"], floor)
+            if best is None or key > best[0]:
+                best = (key, chosen)
+        calibration = best[1]
     return calibration, samples
 
 
@@ -269,6 +280,7 @@ def write(calibration: Calibration, path: str | Path = DEFAULT_CALIBRATION_PATH,
         "threshold": float(calibration.threshold),
         "ambiguity_margin": float(calibration.ambiguity_margin),
         "no_match_threshold": float(calibration.no_match_threshold),
+        "min_word_coverage": float(calibration.min_word_coverage),
     }
     header = (
         "# Confidence calibration of knowledge/retrieval.py, written by `python -m knowledge.calibration`.\n"

@@ -40,6 +40,7 @@ import datetime as _dt
 import logging
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -106,10 +107,12 @@ class Calibration:
     """Logistic calibration: confidence = sigmoid(bias + Σ weight·feature).
 
     Features, in order (see ``Retriever._score``): combined score, its margin over the
-    runner-up, word coverage, n-gram coverage, best single-question score, its margin, and
-    the share of the query's (idf-weighted) words that no entry contains."""
+    runner-up, word coverage, n-gram coverage, best single-question score, its margin, the
+    share of the query's (idf-weighted) words that no entry contains, and the gate coverage
+    (``Retriever._gate_coverage``). A file with fewer weights (older) ignores the last
+    features."""
 
-    weights: tuple[float, ...] = (0.0, 6.0, 6.0, 0.0, 0.0, 0.0, -4.0)
+    weights: tuple[float, ...] = (0.0, 6.0, 6.0, 0.0, 0.0, 0.0, -4.0, 0.0)
     bias: float = -3.0
     # Answer directly when the top hit's confidence reaches `threshold` and its score leads
     # the runner-up's by at least `ambiguity_margin` (relative: (s1 - s2) / s1) ...
@@ -118,6 +121,9 @@ class Calibration:
     # ... and say "no match" (not "did you mean") when even its ungated confidence
     # (`Hit.raw_confidence`) stays below `no_match_threshold`.
     no_match_threshold: float = 0.01
+    # Least share of the question's words (idf-weighted) the entry must contain for a direct
+    # answer (see ``Retriever._gate_coverage``); chosen with the thresholds.
+    min_word_coverage: float = 0.5
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Calibration:
@@ -134,6 +140,7 @@ class Calibration:
             threshold=float(data["threshold"]),
             ambiguity_margin=float(data.get("ambiguity_margin", default.ambiguity_margin)),
             no_match_threshold=float(data.get("no_match_threshold", default.no_match_threshold)),
+            min_word_coverage=float(data.get("min_word_coverage", default.min_word_coverage)),
         )
 
     def decide(self, hits: Sequence[Hit]) -> str:
@@ -148,7 +155,8 @@ class Calibration:
         return AMBIGUOUS
 
     def confidence(self, features: np.ndarray) -> np.ndarray:
-        z = self.bias + features @ np.asarray(self.weights, dtype=np.float64)
+        weights = np.asarray(self.weights, dtype=np.float64)
+        z = self.bias + features[..., : weights.size] @ weights
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
@@ -183,10 +191,8 @@ class Decision:
         return self.hits if self.kind == AMBIGUOUS else ()
 
 
-# Index of the word-coverage feature in the calibration features (see `_score`), and the
-# least share of the question's words an entry must contain to be answered directly.
+# Index of the word-coverage feature in the calibration features (see `_score`).
 WORD_COVERAGE = 2
-MIN_WORD_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,11 @@ class RetrieverConfig:
     weight_answers: float = 0.3
     chinese_search_mode: bool = False
     concept_pairs: bool = True
+    # What the answer gate counts: "pairs" (words and concept pairs, in the questions),
+    # "words" (no pairs), "answers" (no pairs, in the questions or the answers).
+    gate: str = "answers"
+    # Map English query words no entry contains to the nearest entry word (edit distance).
+    correct_typos: bool = True
     # A message longer than this is not one question: rank it, but never answer it directly.
     max_query_chars: int = 300
     # Text beyond this is ignored altogether (10,000-character pastes stay fast).
@@ -365,7 +376,9 @@ class Retriever:
         questions = [self.analyzer.analyze(q) for q in [*doc.questions_en, *doc.questions_zh]]
         answers = [self.analyzer.analyze(a) for a in (doc.answer_en, doc.answer_zh)]
         pairs = self.config.concept_pairs
+        texts = [*doc.questions_en, *doc.questions_zh, doc.answer_en, doc.answer_zh]
         return {
+            "vocabulary": sorted({w for text in texts for w in self.analyzer.latin_words(text)}),
             "questions": [t for a in questions for t in (a.words + a.pairs if pairs else a.words)],
             "ngrams": [t for a in questions for t in a.ngrams],
             "answers": [t for a in answers for t in a.words],
@@ -386,6 +399,8 @@ class Retriever:
             else:
                 corpus = [self._tokens[doc_id][name] for doc_id in ids]
                 fields[name] = _FieldIndex.build(corpus, self.config)
+        # what query typos are corrected to: the entries' English words (by entry count)
+        self.analyzer.set_vocabulary(Counter(w for doc_id in ids for w in self._tokens[doc_id]["vocabulary"]))
         self._state = _State(ids, fields)  # one assignment: readers see old or new
 
     # ------------------------------------------------------------------ searching
@@ -398,14 +413,14 @@ class Retriever:
         """
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES} or None, not {language!r}")
-        ranked = self.rank(query, k)
+        ranked = self._rank(query, k)
         too_long = len(normalize(query)) > self.config.max_query_chars if ranked else False
         hits = []
-        for doc_id, score, features in ranked:
+        for doc_id, score, features, gate in ranked:
             # Never answer outright when most of the question's words (idf-weighted) are
-            # absent from the entry's own questions: a high score from a name or a date
-            # alone ("明天北京天气怎么样" -> an entry about Beijing) is not an answer.
-            off_topic = features[WORD_COVERAGE] < MIN_WORD_COVERAGE
+            # absent from the entry: a high score from a name or a date alone
+            # ("明天北京天气怎么样" -> an entry about Beijing) is not an answer.
+            off_topic = gate < self.calibration.min_word_coverage
             raw = float(self.calibration.confidence(features))
             conf = 0.0 if too_long or off_topic else raw
             hits.append(Hit(doc_id, round(score, 6), round(conf, 6), round(raw, 6)))
@@ -414,16 +429,20 @@ class Retriever:
     def rank(self, query: str, k: int = 3) -> list[tuple[str, float, np.ndarray]]:
         """(id, score, calibration features) of the best ``k`` entries with a positive score.
         Used by ``search`` and by the calibration fit (knowledge.calibration)."""
+        return [(doc_id, score, features) for doc_id, score, features, _ in self._rank(query, k)]
+
+    def _rank(self, query: str, k: int) -> list[tuple[str, float, np.ndarray, float]]:
+        """``rank`` plus each entry's gate coverage (see ``_score``)."""
         state = self._state
         if k <= 0 or not state.ids or not isinstance(query, str):
             return []
-        analysis = self.analyzer.analyze(query[: self.config.hard_query_chars])
+        analysis = self.analyzer.analyze(query[: self.config.hard_query_chars], correct=self.config.correct_typos)
         if analysis.empty:
             return []
-        scores, features = self._score(state, analysis)
+        scores, features, gate = self._score(state, analysis)
         order = np.argsort(-scores, kind="stable")[:k]
         return [
-            (state.ids[int(i)], float(scores[i]), features(int(i)))
+            (state.ids[int(i)], float(scores[i]), features(int(i)), gate(int(i)))
             for i in order
             if scores[i] > 0
         ]
@@ -481,7 +500,50 @@ class Retriever:
                 dtype=np.float64,
             )
 
-        return combined, features
+        gate = self._gate_coverage(state, analysis)
+        return combined, lambda i: np.append(features(i), gate(i)), gate
+
+    def _gate_coverage(self, state: _State, analysis: Analysis):
+        """Share of the query's words (idf-weighted, concepts included, concept pairs not)
+        found in the entry's questions or answers: the answer gate. Concept pairs stay out
+        (a paraphrase that names one more concept than the entry makes up to three new
+        pairs, none in any entry, and those outweighed its words); the answers count (a
+        question written from the policy facts uses the answer's words)."""
+        mode = self.config.gate
+        questions, answers = state.fields.get("questions"), state.fields.get("answers")
+        if questions is None:
+            return lambda i: 0.0
+        if mode == "pairs":
+            tokens = analysis.words + (analysis.pairs if self.config.concept_pairs else [])
+        else:
+            tokens = analysis.words
+        unique = [t for t in dict.fromkeys(tokens) if t]
+        weights, in_questions, in_answers = [], [], []
+        for t in unique:
+            q = questions.vocab.get(t)
+            a = answers.vocab.get(t) if answers is not None and mode == "answers" else None
+            if q is not None:
+                weights.append(float(questions.idf[q]))
+            elif a is not None:
+                weights.append(float(answers.idf[a]))  # type: ignore[union-attr]
+            else:
+                weights.append(questions.idf_unseen)
+            in_questions.append(q)
+            in_answers.append(a)
+        total = sum(weights)
+
+        def gate(i: int) -> float:
+            if total <= 0:
+                return 0.0
+            q_terms = questions.doc_terms[i]
+            a_terms = answers.doc_terms[i] if answers is not None else frozenset()
+            found = sum(
+                w for w, q, a in zip(weights, in_questions, in_answers, strict=True)
+                if (q is not None and q in q_terms) or (a is not None and a in a_terms)
+            )
+            return found / total
+
+        return gate
 
 
 # ---------------------------------------------------------------------- loading

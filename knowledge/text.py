@@ -17,13 +17,15 @@ staff can extend them without touching code.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 import threading
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import jieba
 import yaml
@@ -197,6 +199,94 @@ class SynonymTable:
         return found
 
 
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap two neighbours)
+    of ``a`` and ``b``; any value above ``limit`` is returned as ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    """Every string made by deleting up to ``depth`` characters of ``word`` (word included)."""
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+class TypoCorrector:
+    """Maps an English word that no entry contains to the nearest word that one does.
+
+    A symmetric-delete index (SymSpell): a word and every vocabulary word within edit
+    distance ``d`` share a string made by deleting at most ``d`` characters from each, so a
+    lookup costs a few dictionary probes plus an exact distance check of the few candidates
+    found, and each unseen word is corrected once (LRU cache). Allowed distance: 1 from
+    ``MIN_LENGTH`` characters, 2 from ``MIN_LENGTH_TWO_EDITS``, and the first letter must
+    stay; shorter words, numbers and vocabulary words are left alone. Ties go to the word
+    more entries use. Without an English word list a real word an entry happens not to use
+    looks like a typo (bank -> back, firm -> form, west -> test): on the paraphrase sets
+    short words and a changed first letter were nearly all such false corrections."""
+
+    MIN_LENGTH = 6
+    MIN_LENGTH_TWO_EDITS = 9
+    CACHE_SIZE = 4096
+
+    def __init__(self, vocabulary: Counter[str] | dict[str, int]) -> None:
+        self.frequency = {w: int(n) for w, n in vocabulary.items() if w}
+        # a plural of a known word is known too ("policies" is not a typo of "police")
+        self._known = set(self.frequency) | {stem_en(w) for w in self.frequency}
+        self._index: dict[str, list[str]] | None = None  # built on the first unseen word
+        self._lock = threading.Lock()
+        self.correct: Callable[[str], str] = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._correct)
+
+    def _max_edits(self, word: str) -> int:
+        if len(word) >= self.MIN_LENGTH_TWO_EDITS:
+            return 2
+        return 1 if len(word) >= self.MIN_LENGTH else 0
+
+    def _build(self) -> dict[str, list[str]]:
+        with self._lock:
+            if self._index is None:
+                index: dict[str, list[str]] = {}
+                for word in self.frequency:
+                    if word.isalpha():
+                        for key in _deletes(word, self._max_edits(word)):
+                            index.setdefault(key, []).append(word)
+                self._index = index
+            return self._index
+
+    def _correct(self, word: str) -> str:
+        edits = self._max_edits(word)
+        if not edits or not word.isalpha() or word in self._known or stem_en(word) in self._known:
+            return word
+        index = self._build()
+        candidates = {c for key in _deletes(word, edits) for c in index.get(key, ())}
+        best: tuple[int, int, str] | None = None
+        for candidate in candidates:
+            distance = edit_distance(word, candidate, edits)
+            if candidate[0] == word[0] and distance <= min(edits, self._max_edits(candidate)):
+                key = (distance, -self.frequency[candidate], candidate)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else word
+
+
 _JIEBA_LOCK = threading.Lock()
 _JIEBA_CACHE: dict[tuple[str, ...], jieba.Tokenizer] = {}
 
@@ -226,6 +316,9 @@ class Analyzer:
         self.search_mode = search_mode
         self.ngram_content_only = True
         self.cjk_unigrams = True
+        # Set by the retriever from its entries' words (``set_vocabulary``); ``analyze(...,
+        # correct=True)`` then maps unseen English words to their nearest entry word.
+        self.corrector: TypoCorrector | None = None
         dictionary = [normalize(w) for w in [*self.synonyms.dictionary, *self.synonyms.chinese_forms()]]
         self._jieba = _jieba_tokenizer(w for w in dictionary if _HAS_CJK.search(w))
 
@@ -235,7 +328,19 @@ class Analyzer:
             return [w for w in self._jieba.lcut_for_search(text, HMM=True) if w.strip()]
         return [w for w in self._jieba.lcut(text, HMM=True) if w.strip()]
 
-    def analyze(self, text: str) -> Analysis:
+    def latin_words(self, text: str) -> list[str]:
+        """The English words of ``text`` as ``analyze`` sees them (before stemming)."""
+        return _LATIN_WORD.findall(normalize(text))
+
+    def set_vocabulary(self, frequency: Counter[str] | dict[str, int]) -> None:
+        """The English words entries use (word -> number of entries): what typos in a query
+        are corrected to. Synonym forms are not part of it on purpose: a misspelt form listed
+        there ("residense") is corrected like any other typo, and a form no entry word is
+        close to ("shebao") stays as it is, so its concept is still found."""
+        self.corrector = TypoCorrector(frequency)
+
+    def analyze(self, text: str, correct: bool = False) -> Analysis:
+        """Tokens of ``text``; ``correct`` (queries only) fixes typos in English words first."""
         text = normalize(text)
         if not text:
             return Analysis([], [], [])
@@ -253,6 +358,8 @@ class Analyzer:
                     ngrams.extend(content)
             else:
                 raw = _LATIN_WORD.findall(segment)
+                if correct and self.corrector is not None:
+                    raw = [w if w in STOPWORDS_EN else self.corrector.correct(w) for w in raw]
                 stems = [stem_en(w) for w in raw]
                 concepts.extend(self.synonyms.en_concepts(stems))
                 for word, stem in zip(raw, stems, strict=True):

@@ -442,3 +442,23 @@ def test_choose_decision_keeps_every_set_under_the_wrong_answer_target() -> None
     chosen = choose_decision(easy + hard, Calibration())
     assert 0.5 < chosen.threshold <= 0.7
     assert DECIDER.decide(hard[-1]["hits"]) == NO_MATCH and chosen.no_match_threshold > 0.01
+
+
+def test_typo_corrector_maps_unseen_words_to_the_nearest_entry_word() -> None:
+    from knowledge.text import TypoCorrector, edit_distance
+
+    corrector = TypoCorrector({"residence": 3, "permit": 5, "insurance": 2, "policy": 1})
+    assert corrector.correct("residense") == "residence"  # substitution
+    assert corrector.correct("permti") == "permit"  # swapped neighbours
+    assert corrector.correct("insurence") == "insurance"
+    assert corrector.correct("policies") == "policies"  # a plural of a known word is no typo
+    assert corrector.correct("bank") == "bank"  # too short to correct
+    assert corrector.correct("zermit") == "zermit"  # the first letter must stay
+    assert edit_distance("wrok", "work", 1) == 1 and edit_distance("abc", "xyz", 1) == 2
+
+
+def test_a_typo_in_the_question_still_passes_the_answer_gate(real: Retriever) -> None:
+    # issue 11: "residense" used to count as a word no entry has and zeroed the confidence
+    hits = real.search("whats the deadline for getting my residense permit done??", "en")
+    assert hits[0].id == "rp-application-deadline"
+    assert real.decide(hits).kind != NO_MATCH
