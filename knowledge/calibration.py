@@ -152,6 +152,7 @@ def evaluate(retriever: Retriever, paraphrases: Sequence[dict]) -> list[dict]:
                 "correct": top is not None and top.id == item["id"],
                 "hits": hits,
                 "decision": retriever.decide(hits).kind,
+                "same_subject": retriever.same_subject(hits),
             }
         )
     return results
@@ -162,7 +163,7 @@ def decision_counts(results: Sequence[dict], calibration: Calibration) -> dict[s
     expected entry among "did you mean" candidates, answerable questions sent to "no match"."""
     counts = dict.fromkeys(("right", "wrong", "null_answered", "answerable_no_match", "null_ambiguous"), 0)
     for r in results:
-        kind = calibration.decide(r["hits"])
+        kind = calibration.decide(r["hits"], r.get("same_subject", False))
         if kind == ANSWER:
             counts["right" if r["correct"] else "wrong"] += 1
             counts["null_answered"] += r["id"] is None
@@ -269,6 +270,7 @@ def fit(
             key = (c["right"] - c["wrong"], floor)
             if best is None or key > best[0]:
                 best = (key, chosen)
+        assert best is not None  # GATE_GRID is not empty
         calibration = best[1]
     return calibration, samples
 
