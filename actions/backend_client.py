@@ -242,15 +242,15 @@ class BackendClient:
         return [c for c in cases or [] if isinstance(c, dict) and c.get("number")]
 
     async def case_status(self, case_number: str, language: str, *, conversation_id: str | None = None,
-                          passport_last4: str | None = None) -> Dict[str, Any]:
-        """The case view with its timeline, when the conversation owns the case or the last
-        four characters of the passport match. Refusals: 403 verification_failed (extra
-        `attempts_left`), 423 status_locked (extra `retry_after`, seconds)."""
+                          passport_number: str | None = None) -> Dict[str, Any]:
+        """The case view with its timeline, when the conversation owns the case or the full
+        passport number matches. Refusals: 403 verification_failed (extra `attempts_left`),
+        423 status_locked (extra `retry_after`, seconds; locked per case number), 429 status_busy."""
         payload: Dict[str, Any] = {"case_number": case_number}
         if conversation_id:
             payload["conversation_id"] = conversation_id
-        if passport_last4:
-            payload["passport_last4"] = passport_last4
+        if passport_number:
+            payload["passport_number"] = passport_number
         body = await self._request("POST", "/api/v1/status", json=payload, language=language)
         return _unwrap(body, "case")
 

@@ -4,12 +4,14 @@
   conversation submitted (GET /api/v1/conversations/{id}/cases, then POST /api/v1/status as
   their owner), each as a timeline per department in the user's language. A case number in
   the message (FJ2026000123) that this conversation does not own opens the `status_form`,
-  which asks for the last four characters of the passport; then this action asks the backend
-  with them: the timeline, or the attempts left (and the form again), or the lock (third
-  wrong answer: 15 minutes, 423 with retry_after). Unknown numbers and wrong answers look the
-  same, as the backend answers them. The four characters are never stored in a slot nor
-  repeated in a message.
-- `validate_status_form`: reads the case number or the four characters, the format only.
+  which asks for the full passport number used in the application (the second factor: the
+  last four characters could be guessed); then this action asks the backend with it: the
+  timeline, or the attempts left (and the form again), or the lock (third wrong answer for
+  that case number, from anyone: 15 minutes, 423 with retry_after). Unknown numbers and wrong
+  answers look the same, as the backend answers them. The passport number is never stored in
+  a slot nor repeated in a message, and the message that gave it is stored redacted
+  (`status_verified` is in other_sensitive_slots, knowledge/application/fields.yml).
+- `validate_status_form`: reads the case number or the passport number, the format only.
 - `action_case_update` (EXTERNAL_case_update from the backend's notification sender): fetches
   the case as its owning conversation and says what changed and what to do, in the
   conversation's language.
@@ -44,8 +46,7 @@ VERIFIED_SLOT = "status_verified"
 OWNER, GIVEN = "owner", "given"
 # Region prefix, year, sequence: FJ2026000123, WH2026000456 (docs/application.md).
 CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\s?20\d{2}\s?\d{6})(?![A-Za-z0-9])")
-LAST4 = re.compile(r"^[A-Za-z0-9]{4}$")
-PASSPORT_LIKE = re.compile(r"^[A-Za-z0-9]{5,20}$")
+PASSPORT = re.compile(r"^[A-Za-z0-9]{5,20}$")
 MAX_CASES = 3  # the most recent cases shown for "where is my application?"
 
 # The states the assistant has words for (the backend's item and case states).
@@ -122,7 +123,7 @@ def ask_again(number: str | None) -> List[Dict[str, Any]]:
     return [SlotSet(CASE_SLOT, number), SlotSet(VERIFIED_SLOT, None), ActiveLoop(FORM)]
 
 
-def normalised_last4(text: str) -> str:
+def normalised_passport(text: str) -> str:
     return re.sub(r"[\s\-]", "", text or "").upper()
 
 
@@ -158,7 +159,7 @@ class ActionCheckStatus(Action):
                 case = await client.case_status(number, language, conversation_id=tracker.sender_id)
             except BackendError as exc:
                 if exc.code == "verification_required" and not isinstance(exc, BackendUnavailable):
-                    return ask_again(number)  # the form asks for the last four characters of the passport
+                    return ask_again(number)  # the form asks for the passport number
                 raise
             dispatcher.utter_message(text=timeline_text(case, language))
             return clear()
@@ -177,10 +178,10 @@ class ActionCheckStatus(Action):
 
     async def with_passport(self, dispatcher: CollectingDispatcher, client: BackendClient, tracker: Tracker,
                             number: str, language: str) -> List[Dict[str, Any]]:
-        last4 = normalised_last4(latest_text(tracker))
-        if not LAST4.match(last4):  # the form checked it; a message from elsewhere is asked again
+        passport = normalised_passport(latest_text(tracker))
+        if not PASSPORT.match(passport):  # the form checked it; a message from elsewhere is asked again
             return ask_again(number)
-        case = await client.case_status(number, language, conversation_id=tracker.sender_id, passport_last4=last4)
+        case = await client.case_status(number, language, conversation_id=tracker.sender_id, passport_number=passport)
         dispatcher.utter_message(text=timeline_text(case, language))
         return clear()
 
@@ -219,7 +220,7 @@ def minutes(retry_after: Any) -> int:
 
 
 class ValidateStatusForm(FormBase):
-    """The status_form's answers: a case number, or four characters (checked for form only)."""
+    """The status_form's answers: a case number, or a passport number (checked for form only)."""
 
     form = FORM
 
@@ -245,13 +246,9 @@ class ValidateStatusForm(FormBase):
         if not tracker.get_slot(CASE_SLOT):  # the form is asking for a case number
             dispatcher.utter_message(text=message("not_a_number", language))
             return [SlotSet(CASE_SLOT, None)]
-        last4 = normalised_last4(text)
-        if LAST4.match(last4):
+        if PASSPORT.match(normalised_passport(text)):
             return [SlotSet(VERIFIED_SLOT, GIVEN)]  # action_check_status reads it from the message
-        if PASSPORT_LIKE.match(last4):
-            dispatcher.utter_message(text=message("last4_whole", language))
-        else:
-            dispatcher.utter_message(text=message("last4_format", language))
+        dispatcher.utter_message(text=message("passport_format", language))
         return [SlotSet(VERIFIED_SLOT, None)]
 
 

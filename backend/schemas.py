@@ -263,19 +263,16 @@ class ReleaseRequest(RequestBody):
 
 
 class StatusRequest(RequestBody):
-    """A case number, and the passport's last four characters unless it is the case's own conversation."""
+    """A case number, and the full passport number unless it is the case's own conversation."""
 
     case_number: StrictStr = Field(..., max_length=40, example="FJ2026000123")
     conversation_id: StrictStr | None = _conversation()
-    passport_last4: StrictStr | None = Field(None, max_length=20,
-                                                description="last four letters/digits of the passport number")
-    client: StrictStr | None = Field(None, min_length=1, max_length=128, description="the lockout key when "
-                                        "there is no conversation (default: the client address)")
+    passport_number: StrictStr | None = Field(None, max_length=40, description="the full passport number used "
+                                              "in the application (wrong answers lock the case number)")
 
     PROBLEMS = {"case_number": Problem("case_number_invalid"),
                 "conversation_id": Problem("conversation_id_invalid"),
-                "passport_last4": Problem("passport_last4_invalid"),
-                "client": Problem("field_too_long", {"max": 128})}
+                "passport_number": Problem("passport_number_invalid")}
     ERROR = "status_request_invalid"
 
 

@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse, redirect
 from backend.console import (
     actor,
     cases,
+    crypto,
     department_name,
     department_of,
     error_page,
@@ -36,6 +37,7 @@ from backend.services.cases import (
     local_text,
     normalise_number,
 )
+from backend.services.status import StatusService
 from backend.web import console_auth, console_language, discard
 
 log = logging.getLogger("backend.console")
@@ -132,6 +134,8 @@ def _detail(request: Request, case: Case, *, status: int = 200, revealed: Mappin
         "number": case.number, "state": case.state, "is_test": case.is_test, "joint_review": case.joint_review,
         "held": case.joint_review, "created_at": case.created_at, "language": case.language,
         "channel": case.channel, "role": case.role, "events": events.get(None, []),
+        # Repeated wrong passport numbers locked the public checks: someone may be guessing.
+        "status_locked_until": StatusService(service.session, crypto(request)).locked_until(case.number),
     }
     return page(request, "console/cases_detail.html", status=status, no_store=True, case=case_view,
                 answers=answers, revealed=revealed is not None, items=items, error=error, error_item=error_item,

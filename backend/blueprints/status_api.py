@@ -1,7 +1,7 @@
 """POST /api/v1/status: a case's timeline for its own conversation, or after the passport check.
 
-Wrong answers count per (conversation, case number), else per (client, case number) where
-`client` is a key the caller names, else per (client address, case number)."""
+The second factor is the full passport number (`passport_number`); wrong answers count per
+case number whoever sends them (backend/services/status.py)."""
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -20,15 +20,9 @@ bp = Blueprint("status_api", url_prefix="/api/v1")
 async def case_status(request: Request) -> HTTPResponse:
     body = parse_body(request, StatusRequest)
     conversation_id = body.conversation_id
-    if conversation_id:
-        key = f"conversation:{conversation_id}"
-    elif body.client:
-        key = f"client:{body.client}"
-    else:
-        key = f"ip:{request.remote_addr or request.ip}"
     crypto = request.app.ctx.crypto
-    case = StatusService(db(request), crypto).verify(body.case_number, key=key, conversation_id=conversation_id,
-                                                 passport_last4=body.passport_last4,
+    case = StatusService(db(request), crypto).verify(body.case_number, conversation_id=conversation_id,
+                                                 passport_number=body.passport_number,
                                                  actor=request.ctx.actor)
     # The timeline only: materials, deadlines and the saving belong to the submission answer,
     # and computing them ran the eligibility engine once per item on every status check.

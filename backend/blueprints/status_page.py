@@ -1,9 +1,9 @@
 """The applicant's public status page: /status.
 
-Case number + the last four characters of the passport number -> the timeline of each
-item, in the page language. StatusService does the check and the lockout, keyed here by
-the client address + case number (three wrong answers lock the pair for 15 minutes); an
-unknown case number and a wrong answer give the same page. The form carries a
+Case number + the full passport number -> the timeline of each item, in the page
+language. StatusService does the check and the lockout, per case number whoever asks
+(three wrong answers lock the number for 15 minutes); an unknown case number and a wrong
+answer give the same page. The form carries a
 double-submit token (cookie + HMAC field), like the staff sign-in form.
 """
 from __future__ import annotations
@@ -24,11 +24,6 @@ from backend.web import console_language, db, discard, login_csrf_field, set_coo
 
 bp = Blueprint("status_page")
 STATUS_CSRF_COOKIE = "status_csrf"
-
-
-def _client(request: Request) -> str:
-    """The client address (sanic's proxy settings decide whether forwarded headers count)."""
-    return request.remote_addr or request.ip or "unknown"
 
 
 def _csrf_field(request: Request, cookie: str) -> str:
@@ -60,8 +55,10 @@ def _failure(exc: ApiError, lang: str) -> str:
         return t("cc_status_locked", lang, minutes=minutes)
     if code == "case_number_invalid":
         return t("cc_status_number_invalid", lang)
-    if code == "passport_last4_invalid":
-        return t("cc_status_last4_invalid", lang)
+    if code == "passport_number_invalid":
+        return t("cc_status_passport_invalid", lang)
+    if code == "status_busy":
+        return t("cc_status_busy", lang)
     if code == "verification_required":
         return t("cc_status_required", lang)
     return exc.message(lang)
@@ -81,13 +78,13 @@ async def status_check(request: Request) -> HTTPResponse:
     sent = form.get("csrf_token") or ""
     if not cookie or not secrets.compare_digest(sent, _csrf_field(request, cookie)):
         return _form(request, status=403, error=t("cc_form_expired", lang), error_code="csrf_failed", number=number)
-    last4 = (form.get("passport_last4") or "").strip()
-    if not number or not last4:
+    passport = (form.get("passport_number") or "").strip()
+    if not number or not passport:
         return _form(request, status=400, error=t("cc_status_required", lang), error_code="verification_required",
                      number=number)
     try:
-        case = StatusService(db(request), crypto(request)).verify(number, key=f"ip:{_client(request)}",
-                                                              passport_last4=last4, actor="status_page")
+        case = StatusService(db(request), crypto(request)).verify(number, passport_number=passport,
+                                                              actor="status_page")
     except ApiError as exc:
         discard(request)
         headers = getattr(exc, "headers", None) or {}

@@ -11,7 +11,7 @@ from sqlalchemy.sql import Select
 from backend.models import AuditLog, utcnow
 
 ACTIONS = ("view", "reveal", "state_change", "mark_test", "watchlist_add", "watchlist_remove",
-           "joint_review_release", "status_view")
+           "joint_review_release", "status_view", "status_locked", "sign_in_locked", "retention_purge")
 _SCALARS = (str, int, float, bool, type(None))
 
 

@@ -1,13 +1,18 @@
-"""Who may see a case's status: its own conversation, or whoever knows the passport's last four.
+"""Who may see a case's status: its own conversation, or whoever gives the case's FULL passport number.
 
-Wrong answers are counted per (key, case number), where the caller names the key: the
-conversation (`conversation:<id>`), a client the action server names, or the web page's
-client address (`ip:<address>`). The third wrong answer locks that pair for 15 minutes.
-Unknown case numbers are answered exactly like wrong answers, so numbers cannot be probed.
-Only a keyed hash of (key, case number) is stored.
+The passport number is the second factor (issue #17: the last four characters fell to 79
+guesses): it is compared through the keyed hash the case already stores (HASH_KEY,
+backend/crypto.py), never stored again. Wrong answers are counted per case number, whoever
+sends them (a new conversation, client or address gets no fresh tries): the third wrong
+answer locks checks of that number for 15 minutes, audits `status_locked` on the case (the
+case console shows the lock) and is logged. Over all numbers, at most STATUS_FAILURES_PER_MINUTE
+wrong answers a minute are accepted (429 `status_busy` after that), so numbers cannot be swept
+either. Unknown case numbers are answered exactly like wrong answers. The owning conversation
+is never locked out. Only a keyed hash of the case number is stored in the attempt row.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 from datetime import datetime, timedelta
@@ -23,9 +28,12 @@ from backend.models import Case, StatusAttempt, utcnow
 from backend.services.audit import AuditService
 from backend.services.cases import CASE_NUMBER_RE, CaseError, find_case, normalise_number
 
+log = logging.getLogger(__name__)
 MAX_FAILURES = 3
 LOCK_MINUTES = 15
-LAST4_RE = re.compile(r"^[A-Z0-9]{4}$")
+STATUS_FAILURES_PER_MINUTE = 30  # over every case number together
+PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
+_GLOBAL_KEY = "all-case-numbers"
 _FORGET_AFTER = timedelta(days=1)  # attempt rows untouched this long are deleted
 
 
@@ -35,13 +43,14 @@ class StatusService:
         self.crypto = crypto
         self.clock = clock
 
-    def attempt_key(self, key: str, case_number: str) -> str:
-        return self.crypto.keyed_hash("status_attempt", key, case_number)
+    def attempt_key(self, case_number: str) -> str:
+        return self.crypto.keyed_hash("status_attempt", "case", case_number)
 
-    def verify(self, case_number: Any, *, key: str, conversation_id: str | None = None,
-               passport_last4: Any = None, actor: str = "status") -> Case:
+    def verify(self, case_number: Any, *, conversation_id: str | None = None,
+               passport_number: Any = None, actor: str = "status") -> Case:
         """The case when the caller may see it; else 400 verification_required, 403
-        verification_failed (attempts_left) or 423 status_locked (retry_after seconds)."""
+        verification_failed (attempts_left), 423 status_locked (retry_after seconds) or
+        429 status_busy (too many wrong answers over all numbers)."""
         number = normalise_number(case_number)
         if not CASE_NUMBER_RE.match(number):
             raise CaseError("case_number_invalid", 400, problems=[Problem("case_number_invalid", field="case_number")])
@@ -49,28 +58,41 @@ class StatusService:
         if case is not None and conversation_id and case.conversation_id == conversation_id:
             self._audit(case, actor, "conversation")
             return case
-        last4 = normalise_identifier(passport_last4) if isinstance(passport_last4, str) else None
-        if passport_last4 is None or passport_last4 == "":
+        passport = normalise_identifier(passport_number) if isinstance(passport_number, str) else None
+        if passport_number is None or passport_number == "":
             raise CaseError("verification_required", 400)
-        if last4 is None or not LAST4_RE.match(last4):
-            raise CaseError("passport_last4_invalid", 400,
-                            problems=[Problem("passport_last4_invalid", field="passport_last4")])
+        if passport is None or not PASSPORT_RE.match(passport):
+            raise CaseError("passport_number_invalid", 400,
+                            problems=[Problem("passport_number_invalid", field="passport_number")])
         now = self.clock()
-        attempt_key = self.attempt_key(key, number)
-        attempt = self._attempt(attempt_key, now)
+        attempt = self._attempt(self.attempt_key(number), now)
         if attempt.locked_until is not None and attempt.locked_until > now:
             raise self._locked(attempt.locked_until, now)
+        busy = self._attempt(self.attempt_key(_GLOBAL_KEY), now)
+        if busy.updated_at is not None and abs(now - busy.updated_at) >= timedelta(minutes=1):
+            busy.failures, busy.updated_at = 0, now  # a new minute
+        if busy.failures >= STATUS_FAILURES_PER_MINUTE:
+            self.session.commit()
+            seconds = max(1, 60 - int((now - busy.updated_at).total_seconds()))
+            log.warning("status checks: %d wrong answers this minute over all case numbers", busy.failures)
+            raise CaseError("status_busy", 429, extra={"retry_after": seconds}, headers={"Retry-After": str(seconds)})
         # Always compute the hash, also for unknown numbers, so both paths cost the same.
-        given = self.crypto.last4_hash(number, last4)
-        if case is not None and same_hash(given, case.passport_last4_hash):
+        given = self.crypto.passport_hash(passport)
+        if case is not None and same_hash(given, case.passport_hash):
             self.session.delete(attempt)
-            self._audit(case, actor, "passport_last4")
+            self._audit(case, actor, "passport_number")
             return case
         attempt.failures += 1
         attempt.updated_at = now
+        busy.failures += 1
         if attempt.failures >= MAX_FAILURES:
             attempt.failures = 0
             attempt.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            if case is not None:  # the officers' alert: the audit log and the case console
+                AuditService(self.session).record(actor, "status_locked", case.id,
+                                                  {"number": case.number, "minutes": LOCK_MINUTES})
+            log.warning("status checks of a case number locked for %d minutes after %d wrong answers",
+                        LOCK_MINUTES, MAX_FAILURES)
             self.session.commit()
             raise self._locked(attempt.locked_until, now)
         left = MAX_FAILURES - attempt.failures
@@ -105,6 +127,12 @@ class StatusService:
     def _audit(self, case: Case, actor: str, via: str) -> None:
         AuditService(self.session).record(actor, "status_view", case.id, {"number": case.number, "via": via})
         self.session.commit()
+
+    def locked_until(self, case_number: str) -> datetime | None:
+        """When checks of this number are locked, until when (the case console's flag)."""
+        row = self.session.get(StatusAttempt, self.attempt_key(normalise_number(case_number)))
+        now = self.clock()
+        return row.locked_until if row is not None and row.locked_until and row.locked_until > now else None
 
     def forget_old_attempts(self) -> int:
         """Delete attempt rows not touched for a day (their locks ran out long ago)."""

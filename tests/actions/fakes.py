@@ -134,7 +134,7 @@ class FakeBackend:
         cat = catalogue()
         self.cases[number] = {
             "number": number, "conversation_id": conversation_id, "items": list(draft["items"]),
-            "role": draft["role"], "last4": str(draft["answers"].get("passport_number", ""))[-4:].upper(),
+            "role": draft["role"], "passport": str(draft["answers"].get("passport_number", "")).upper(),
             "answers": copy.deepcopy(draft["answers"]), "joint_review": False, "is_test": False,
             "departments": {d: "received" for d in cat.departments_for(draft["items"])},
             "timeline": {d: [{"state": "received", "note": "", "at": NOW}] for d in cat.departments_for(draft["items"])},
@@ -169,17 +169,17 @@ class FakeBackend:
         return [{"number": n, "created_at": NOW} for n, c in self.cases.items() if c["conversation_id"] == conversation_id]
 
     async def case_status(self, case_number: str, language: str, *, conversation_id: str | None = None,
-                          passport_last4: str | None = None) -> Dict[str, Any]:
-        self._call("POST status", case_number, conversation_id, passport_last4)
+                          passport_number: str | None = None) -> Dict[str, Any]:
+        self._call("POST status", case_number, conversation_id, passport_number)
         case = self.cases.get(case_number)
         if case is not None and conversation_id and case["conversation_id"] == conversation_id:
             return self.case_view(case_number, language)
-        if not passport_last4:
+        if not passport_number:
             raise BackendError("verification_required", "Verification required.", 400)
-        key = (conversation_id, case_number)
+        key = case_number  # per case number, whoever asks (backend/services/status.py)
         if key in self.locked:
             raise BackendError("status_locked", "Locked.", 423, extra={"retry_after": 900})
-        if case is not None and case["last4"] == passport_last4.upper():
+        if case is not None and case["passport"] == passport_number.upper():
             self.failures.pop(key, None)
             return self.case_view(case_number, language)
         self.failures[key] = self.failures.get(key, 0) + 1

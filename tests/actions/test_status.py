@@ -1,7 +1,7 @@
 """check_status and the case-update notification (actions/status.py) on tracker fixtures.
 
 The conversation that submitted a case sees it at once; any other case number needs the last
-four characters of the passport (status_form): right, wrong with the attempts left, and the
+full passport number (status_form): right, wrong with the attempts left, and the
 lock after the third wrong answer. The four characters are never stored in a slot nor echoed.
 """
 from __future__ import annotations
@@ -70,23 +70,40 @@ def test_no_case_in_this_conversation_asks_for_a_number_then_the_passport(monkey
     assert "That does not look like a case number" in texts(d.say("my case"))
     asked = texts(d.say(number.lower()))
     assert f"<utter_ask_status_verified {number}>" in asked
-    shown = texts(d.say("5678"))
+    shown = texts(d.say("E12345678"))
     assert f"Application {number}" in shown and d.active_loop is None
 
 
 # --- another case number: the passport check ---------------------------------------------------------------
 
-@pytest.mark.parametrize("language, last4", [("en", "5678"), ("zh", "5678"), ("en", " 56 78 ")])
-def test_another_number_with_the_right_last_four(monkeypatch, backend, language, last4):
+@pytest.mark.parametrize("language, passport", [("en", "E12345678"), ("zh", "e12345678"), ("en", " E1234-5678 ")])
+def test_another_number_with_the_full_passport_number(monkeypatch, backend, language, passport):
     number = submitted(monkeypatch, backend)
     d = Dialogue(monkeypatch, backend, language, sender="other-phone")
     asked = texts(d.status(f"check {number}" if language == "en" else f"查一下{number}的进度"))
     assert f"<utter_ask_status_verified {number}>" in asked and d.active_loop == "status_form"
     assert d.slots["status_case_number"] == number
-    shown = texts(d.say(last4))
+    shown = texts(d.say(passport))
     assert (f"Application {number}" if language == "en" else f"申请 {number}") in shown
     assert "5678" not in shown
     assert all("5678" not in str(e.get("value")) for e in d.returned if e.get("event") == "slot")
+
+
+def test_the_last_four_characters_are_not_enough(monkeypatch, backend):
+    number = submitted(monkeypatch, backend)
+    d = Dialogue(monkeypatch, backend, "en", sender="other-phone")
+    d.status(f"check {number}")
+    assert "full passport number" in texts(d.say("5678")) and d.active_loop == "status_form"
+    assert not [r for r in backend.requests if r[0] == "POST status" and r[3]]  # nothing sent
+
+
+def test_a_new_conversation_gets_no_fresh_tries(monkeypatch, backend):
+    number = submitted(monkeypatch, backend)
+    for sender in ("guess-1", "guess-2", "guess-3"):
+        d = Dialogue(monkeypatch, backend, "en", sender=sender)
+        d.status(f"status of {number}")
+        reply = texts(d.say("X00000000"))
+    assert "locked after three wrong answers" in reply
 
 
 @pytest.mark.parametrize("language, wrong2, wrong1, locked", [
@@ -98,34 +115,34 @@ def test_wrong_answers_count_down_then_lock(monkeypatch, backend, language, wron
     number = submitted(monkeypatch, backend)
     d = Dialogue(monkeypatch, backend, language, sender="guesser")
     d.status(f"status of {number}")
-    assert wrong2 in texts(d.say("0000")) and d.active_loop == "status_form"
-    assert wrong1 in texts(d.say("1111")) and d.active_loop == "status_form"
-    reply = texts(d.say("2222"))
+    assert wrong2 in texts(d.say("X00000000")) and d.active_loop == "status_form"
+    assert wrong1 in texts(d.say("X11111111")) and d.active_loop == "status_form"
+    reply = texts(d.say("X22222222"))
     assert locked in reply and d.active_loop is None
     assert "/request_human" in [b["payload"] for m in d.turns[-1] for b in m.get("buttons") or []]
     # still locked, even with the right answer
     d.status(f"status of {number}")
-    assert locked in texts(d.say("5678"))
-    for guess in ("0000", "1111", "2222"):
+    assert locked in texts(d.say("E12345678"))
+    for guess in ("X00000000", "X11111111", "X22222222"):
         assert guess not in d.everything_said()
 
 
 def test_unknown_numbers_look_like_wrong_answers(monkeypatch, backend):
     d = Dialogue(monkeypatch, backend, "en", sender="prober")
     d.status("status of FJ2026999999")
-    assert "You have 2 more attempts" in texts(d.say("1234"))
+    assert "You have 2 more attempts" in texts(d.say("X1234567"))
 
 
-@pytest.mark.parametrize("text, expected", [("12", "exactly four characters"), ("E12345678", "not the whole number"),
-                                            ("😀😀", "exactly four characters"), ("<b>1</b>", "exactly four characters")])
-def test_the_passport_check_wants_exactly_four_characters(monkeypatch, backend, text, expected):
+@pytest.mark.parametrize("text, expected", [("12", "5 to 20 letters"), ("E1234567890123456789012", "5 to 20 letters"),
+                                            ("😀😀", "5 to 20 letters"), ("<b>1</b>", "5 to 20 letters")])
+def test_the_passport_check_wants_a_passport_number(monkeypatch, backend, text, expected):
     number = submitted(monkeypatch, backend)
     d = Dialogue(monkeypatch, backend, "en", sender="other")
     d.status(f"status of {number}")
     reply = texts(d.say(text))
     assert expected in reply and d.slots["status_verified"] is None and d.active_loop == "status_form"
     assert not [r for r in backend.requests if r[0] == "POST status" and r[3]]  # nothing counted
-    assert "E12345678" not in d.everything_said()
+    assert "E1234567890123456789012" not in d.everything_said()
 
 
 def test_stop_during_the_passport_check_is_left_to_the_rules(monkeypatch, backend):

@@ -106,12 +106,12 @@ def test_officer_moves_an_item_and_the_status_page_shows_it(site: BackendServer,
     assert passport not in page.content()
     page.screenshot(path=str(SCREENSHOTS / "case-state-changed.png"), full_page=True)
 
-    # The applicant's status page: case number + last four characters of the passport.
+    # The applicant's status page: case number + the full passport number.
     public = browser.new_page()
     public.on("pageerror", lambda exc: errors.append(str(exc)))
     public.goto(f"{site.url}/status?lang=en")
     public.fill("input[name=case_number]", case)
-    public.fill("input[name=passport_last4]", passport[-4:])
+    public.fill("input[name=passport_number]", passport)
     public.click("#status-submit")
     public.wait_for_selector("#status-result")
     result = public.locator("article.case-item[data-department=hrss]")
@@ -123,7 +123,7 @@ def test_officer_moves_an_item_and_the_status_page_shows_it(site: BackendServer,
     # The same page in Chinese.
     public.goto(f"{site.url}/status?lang=zh")
     public.fill("input[name=case_number]", case)
-    public.fill("input[name=passport_last4]", passport[-4:])
+    public.fill("input[name=passport_number]", passport)
     public.click("#status-submit")
     public.wait_for_selector("#status-result")
     assert re.search("当前状态：审查中", public.inner_text("#status-result"))

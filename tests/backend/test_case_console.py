@@ -420,11 +420,11 @@ def test_audit_page_lists_pages_and_filters(site: BackendServer) -> None:
 
 
 # --- public /status -----------------------------------------------------------------------------
-def status_check(client: Client, number: str, last4: str, lang: str = "") -> Any:
+def status_check(client: Client, number: str, passport_number: str, lang: str = "") -> Any:
     page = client.get("/status" + (f"?lang={lang}" if lang else ""))
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     return client.post_form("/status" + (f"?lang={lang}" if lang else ""),
-                            {"csrf_token": token, "case_number": number, "passport_last4": last4})
+                            {"csrf_token": token, "case_number": number, "passport_number": passport_number})
 
 
 def test_status_page_shows_the_timeline_in_both_languages(site: BackendServer) -> None:
@@ -435,15 +435,16 @@ def test_status_page_shows_the_timeline_in_both_languages(site: BackendServer) -
     post(client, f"/console/cases/{case}/items/{item}/state", {"new_state": "under_review", "note": "Checking <now>"})
     visitor = Client(site.url)
     form = visitor.get("/status?lang=en")
-    assert form.status == 200 and "Enter your case number and the last four characters" in form.text
+    assert form.status == 200 and "Enter your case number and the full passport number" in form.text
     assert "请输入办件编号" in visitor.get("/status?lang=zh").text
-    en = status_check(visitor, case.lower(), raw[-4:].lower(), "en")
+    assert status_check(visitor, case, raw[-4:], "en").status == 400  # the last four are not enough
+    en = status_check(visitor, case.lower(), raw.lower(), "en")
     assert en.status == 200
     assert f"Case {case}" in en.text and "Current state: Under review" in en.text
     assert "Human resources and social security department" in en.text and "Medical insurance bureau" in en.text
     assert "Checking &lt;now&gt;" in en.text and raw not in en.text
     assert en.headers["Cache-Control"] == "no-store"
-    zh = status_check(visitor, case, raw[-4:], "zh")
+    zh = status_check(visitor, case, raw, "zh")
     assert zh.status == 200 and "当前状态：审查中" in zh.text and "人力资源和社会保障部门" in zh.text
     assert audit_rows(site, "status_view")[-1].detail["number"] == case
 
@@ -451,7 +452,7 @@ def test_status_page_shows_the_timeline_in_both_languages(site: BackendServer) -
 def test_status_page_wrong_and_unknown_look_the_same_then_lock(site: BackendServer) -> None:
     raw = passport()
     case = submit(site, ["e_social_security_card"], raw)
-    wrong_last4 = "0000" if raw[-4:] != "0000" else "1111"
+    wrong_last4 = "X00000000"  # a wrong passport number
     visitor = Client(site.url)
     unknown_number = case[:-6] + "999999"
     wrong = status_check(visitor, case, wrong_last4, "en")
@@ -469,26 +470,31 @@ def test_status_page_wrong_and_unknown_look_the_same_then_lock(site: BackendServ
     assert locked.status == 423 and "Try again in 15 minutes" in message(locked)
     assert int(locked.headers["Retry-After"]) > 800
     # Locked: even the right answer is refused, in both languages; other numbers are not locked.
-    right = status_check(visitor, case, raw[-4:], "zh")
+    right = status_check(visitor, case, raw, "zh")
     assert right.status == 423 and "15 分钟后再试" in message(right)
     assert status_check(visitor, unknown_number, wrong_last4).status == 403
 
 
-def test_status_page_shares_the_api_lockout_per_client_address(site: BackendServer) -> None:
+def test_status_page_shares_the_api_lockout_per_case_number(site: BackendServer) -> None:
     raw = passport()
     case = submit(site, ["e_social_security_card"], raw)
-    wrong_last4 = "0000" if raw[-4:] != "0000" else "1111"
+    wrong_last4 = "X00000000"  # a wrong passport number
     visitor = Client(site.url)
     assert status_check(visitor, case, wrong_last4).status == 403
     assert status_check(visitor, case, wrong_last4).status == 403
-    api = Client(site.url).post_json("/api/v1/status", {"case_number": case, "passport_last4": wrong_last4})
+    api = Client(site.url).post_json("/api/v1/status", {"case_number": case, "passport_number": wrong_last4})
     assert api.status == 423
-    assert status_check(visitor, case, raw[-4:]).status == 423
+    assert status_check(visitor, case, raw).status == 423
+    assert status_check(Client(site.url), case, raw).status == 423  # another visitor too
+    # The officers see the lock on the case page, and the audit log has it.
+    page = officer(site).get(f"/console/cases/{case}")
+    assert 'id="status-locked"' in page.text and "someone may be guessing" in page.text
+    assert audit_rows(site, "status_locked")[-1].detail["number"] == case
 
 
 def test_status_page_refuses_a_form_without_its_token_and_explains_bad_input(site: BackendServer) -> None:
     visitor = Client(site.url)
-    refused = visitor.post_form("/status", {"case_number": "FJ2026000001", "passport_last4": "1234"})
+    refused = visitor.post_form("/status", {"case_number": "FJ2026000001", "passport_number": "E12341234"})
     assert refused.status == 403 and "The form has expired" in refused.text
     empty = status_check(visitor, "", "")
     assert empty.status == 400 and "Enter both the case number" in empty.text

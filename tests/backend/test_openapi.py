@@ -178,9 +178,8 @@ BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[
     schemas.ItemStateChange: ({"state": "flying"}, lambda: {"state": "under_review"}, 200),
     schemas.TestMark: ({"test": 1}, lambda: {"test": False}, 200),
     schemas.ReleaseRequest: ({"note": 5}, lambda: {"note": "fine"}, 409),  # 409: the case is not held
-    schemas.StatusRequest: ({"case_number": "FJ2026000001", "client": ""},
-                            lambda: {"case_number": "FJ2099999999", "client": "openapi-test",
-                                     "passport_last4": "5678"}, 403),  # 403: unknown number, a wrong answer
+    schemas.StatusRequest: ({"case_number": "FJ2026000001", "passport_number": 5},
+                            lambda: {"case_number": "FJ2099999999", "passport_number": "X00000000"}, 403),  # 403: unknown number, a wrong answer
 }
 
 
