@@ -13,7 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Dict, List, Mapping, TypeGuard
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, TypeGuard
 
 from actions.application.commands import (
     CORRECTION_CUE,
@@ -201,10 +201,11 @@ class Turn:
                 return None
             self.say("already_in_form")  # a button from earlier ("Apply") while the form is open
             return self.changes()
-        handler = {
+        handlers: Dict[str, Callable[[], Awaitable[Changes | None]]] = {
             "resume": self.on_resume, "consent": self.on_consent, "role": self.on_role, "items": self.on_items,
             "fields": self.on_fields, "summary": self.on_summary,
-        }.get(self.phase)
+        }
+        handler = handlers.get(self.phase)
         if handler is None:  # closed, or a phase this version does not know
             self.confirmed = CLOSED
             return self.changes()
