@@ -66,6 +66,7 @@ validate: $(STAMP)
 
 lint: $(STAMP) typecheck
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy $(PACKAGES)

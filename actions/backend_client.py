@@ -6,6 +6,7 @@ A backend that cannot be reached, times out or fails raises `BackendUnavailable`
 request the backend refuses raises `BackendError` with the backend's stable error code.
 Actions catch these and tell the user in their language; the conversation carries on.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,14 @@ DEV_SERVICE_TOKEN = "dev-service-token"  # the backend's development default
 class BackendError(Exception):
     """The backend answered with an error: `code` is its stable error code."""
 
-    def __init__(self, code: str, message: str = "", status: int | None = None,
-                 details: List[Dict[str, Any]] | None = None, extra: Dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        status: int | None = None,
+        details: List[Dict[str, Any]] | None = None,
+        extra: Dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{code} ({status}): {message}")
         self.code = code
         self.message = message
@@ -147,8 +154,9 @@ class BackendClient:
         headers = {"Authorization": f"Bearer {self.token}", "Accept-Language": language}
         url = f"{self.base_url}{path}"
         try:
-            async with _session().request(method, url, json=json, params=params, headers=headers,
-                                          timeout=self.timeout) as resp:
+            async with _session().request(
+                method, url, json=json, params=params, headers=headers, timeout=self.timeout
+            ) as resp:
                 try:
                     body = await resp.json(content_type=None)
                 except ValueError:
@@ -159,8 +167,9 @@ class BackendClient:
                     extra = _extra(body)
                     if "retry_after" not in extra and resp.headers.get("Retry-After", "").isdigit():
                         extra["retry_after"] = int(resp.headers["Retry-After"])
-                    raise BackendError(_code(body, "request_refused"), _message(body), resp.status,
-                                       _details(body), extra)
+                    raise BackendError(
+                        _code(body, "request_refused"), _message(body), resp.status, _details(body), extra
+                    )
                 return body
         except BackendError:
             raise
@@ -170,8 +179,9 @@ class BackendClient:
 
     async def answer_policy_question(self, question: str, language: str) -> FaqAnswer:
         """The best knowledge-base entry for `question`, or candidates when not confident."""
-        body = await self._request("POST", "/api/v1/faq/answer", json={"question": question, "language": language},
-                                   language=language)
+        body = await self._request(
+            "POST", "/api/v1/faq/answer", json={"question": question, "language": language}, language=language
+        )
         entry = body.get("entry")
         return FaqAnswer(
             status=str(body.get("status")),
@@ -182,14 +192,22 @@ class BackendClient:
 
     async def get_faq_entry(self, entry_id: str, language: str) -> FaqEntry:
         """A published entry by id (e.g. after the user picked a candidate button)."""
-        body = await self._request("GET", f"/api/v1/faq/entries/{quote(entry_id, safe='')}", params={"language": language},
-                                   language=language)
+        body = await self._request(
+            "GET",
+            f"/api/v1/faq/entries/{quote(entry_id, safe='')}",
+            params={"language": language},
+            language=language,
+        )
         return FaqEntry.from_json(body)
 
     async def send_faq_feedback(self, entry_id: str, helpful: bool, language: str) -> None:
         """Store the user's 'was this helpful?' answer for an entry."""
-        await self._request("POST", "/api/v1/faq/feedback",
-                            json={"entry_id": entry_id, "helpful": helpful, "language": language}, language=language)
+        await self._request(
+            "POST",
+            "/api/v1/faq/feedback",
+            json={"entry_id": entry_id, "helpful": helpful, "language": language},
+            language=language,
+        )
 
     async def assess_eligibility(self, answers: Dict[str, Any], language: str) -> Dict[str, Any]:
         """Category, points, conditions, materials, deadlines, fees and checklist_path for `answers`
@@ -202,19 +220,24 @@ class BackendClient:
     async def get_draft(self, conversation_id: str, language: str) -> Dict[str, Any] | None:
         """The conversation's saved draft (masked view), or None when it has none."""
         try:
-            body = await self._request("GET", f"/api/v1/drafts/{_segment(conversation_id)}", language=language)
+            body = await self._request(
+                "GET", f"/api/v1/drafts/{_segment(conversation_id)}", language=language
+            )
         except BackendError as exc:
             if exc.status == 404 and not isinstance(exc, BackendUnavailable):
                 return None
             raise
         return _unwrap(body, "draft")
 
-    async def save_draft(self, conversation_id: str, changes: Dict[str, Any], language: str) -> Dict[str, Any]:
+    async def save_draft(
+        self, conversation_id: str, changes: Dict[str, Any], language: str
+    ) -> Dict[str, Any]:
         """PUT any of channel, language, role, items, consent, answers ({field: raw value or
         None}), state; returns the draft view. A refused answer raises BackendError with
         `details` [{field, code, message}] and nothing of the request is stored."""
-        body = await self._request("PUT", f"/api/v1/drafts/{_segment(conversation_id)}", json=changes,
-                                   language=language)
+        body = await self._request(
+            "PUT", f"/api/v1/drafts/{_segment(conversation_id)}", json=changes, language=language
+        )
         return _unwrap(body, "draft")
 
     async def delete_draft(self, conversation_id: str, language: str = "en") -> bool:
@@ -230,19 +253,27 @@ class BackendClient:
     async def submit_draft(self, conversation_id: str, language: str) -> Dict[str, Any]:
         """Submit the draft: the case view (number, items per department, next steps,
         materials, deadlines, savings). Missing or invalid fields raise BackendError (400)."""
-        body = await self._request("POST", f"/api/v1/drafts/{_segment(conversation_id)}/submit", json={},
-                                   language=language)
+        body = await self._request(
+            "POST", f"/api/v1/drafts/{_segment(conversation_id)}/submit", json={}, language=language
+        )
         return _unwrap(body, "case")
 
     async def conversation_cases(self, conversation_id: str, language: str = "en") -> List[Dict[str, Any]]:
         """The cases this conversation submitted: [{number, created_at}]."""
-        body = await self._request("GET", f"/api/v1/conversations/{_segment(conversation_id)}/cases",
-                                   language=language)
+        body = await self._request(
+            "GET", f"/api/v1/conversations/{_segment(conversation_id)}/cases", language=language
+        )
         cases = body.get("cases") if isinstance(body, dict) else None
         return [c for c in cases or [] if isinstance(c, dict) and c.get("number")]
 
-    async def case_status(self, case_number: str, language: str, *, conversation_id: str | None = None,
-                          passport_number: str | None = None) -> Dict[str, Any]:
+    async def case_status(
+        self,
+        case_number: str,
+        language: str,
+        *,
+        conversation_id: str | None = None,
+        passport_number: str | None = None,
+    ) -> Dict[str, Any]:
         """The case view with its timeline, when the conversation owns the case or the full
         passport number matches. Refusals: 403 verification_failed (extra `attempts_left`),
         423 status_locked (extra `retry_after`, seconds; locked per case number), 429 status_busy."""

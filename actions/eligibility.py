@@ -12,6 +12,7 @@
   conditions, materials, deadlines, fees, social-insurance exemption, printable checklist
   link (BACKEND_PUBLIC_URL + checklist_path); then buttons to apply or talk to staff.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,9 +46,17 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 # The answers' values that have a name (texts/eligibility.yml value.<key>).
 VALUE_KEYS: Dict[Any, str] = {
-    "doctorate": "doctorate", "master": "master", "bachelor": "bachelor", "below_bachelor": "below_bachelor",
-    "new": "new", "extension": "extension", "change": "change", "cancellation": "cancellation",
-    parsing.SKIPPED: "skipped", True: "true", False: "false",
+    "doctorate": "doctorate",
+    "master": "master",
+    "bachelor": "bachelor",
+    "below_bachelor": "below_bachelor",
+    "new": "new",
+    "extension": "extension",
+    "change": "change",
+    "cancellation": "cancellation",
+    parsing.SKIPPED: "skipped",
+    True: "true",
+    False: "false",
 }
 
 message = scoped("eligibility")  # texts/eligibility.yml
@@ -65,7 +74,9 @@ def show_value(slot: str, value: Any, language: str) -> str:
 
 
 def _params(params: Dict[str, Any], language: str) -> Dict[str, Any]:
-    return {k: (v.name(language) if hasattr(v, "name") and callable(v.name) else v) for k, v in params.items()}
+    return {
+        k: (v.name(language) if hasattr(v, "name") and callable(v.name) else v) for k, v in params.items()
+    }
 
 
 class ValidateEligibilityForm(FormBase):
@@ -74,7 +85,9 @@ class ValidateEligibilityForm(FormBase):
     def name(self) -> str:
         return "validate_eligibility_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         if starting(tracker):
             return self.prefill(dispatcher, tracker)
         if not answers_pending(tracker, FORM):
@@ -99,13 +112,20 @@ class ValidateEligibilityForm(FormBase):
             if parsed.ok:
                 key = "corrected" if tracker.get_slot(slot) is not None else "noted"
                 events[slot] = parsed.value
-                dispatcher.utter_message(text=message(
-                    key, language, field=message(f"field.{slot}", language), value=show_value(slot, parsed.value, language)))
+                dispatcher.utter_message(
+                    text=message(
+                        key,
+                        language,
+                        field=message(f"field.{slot}", language),
+                        value=show_value(slot, parsed.value, language),
+                    )
+                )
         if requested in FORM_SLOTS:
             answer = text
             if events:  # what is left once the other questions' clauses are taken out
-                answer = parsing.without_negated("".join(
-                    piece for piece, slots in clauses if not any(slot in events for slot in slots)))
+                answer = parsing.without_negated(
+                    "".join(piece for piece, slots in clauses if not any(slot in events for slot in slots))
+                )
             parsed = self.parse(requested, answer, tracker)
             if parsed.ok:
                 events[requested] = parsed.value
@@ -121,14 +141,26 @@ class ValidateEligibilityForm(FormBase):
     def prefill(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
         """At the form's start: the nationality from a `country` entity of the message that
         started it ("I'm French, can I get a work permit?"), said back so that it can be corrected."""
-        code = next((str(e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []
-                     if e.get("entity") == "country" and e.get("value")), None)
+        code = next(
+            (
+                str(e.get("value"))
+                for e in (tracker.latest_message or {}).get("entities") or []
+                if e.get("entity") == "country" and e.get("value")
+            ),
+            None,
+        )
         parsed = self.parse("nationality", code, tracker) if code else None
         if parsed is None or not parsed.ok or parsed.value == parsing.SKIPPED:
             return []
         language = conversation_language(tracker)
-        dispatcher.utter_message(text=message("noted", language, field=message("field.nationality", language),
-                                              value=show_value("nationality", parsed.value, language)))
+        dispatcher.utter_message(
+            text=message(
+                "noted",
+                language,
+                field=message("field.nationality", language),
+                value=show_value("nationality", parsed.value, language),
+            )
+        )
         return [SlotSet("nationality", parsed.value)]
 
     def parse(self, slot: str, text: str, tracker: Tracker) -> parsing.Parsed:
@@ -137,65 +169,86 @@ class ValidateEligibilityForm(FormBase):
         return parsing.PARSERS[slot](text)
 
     # The financial-demo shape, one method per question (used by run and by tests).
-    def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
+    def _validate(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[str, Any]:
         parsed = self.parse(slot, str(value), tracker)
         if not parsed.ok:
             explain(dispatcher, parsed, conversation_language(tracker))
             return {slot: None}
         return {slot: parsed.value}
 
-    def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    def validate_age(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("age", value, dispatcher, tracker)
 
-    def validate_highest_degree(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict):
+    def validate_highest_degree(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("highest_degree", value, dispatcher, tracker)
 
-    def validate_relevant_experience_years(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                           domain: DomainDict):
+    def validate_relevant_experience_years(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("relevant_experience_years", value, dispatcher, tracker)
 
-    def validate_annual_salary_cny(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict):
+    def validate_annual_salary_cny(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("annual_salary_cny", value, dispatcher, tracker)
 
-    def validate_months_in_china_per_year(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                          domain: DomainDict):
+    def validate_months_in_china_per_year(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("months_in_china_per_year", value, dispatcher, tracker)
 
-    def validate_hsk_level(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    def validate_hsk_level(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("hsk_level", value, dispatcher, tracker)
 
-    def validate_nationality(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict):
+    def validate_nationality(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("nationality", value, dispatcher, tracker)
 
-    def validate_application_type(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict):
+    def validate_application_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("application_type", value, dispatcher, tracker)
 
-    def validate_in_china(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+    def validate_in_china(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ):
         return self._validate("in_china", value, dispatcher, tracker)
 
 
 def starting(tracker: Tracker) -> bool:
     """The validation Rasa runs when check_eligibility activates the form (nothing asked yet)."""
-    return (tracker.get_slot("requested_slot") is None and latest(tracker).intent == "check_eligibility"
-            and not answers_pending(tracker, FORM))
+    return (
+        tracker.get_slot("requested_slot") is None
+        and latest(tracker).intent == "check_eligibility"
+        and not answers_pending(tracker, FORM)
+    )
 
 
 def new_message_after_result(tracker: Tracker) -> bool:
     """True when the result action answers a user message (a correction after the result),
     not the form that has just been completed."""
     for event in reversed(tracker.events or []):
-        if event.get("event") == "action" and event.get("name") not in ("action_extract_slots",
-                                                                          "action_eligibility_result"):
+        if event.get("event") == "action" and event.get("name") not in (
+            "action_extract_slots",
+            "action_eligibility_result",
+        ):
             return event.get("name") == "action_listen"
     return False
 
 
 def explain(dispatcher: CollectingDispatcher, parsed: parsing.Parsed, language: str) -> None:
-    dispatcher.utter_message(text=message(parsed.error or "required", language, **_params(parsed.params, language)))
+    dispatcher.utter_message(
+        text=message(parsed.error or "required", language, **_params(parsed.params, language))
+    )
 
 
 def assessment_request(tracker: Tracker) -> Dict[str, Any]:
@@ -217,13 +270,33 @@ def result_text(result: Dict[str, Any], checklist_url: str, language: str) -> st
     category = result.get("category") or {}
     parts.append(category.get("summary") or category.get("name") or "")
     points = result.get("points") or {}
-    breakdown = dict.fromkeys(("salary", "education", "experience", "months_in_china", "chinese", "location", "age",
-                              "extras", "local_bonus"), 0)
+    breakdown = dict.fromkeys(
+        (
+            "salary",
+            "education",
+            "experience",
+            "months_in_china",
+            "chinese",
+            "location",
+            "age",
+            "extras",
+            "local_bonus",
+        ),
+        0,
+    )
     breakdown.update(points.get("breakdown") or {})
     # The backend sends the table's thresholds; without them, the active table's (knowledge/points).
     thresholds = {**load_data().table().thresholds, **(points.get("thresholds") or {})}
-    parts.append(message("points_line", language, total=points.get("total", 0), a=thresholds["A"],
-                         b=thresholds["B"], **breakdown))
+    parts.append(
+        message(
+            "points_line",
+            language,
+            total=points.get("total", 0),
+            a=thresholds["A"],
+            b=thresholds["B"],
+            **breakdown,
+        )
+    )
     if points.get("improvements"):
         parts.append("\n".join([message("improvements", language), *_bullets(points["improvements"])]))
     if category.get("possibly_higher_text"):
@@ -239,12 +312,24 @@ def result_text(result: Dict[str, Any], checklist_url: str, language: str) -> st
         parts.append(result["acceptance"]["text"])
     materials = result.get("materials") or []
     if materials:
-        parts.append("\n".join([message("materials", language, count=len(materials)),
-                                *_bullets([m.get("name", "") for m in materials])]))
+        parts.append(
+            "\n".join(
+                [
+                    message("materials", language, count=len(materials)),
+                    *_bullets([m.get("name", "") for m in materials]),
+                ]
+            )
+        )
     if result.get("deadlines"):
-        parts.append("\n".join([message("deadlines", language), *_bullets([d.get("text", "") for d in result["deadlines"]])]))
+        parts.append(
+            "\n".join(
+                [message("deadlines", language), *_bullets([d.get("text", "") for d in result["deadlines"]])]
+            )
+        )
     if result.get("fees"):
-        parts.append("\n".join([message("fees", language), *_bullets([f.get("text", "") for f in result["fees"]])]))
+        parts.append(
+            "\n".join([message("fees", language), *_bullets([f.get("text", "") for f in result["fees"]])])
+        )
     social = result.get("social_insurance") or {}
     if social.get("agreement") and social.get("text"):
         parts.append("\n".join([message("social_insurance", language), social["text"]]))
@@ -260,7 +345,9 @@ class ActionEligibilityResult(Action):
     def name(self) -> str:
         return "action_eligibility_result"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
         buttons = [
             {"title": message("button_apply", language), "payload": "/start_application"},
@@ -275,9 +362,14 @@ class ActionEligibilityResult(Action):
                 if parsed.ok:
                     events.append(SlotSet(slot, parsed.value))
                     tracker.slots[slot] = parsed.value
-                    dispatcher.utter_message(text=message(
-                        "corrected", language, field=message(f"field.{slot}", language),
-                        value=show_value(slot, parsed.value, language)))
+                    dispatcher.utter_message(
+                        text=message(
+                            "corrected",
+                            language,
+                            field=message(f"field.{slot}", language),
+                            value=show_value(slot, parsed.value, language),
+                        )
+                    )
             if not events:
                 dispatcher.utter_message(text=message("correction_unclear", language), buttons=buttons)
                 return []
@@ -289,7 +381,9 @@ class ActionEligibilityResult(Action):
         except BackendError as exc:
             log.info("eligibility refused: %s", exc)
             problems = " ".join(d.get("message", "") for d in exc.details) or exc.message
-            dispatcher.utter_message(text=message("refused", language, problems=problems + " "), buttons=buttons[1:])
+            dispatcher.utter_message(
+                text=message("refused", language, problems=problems + " "), buttons=buttons[1:]
+            )
             return events
         base = (os.environ.get("BACKEND_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")
         path: str | None = result.get("checklist_path")

@@ -11,6 +11,7 @@ The backend's retriever decides (answer / ambiguous / no match); this action ren
 - no match (off-topic): say so, and offer staff;
 - backend down: a clear message in the user's language, and the conversation goes on.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 LAST_FAQ_SLOT = "last_faq_id"
 FAQ_ID_ENTITY = "faq_id"
-
 
 
 message = scoped("faq")  # texts/faq.yml
@@ -66,8 +66,9 @@ def entry_buttons(entries: List[FaqEntry]) -> List[Dict[str, str]]:
     return [{"title": e.question, "payload": candidate_payload(e.id)} for e in entries if e.question]
 
 
-def utter_answer(dispatcher: CollectingDispatcher, entry: FaqEntry, language: str,
-                 related: List[FaqEntry] | None = None) -> None:
+def utter_answer(
+    dispatcher: CollectingDispatcher, entry: FaqEntry, language: str, related: List[FaqEntry] | None = None
+) -> None:
     parts = [entry.answer]
     cited = citation(entry, language)
     if cited:
@@ -92,8 +93,14 @@ def for_country(entry: FaqEntry, tracker: Tracker, language: str) -> FaqEntry:
     """A social-insurance answer asked with a nationality ("I'm German, do I need to pay social
     insurance?"): the answer with the bilateral agreement's line for that country (knowledge/
     agreements.yml, as the eligibility check writes it), uncertain where the agreement's scope is."""
-    code = next((str(e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []
-                 if e.get("entity") == "country" and e.get("value")), None)
+    code = next(
+        (
+            str(e.get("value"))
+            for e in (tracker.latest_message or {}).get("entities") or []
+            if e.get("entity") == "country" and e.get("value")
+        ),
+        None,
+    )
     if entry.topic != SOCIAL_INSURANCE_TOPIC or not code:
         return entry
     country = by_code(code)
@@ -102,7 +109,9 @@ def for_country(entry: FaqEntry, tracker: Tracker, language: str) -> FaqEntry:
     found = social_insurance(load_data(), country)
     details = Messages().join(list(found.texts), language)
     line = message("for_country", language, country=country.name(language), details=details)
-    return dataclasses.replace(entry, answer=f"{entry.answer}\n\n{line}", uncertain=entry.uncertain or found.uncertain)
+    return dataclasses.replace(
+        entry, answer=f"{entry.answer}\n\n{line}", uncertain=entry.uncertain or found.uncertain
+    )
 
 
 class ActionAnswerPolicyQuestion(Action):
@@ -138,7 +147,9 @@ class ActionAnswerPolicyQuestion(Action):
             utter_answer(dispatcher, for_country(result.entry, tracker, language), language, result.related)
             return [SlotSet(LAST_FAQ_SLOT, result.entry.id)]
         if result.candidates:
-            buttons = [{"title": c.question, "payload": candidate_payload(c.id)} for c in result.candidates[:3]]
+            buttons = [
+                {"title": c.question, "payload": candidate_payload(c.id)} for c in result.candidates[:3]
+            ]
             buttons.append(staff_button(language))
             dispatcher.utter_message(text=message("candidates", language), buttons=buttons)
         else:
@@ -171,5 +182,7 @@ class ActionFaqFeedback(Action):
         if helpful:
             dispatcher.utter_message(text=message("feedback_thanks", language))
         else:
-            dispatcher.utter_message(text=message("feedback_sorry", language), buttons=[staff_button(language)])
+            dispatcher.utter_message(
+                text=message("feedback_sorry", language), buttons=[staff_button(language)]
+            )
         return [SlotSet(LAST_FAQ_SLOT, None)]

@@ -7,6 +7,7 @@ when the answer is understood and plausible, otherwise `error` (a message key of
 actions/eligibility.py) and `params` for its placeholders. `SKIPPED` stands for
 "I don't know" / "skip" on optional questions.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,23 @@ from typing import Any, Callable, Dict, List
 from knowledge import reading
 from knowledge.reading import Field, Parsed
 
-__all__ = ["SKIPPED", "FIELDS", "PARSERS", "MENTIONS", "Parsed", "age_on", "clauses_by_slot", "cn_number",
-           "first_number", "is_negative", "is_skip", "mentioned_slots", "normalise_answer", "numbers",
-           "without_negated"]
+__all__ = [
+    "SKIPPED",
+    "FIELDS",
+    "PARSERS",
+    "MENTIONS",
+    "Parsed",
+    "age_on",
+    "clauses_by_slot",
+    "cn_number",
+    "first_number",
+    "is_negative",
+    "is_skip",
+    "mentioned_slots",
+    "normalise_answer",
+    "numbers",
+    "without_negated",
+]
 
 SKIPPED = "skipped"
 # The reader functions actions/eligibility.py calls through this module.
@@ -32,15 +47,34 @@ AGE_MIN, AGE_MAX = 16, 100
 HSK_MAX = 6
 
 FIELDS: Dict[str, Field] = {
-    "annual_salary_cny": Field("money", {"low": 1_000, "high": 100_000_000}, {
-        "negative": "salary_negative", "no_number": "salary_number", "too_low": "salary_too_low",
-        "too_high": "salary_too_high"}),
-    "relevant_experience_years": Field("years", {"low": 0, "high": 80}, {
-        "negative": "experience_range", "no_number": "experience_number", "out_of_range": "experience_range",
-        "exceeds_age": "experience_exceeds_age"}),
-    "months_in_china_per_year": Field("months_per_year", {"high": 12}, {
-        "negative": "months_range", "no_number": "months_number", "out_of_range": "months_range"}),
-    "nationality": Field("country", codes={"suggest": "nationality_suggest", "unknown": "nationality_unknown"}),
+    "annual_salary_cny": Field(
+        "money",
+        {"low": 1_000, "high": 100_000_000},
+        {
+            "negative": "salary_negative",
+            "no_number": "salary_number",
+            "too_low": "salary_too_low",
+            "too_high": "salary_too_high",
+        },
+    ),
+    "relevant_experience_years": Field(
+        "years",
+        {"low": 0, "high": 80},
+        {
+            "negative": "experience_range",
+            "no_number": "experience_number",
+            "out_of_range": "experience_range",
+            "exceeds_age": "experience_exceeds_age",
+        },
+    ),
+    "months_in_china_per_year": Field(
+        "months_per_year",
+        {"high": 12},
+        {"negative": "months_range", "no_number": "months_number", "out_of_range": "months_range"},
+    ),
+    "nationality": Field(
+        "country", codes={"suggest": "nationality_suggest", "unknown": "nationality_unknown"}
+    ),
 }
 # Questions that may be skipped ("I don't know"): the value SKIPPED; the others ask again.
 OPTIONAL = {"nationality", "in_china", "application_type"}
@@ -52,7 +86,7 @@ def normalise_answer(text: Any) -> str:
 
 
 def cn_number(text: str) -> float | None:
-    """"三十万" 300000, "2万5" 25000, "十二" 12, "一百零五" 105, "1.5万" 15000, "三点五" 3.5."""
+    """ "三十万" 300000, "2万5" 25000, "十二" 12, "一百零五" 105, "1.5万" 15000, "三点五" 3.5."""
     return reading.parse_number(text)
 
 
@@ -77,7 +111,7 @@ _YEAR_ONLY = re.compile(r"(?:born|出生|生于|birth|dob|年生)")
 
 
 def parse_age(text: str, today: date | None = None) -> Parsed:
-    """"I'm 34", "34岁", "三十四", "1990年5月出生", "born 12 May 1988" (age computed)."""
+    """ "I'm 34", "34岁", "三十四", "1990年5月出生", "born 12 May 1988" (age computed)."""
     today = today or date.today()
     norm = normalise_answer(text)
     skipped = _skip_or_required(norm, "age")
@@ -102,10 +136,16 @@ def parse_age(text: str, today: date | None = None) -> Parsed:
 
 
 _DEGREES = [
-    ("below_bachelor", r"below|less than|lower than|under ?grad(?!uate degree)|high ?school|secondary|diploma|associate|vocational|no degree|none|大专|专科|中专|高中|初中|没有学位|无学位|没有学历"),
+    (
+        "below_bachelor",
+        r"below|less than|lower than|under ?grad(?!uate degree)|high ?school|secondary|diploma|associate|vocational|no degree|none|大专|专科|中专|高中|初中|没有学位|无学位|没有学历",
+    ),
     ("doctorate", r"ph\.? ?d|doctor|doctoral|d\.?phil|博士"),
     ("master", r"master|m\.?sc|\bma\b|\bmba\b|\bm\.?eng\b|\bllm\b|硕士|研究生"),
-    ("bachelor", r"bachelor|b\.?sc|\bba\b|\bb\.?eng\b|undergrad|college degree|university degree|学士|本科|大学"),
+    (
+        "bachelor",
+        r"bachelor|b\.?sc|\bba\b|\bb\.?eng\b|undergrad|college degree|university degree|学士|本科|大学",
+    ),
 ]
 _APPLICATION_TYPES = [
     ("cancellation", r"cancel|注销"),
@@ -142,7 +182,7 @@ def parse_relevant_experience_years(text: str, age: Any = None) -> Parsed:
 
 
 def parse_annual_salary_cny(text: str) -> Parsed:
-    """"三十万", "30w", "300k RMB", "about 25 wan a year", "月薪2万5", "1.2 million" (yuan a year)."""
+    """ "三十万", "30w", "300k RMB", "about 25 wan a year", "月薪2万5", "1.2 million" (yuan a year)."""
     parsed = _read("annual_salary_cny", text)
     parsed.params = {"amount": _show(parsed.params["amount"])} if parsed.error == "salary_too_low" else {}
     return parsed
@@ -159,7 +199,7 @@ _NO_HSK = ("no hsk", "not taken", "never", "没考", "没考过", "不会", "0")
 
 
 def parse_hsk_level(text: str) -> Parsed:
-    """"HSK5", "HSK 5", "汉语五级", "level 4", "none" (0). Not knowing counts as no certificate."""
+    """ "HSK5", "HSK 5", "汉语五级", "level 4", "none" (0). Not knowing counts as no certificate."""
     norm = normalise_answer(text)
     if reading.is_skip(norm) or reading.is_none(norm, _NO_HSK) or re.search(r"没有hsk|no certificate", norm):
         return Parsed(0)
@@ -198,14 +238,18 @@ PARSERS: Dict[str, Callable[..., Parsed]] = {
 # ("sorry, I have 5 years of experience, not 3" while the salary is asked).
 MENTIONS = {
     "age": re.compile(r"\bage\b|years? old|\bborn\b|birth|岁|年龄|出生"),
-    "highest_degree": re.compile(r"degree|ph\.? ?d|master|bachelor|doctor|学历|学位|博士|硕士|本科|学士|研究生"),
+    "highest_degree": re.compile(
+        r"degree|ph\.? ?d|master|bachelor|doctor|学历|学位|博士|硕士|本科|学士|研究生"
+    ),
     "relevant_experience_years": re.compile(r"experience|worked for|经验|工作了|工龄"),
     "annual_salary_cny": re.compile(r"salary|\bpay\b|paid|income|earn|薪|工资|收入"),
     "months_in_china_per_year": re.compile(r"months? (in china|a year|per year|each year)|每年.*个月|个月"),
     "hsk_level": re.compile(r"hsk|汉语|中文水平|chinese level"),
     "nationality": re.compile(r"nationality|citizen|passport|国籍|护照"),
     "application_type": re.compile(r"extension|renewal|cancellation|延期|续签|注销|变更"),
-    "in_china": re.compile(r"currently in china|now in china|outside china|in china now|目前在|现在在|境内|境外"),
+    "in_china": re.compile(
+        r"currently in china|now in china|outside china|in china now|目前在|现在在|境内|境外"
+    ),
 }
 
 
@@ -218,7 +262,7 @@ def clauses_by_slot(text: str) -> tuple[Dict[str, str], List[tuple[str, List[str
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     pieces, start = [], 0
     for match in _CLAUSE_BREAK.finditer(text):
-        pieces.append(text[start:match.end()])
+        pieces.append(text[start : match.end()])
         start = match.end()
     pieces.append(text[start:])
     clauses = [(piece, mentioned_slots(piece)) for piece in pieces if piece.strip()]

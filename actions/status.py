@@ -16,6 +16,7 @@
   the case as its owning conversation and says what changed and what to do, in the
   conversation's language.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,11 +51,16 @@ PASSPORT = re.compile(r"^[A-Za-z0-9]{5,20}$")
 MAX_CASES = 3  # the most recent cases shown for "where is my application?"
 
 # The states the assistant has words for (the backend's item and case states).
-SENTENCE_STATES = frozenset(key.split(".", 1)[1] for key in entries("case_states") if key.startswith("in_sentence."))
+SENTENCE_STATES = frozenset(
+    key.split(".", 1)[1] for key in entries("case_states") if key.startswith("in_sentence.")
+)
 # What the applicant does next, by the state a department has reached.
 NEXT_BY_STATE = {
-    "received": "next_received", "under_review": "next_under_review",
-    "supplement_requested": "next_supplement", "approved": "next_approved", "rejected": "next_rejected",
+    "received": "next_received",
+    "under_review": "next_under_review",
+    "supplement_requested": "next_supplement",
+    "approved": "next_approved",
+    "rejected": "next_rejected",
     "completed": "next_completed",
 }
 
@@ -96,22 +102,44 @@ def service_names(item: Mapping[str, Any], language: str) -> str:
 def timeline_text(case: Mapping[str, Any], language: str) -> str:
     """One case: its state, then per department the state and the dated timeline."""
     state = "joint_review" if case.get("joint_review") else case.get("state")
-    lines = [message("case_header", language, number=case.get("number", ""), date=when(case.get("created_at"), language),
-                     state=state_name(state, language))]
+    lines = [
+        message(
+            "case_header",
+            language,
+            number=case.get("number", ""),
+            date=when(case.get("created_at"), language),
+            state=state_name(state, language),
+        )
+    ]
     if case.get("joint_review"):
         lines.append(message("joint_review", language))
     for item in case.get("items") or []:
         if not isinstance(item, Mapping):
             continue
-        lines.append(message("item_line", language, department=department_name(item, language),
-                             services=service_names(item, language), state=state_name(item.get("state"), language)))
+        lines.append(
+            message(
+                "item_line",
+                language,
+                department=department_name(item, language),
+                services=service_names(item, language),
+                state=state_name(item.get("state"), language),
+            )
+        )
         for event in item.get("timeline") or []:
             if not isinstance(event, Mapping):
                 continue
             note = str(event.get("note") or "").strip()
             key = "event_line_note" if note else "event_line"
-            lines.append("  - " + message(key, language, date=when(event.get("at"), language),
-                                          state=state_name(event.get("state"), language), note=note))
+            lines.append(
+                "  - "
+                + message(
+                    key,
+                    language,
+                    date=when(event.get("at"), language),
+                    state=state_name(event.get("state"), language),
+                    note=note,
+                )
+            )
     return "\n".join(lines)
 
 
@@ -131,7 +159,9 @@ class ActionCheckStatus(Action):
     def name(self) -> str:
         return "action_check_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
         client = BackendClient()
         verified = tracker.get_slot(VERIFIED_SLOT)
@@ -150,8 +180,9 @@ class ActionCheckStatus(Action):
         except BackendError as exc:
             return self.refused(dispatcher, exc, number or find_case_number(latest_text(tracker)), language)
 
-    async def fresh(self, dispatcher: CollectingDispatcher, client: BackendClient, tracker: Tracker,
-                    language: str) -> List[Dict[str, Any]]:
+    async def fresh(
+        self, dispatcher: CollectingDispatcher, client: BackendClient, tracker: Tracker, language: str
+    ) -> List[Dict[str, Any]]:
         """check_status as asked: a number in the message, or "where is my application?"."""
         number = find_case_number(latest_text(tracker))
         if number:
@@ -163,7 +194,9 @@ class ActionCheckStatus(Action):
                 raise
             dispatcher.utter_message(text=timeline_text(case, language))
             return clear()
-        owned = [str(c["number"]).upper() for c in await client.conversation_cases(tracker.sender_id, language)]
+        owned = [
+            str(c["number"]).upper() for c in await client.conversation_cases(tracker.sender_id, language)
+        ]
         if not owned:
             dispatcher.utter_message(text=message("no_cases", language))
             return ask_again(None)  # the form asks for a case number
@@ -176,39 +209,56 @@ class ActionCheckStatus(Action):
         dispatcher.utter_message(text="\n\n".join(texts))
         return clear()
 
-    async def with_passport(self, dispatcher: CollectingDispatcher, client: BackendClient, tracker: Tracker,
-                            number: str, language: str) -> List[Dict[str, Any]]:
+    async def with_passport(
+        self,
+        dispatcher: CollectingDispatcher,
+        client: BackendClient,
+        tracker: Tracker,
+        number: str,
+        language: str,
+    ) -> List[Dict[str, Any]]:
         passport = normalised_passport(latest_text(tracker))
         if not PASSPORT.match(passport):  # the form checked it; a message from elsewhere is asked again
             return ask_again(number)
-        case = await client.case_status(number, language, conversation_id=tracker.sender_id, passport_number=passport)
+        case = await client.case_status(
+            number, language, conversation_id=tracker.sender_id, passport_number=passport
+        )
         dispatcher.utter_message(text=timeline_text(case, language))
         return clear()
 
-    def refused(self, dispatcher: CollectingDispatcher, exc: BackendError, number: str | None,
-                language: str) -> List[Dict[str, Any]]:
+    def refused(
+        self, dispatcher: CollectingDispatcher, exc: BackendError, number: str | None, language: str
+    ) -> List[Dict[str, Any]]:
         if exc.status == 423 or exc.code == "status_locked":
-            dispatcher.utter_message(text=message("locked", language, number=number or "",
-                                                  minutes=minutes(exc.extra.get("retry_after"))),
-                                     buttons=[staff_button(language)])
+            dispatcher.utter_message(
+                text=message(
+                    "locked", language, number=number or "", minutes=minutes(exc.extra.get("retry_after"))
+                ),
+                buttons=[staff_button(language)],
+            )
             return clear()
         if exc.status == 403 or exc.code == "verification_failed":
             attempts = exc.extra.get("attempts_left")
             if isinstance(attempts, int) and attempts <= 0:
-                dispatcher.utter_message(text=message("locked", language, number=number or "", minutes=15),
-                                         buttons=[staff_button(language)])
+                dispatcher.utter_message(
+                    text=message("locked", language, number=number or "", minutes=15),
+                    buttons=[staff_button(language)],
+                )
                 return clear()
             if attempts == 1:
                 dispatcher.utter_message(text=message("wrong_last", language))
             else:
-                dispatcher.utter_message(text=message("wrong", language, attempts=attempts if isinstance(
-                    attempts, int) else 2))
+                dispatcher.utter_message(
+                    text=message("wrong", language, attempts=attempts if isinstance(attempts, int) else 2)
+                )
             return ask_again(number)
         if exc.code == "verification_required":
             return ask_again(number)
         log.info("status refused: %s", exc.code)
-        dispatcher.utter_message(text=message("refused", language, problem=exc.message or exc.code),
-                                 buttons=[staff_button(language)])
+        dispatcher.utter_message(
+            text=message("refused", language, problem=exc.message or exc.code),
+            buttons=[staff_button(language)],
+        )
         return clear()
 
 
@@ -227,7 +277,9 @@ class ValidateStatusForm(FormBase):
     def name(self) -> str:
         return "validate_status_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         if not self.pending(tracker):
             return []
         language = conversation_language(tracker)
@@ -235,8 +287,10 @@ class ValidateStatusForm(FormBase):
         number = find_case_number(text)
         if number:
             try:
-                owned = [str(c["number"]).upper()
-                         for c in await BackendClient().conversation_cases(tracker.sender_id, language)]
+                owned = [
+                    str(c["number"]).upper()
+                    for c in await BackendClient().conversation_cases(tracker.sender_id, language)
+                ]
             except BackendError:
                 owned = []  # asked for the passport check; action_check_status reports an outage
             verified = OWNER if number in owned else None
@@ -258,10 +312,15 @@ class ActionCaseUpdate(Action):
     def name(self) -> str:
         return "action_case_update"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
-        entities = {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
-                    if isinstance(e, Mapping)}
+        entities = {
+            e.get("entity"): e.get("value")
+            for e in (tracker.latest_message or {}).get("entities") or []
+            if isinstance(e, Mapping)
+        }
         number = str(entities.get("case_number") or "").upper()
         department = str(entities.get("department") or "")
         new_state = str(entities.get("case_state") or "")
@@ -272,14 +331,27 @@ class ActionCaseUpdate(Action):
             case = await BackendClient().case_status(number, language, conversation_id=tracker.sender_id)
         except BackendError as exc:  # tell what the notification itself says
             log.info("case update without details: %s", exc.code)
-        item = next((i for i in case.get("items") or [] if isinstance(i, Mapping) and i.get("department") == department),
-                    None)
+        item = next(
+            (
+                i
+                for i in case.get("items") or []
+                if isinstance(i, Mapping) and i.get("department") == department
+            ),
+            None,
+        )
         state = (item or {}).get("state") or new_state
         lines = []
         if department:
             name = department_name(item or {"department": department}, language)
-            lines.append(message("update_header", language, number=number, department=name,
-                                 state=state_name(state, language)))
+            lines.append(
+                message(
+                    "update_header",
+                    language,
+                    number=number,
+                    department=name,
+                    state=state_name(state, language),
+                )
+            )
         else:
             lines.append(message("update_case", language, number=number, state=state_name(state, language)))
         timeline = [e for e in (item or {}).get("timeline") or [] if isinstance(e, Mapping)]

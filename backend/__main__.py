@@ -1,4 +1,5 @@
 """`python -m backend [serve|migrate|import-kb|export-kb|create-user]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -139,10 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     cu = sub.add_parser("create-user", help="create a staff account")
     cu.add_argument("username")
     cu.add_argument("--role", choices=ROLES, required=True)
-    cu.add_argument("--department", default=None,
-                    help=f"an officer's department: {_departments()} (knowledge/application/departments.yml)")
-    cu.add_argument("--password-stdin", action="store_true",
-                    help="read the password from standard input (else NEW_USER_PASSWORD or a prompt)")
+    cu.add_argument(
+        "--department",
+        default=None,
+        help=f"an officer's department: {_departments()} (knowledge/application/departments.yml)",
+    )
+    cu.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else NEW_USER_PASSWORD or a prompt)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("jieba", "bm25s"):
@@ -153,8 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 3
-    commands = {"serve": cmd_serve, "migrate": cmd_migrate, "import-kb": cmd_import,
-                "export-kb": cmd_export, "create-user": cmd_create_user}
+    commands = {
+        "serve": cmd_serve,
+        "migrate": cmd_migrate,
+        "import-kb": cmd_import,
+        "export-kb": cmd_export,
+        "create-user": cmd_create_user,
+    }
     return commands[args.command or "serve"](settings, args)
 
 

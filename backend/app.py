@@ -1,4 +1,5 @@
 """The sanic app factory: `create_app(settings)`; `python -m backend` serves it."""
+
 from __future__ import annotations
 
 import logging
@@ -49,10 +50,16 @@ class BackendErrorHandler(ErrorHandler):
         elif isinstance(exception, PayloadTooLarge):
             error = ApiError("payload_too_large", 413)
         elif isinstance(exception, SanicException) and 400 <= (exception.status_code or 500) < 500:
-            error = ApiError("invalid_json" if request and is_api(request) else "not_found", exception.status_code)
+            error = ApiError(
+                "invalid_json" if request and is_api(request) else "not_found", exception.status_code
+            )
         else:
-            log.error("unhandled error on %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"),
-                      exc_info=exception)
+            log.error(
+                "unhandled error on %s %s",
+                getattr(request, "method", "?"),
+                getattr(request, "path", "?"),
+                exc_info=exception,
+            )
             error = ApiError("internal_error", 500)
         headers = getattr(error, "headers", None) or {}  # e.g. Retry-After of a status lockout
         if request is None:
@@ -61,13 +68,19 @@ class BackendErrorHandler(ErrorHandler):
         if is_api(request):
             return json(error.to_json(lang), status=error.status, ensure_ascii=False, headers=headers)
         try:
-            return render(request, "error.html", status=error.status, error=error, message=error.message(lang))
+            return render(
+                request, "error.html", status=error.status, error=error, message=error.message(lang)
+            )
         except Exception:  # never let the error page hide the error
             log.exception("error page failed")
-            return HTTPResponse(error.message(lang), status=error.status, content_type="text/plain; charset=utf-8")
+            return HTTPResponse(
+                error.message(lang), status=error.status, content_type="text/plain; charset=utf-8"
+            )
 
 
-def bootstrap(settings: Settings, session_factory: sessionmaker[Session], index: KnowledgeIndex) -> dict[str, Any]:
+def bootstrap(
+    settings: Settings, session_factory: sessionmaker[Session], index: KnowledgeIndex
+) -> dict[str, Any]:
     """First-run work: seed the knowledge base from files (idempotent), the first admin, and
     the deletion of drafts past their retention."""
     result: dict[str, Any] = {}
@@ -90,13 +103,19 @@ def bootstrap(settings: Settings, session_factory: sessionmaker[Session], index:
                 except ApiError as exc:
                     result["import_error"] = exc
                     for problem in exc.problems:
-                        log.error("knowledge seed import rejected: %s: %s", problem.where("en"), problem.message("en"))
+                        log.error(
+                            "knowledge seed import rejected: %s: %s",
+                            problem.where("en"),
+                            problem.message("en"),
+                        )
         staff = StaffService(session)
         if not staff.has_admin():
             if settings.admin_username and settings.admin_password:
                 if staff.find(settings.admin_username) is None:
                     staff.create_user(settings.admin_username, settings.admin_password, "admin")
-                    log.warning("created the first admin account %r from ADMIN_USERNAME", settings.admin_username)
+                    log.warning(
+                        "created the first admin account %r from ADMIN_USERNAME", settings.admin_username
+                    )
                     result["admin_created"] = settings.admin_username
             else:
                 print(ADMIN_HINT, flush=True)

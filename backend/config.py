@@ -1,4 +1,5 @@
 """Settings, read from the environment only (never from code edits)."""
+
 from __future__ import annotations
 
 import base64
@@ -18,7 +19,8 @@ DEV_SERVICE_TOKEN = "dev-service-token"
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
 # A valid Fernet key derived from a fixed development string (never for real data).
 DEV_FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
-    hashlib.sha256(b"dev-field-encryption-key-not-for-production").digest()).decode("ascii")
+    hashlib.sha256(b"dev-field-encryption-key-not-for-production").digest()
+).decode("ascii")
 DEV_HASH_KEY = "dev-hash-key-not-for-production"
 # Case number prefix per region (REGION); CASE_PREFIX overrides.
 REGION_PREFIXES = {"fujian": "FJ", "weihai": "WH"}
@@ -124,8 +126,10 @@ class Settings:
             if self.admin_password is not None and len(self.admin_password) < 12:
                 found.append("ADMIN_PASSWORD must have at least 12 characters in production")
         if not _fernet_keys_ok(self.field_encryption_key):
-            found.append("FIELD_ENCRYPTION_KEY must be one or more comma-separated Fernet keys "
-                         "(32 url-safe base64-encoded bytes each)")
+            found.append(
+                "FIELD_ENCRYPTION_KEY must be one or more comma-separated Fernet keys "
+                "(32 url-safe base64-encoded bytes each)"
+            )
         if not CASE_PREFIX_RE.match(self.prefix):
             found.append("CASE_PREFIX must be 1 to 6 letters")
         if self.admin_username and not self.admin_password:

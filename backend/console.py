@@ -1,5 +1,6 @@
 """Helpers shared by the server-rendered consoles and the status page (not a blueprint:
 blueprints import from here, never from each other)."""
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,9 @@ from backend.web import current_login, db, render
 log = logging.getLogger("backend.console")
 
 
-def page(request: Request, template: str, status: int = 200, *, no_store: bool = False,
-         **context: Any) -> HTTPResponse:
+def page(
+    request: Request, template: str, status: int = 200, *, no_store: bool = False, **context: Any
+) -> HTTPResponse:
     """render(), optionally marked not to be cached (pages with personal data)."""
     response = render(request, template, status=status, **context)
     if no_store:
@@ -89,8 +91,13 @@ def service_names(keys: list[str], lang: str) -> list[str]:
 def timeline(events: list[CaseEvent]) -> dict[int | None, list[dict[str, Any]]]:
     out: dict[int | None, list[dict[str, Any]]] = {}
     for event in events:
-        out.setdefault(event.case_item_id, []).append({
-            "state": event.state, "note": event.note, "actor": event.actor, "at": event.created_at,
-            "item_state": event.state in ITEM_STATES,
-        })
+        out.setdefault(event.case_item_id, []).append(
+            {
+                "state": event.state,
+                "note": event.note,
+                "actor": event.actor,
+                "at": event.created_at,
+                "item_state": event.state in ITEM_STATES,
+            }
+        )
     return out

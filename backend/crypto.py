@@ -5,6 +5,7 @@ all decrypt (key rotation: put the new key first, re-encrypt, then drop the old 
 HASH_KEY keys the HMAC-SHA256 hashes used to match passport numbers (watchlist) and to
 check the last four characters (status) without storing either.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Engine and session factory; one SQLAlchemy session per request."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Errors with a stable code and a message rendered in the caller's language."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ The backend's sentences (API errors, consoles, chat page, checklist) are texts/b
 their short keys. Other catalogues (case_states, ...) are reached with `texts.t` and the full key.
 Unknown keys and missing parameters raise KeyError: nothing falls back silently.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping

@@ -1,4 +1,5 @@
 """Apply alembic migrations programmatically (startup, `python -m backend migrate`, tests)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """SQLAlchemy models. Schema changes go through alembic (backend/migrations) only."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -90,7 +91,9 @@ class FaqRevision(Base):
     __tablename__ = "faq_revisions"
 
     id = Column(Integer, primary_key=True)
-    entry_id = Column(String(100), ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False, index=True)
+    entry_id = Column(
+        String(100), ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     version = Column(Integer, nullable=False)
     action = Column(String(16), nullable=False)  # create | edit | import | publish | retire | rollback
     author = Column(String(64), nullable=False)
@@ -105,7 +108,9 @@ class FaqFeedback(Base):
     __tablename__ = "faq_feedback"
 
     id = Column(Integer, primary_key=True)
-    entry_id = Column(String(100), ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False, index=True)
+    entry_id = Column(
+        String(100), ForeignKey("faq_entries.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     helpful = Column(Boolean, nullable=False)
     language = Column(String(2), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
@@ -123,7 +128,9 @@ class UnansweredQuestion(Base):
     text = Column(String(300), nullable=False)
     language = Column(String(2), nullable=False)
     decision = Column(String(16), nullable=False)  # ambiguous | no_match
-    top_entry_id = Column(String(100), nullable=True)  # the best candidate, if any (no FK: entries come and go)
+    top_entry_id = Column(
+        String(100), nullable=True
+    )  # the best candidate, if any (no FK: entries come and go)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     resolved_at = Column(DateTime, nullable=True)
     resolved_as = Column(String(100), nullable=True)  # the entry it became a phrasing of
@@ -179,8 +186,9 @@ class Case(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
 
-    case_items = relationship("CaseItem", back_populates="case", order_by="CaseItem.id",
-                              cascade="all, delete-orphan")
+    case_items = relationship(
+        "CaseItem", back_populates="case", order_by="CaseItem.id", cascade="all, delete-orphan"
+    )
 
 
 class CaseCounter(Base):

@@ -5,6 +5,7 @@ response models and who may call it. The schemas come from the pydantic models t
 handlers parse bodies into, so the document cannot drift from the code; tests check that
 every /api/v1 route of the app is in ROUTES and the other way round.
 """
+
 from __future__ import annotations
 
 import copy
@@ -56,11 +57,18 @@ AUTH_ERRORS = {
     "401": error("No valid service token or staff login (code: unauthorized)"),
     "403": error("Wrong role or missing CSRF token (code: forbidden, csrf_failed)"),
 }
-FAQ_ERRORS = {"400": error("Bad input (code: invalid_json, question_empty, question_too_long, "
-                           "invalid_language...)"), **AUTH_ERRORS}
-CASE_ERRORS = {"400": error("Bad input: invalid_json, draft_invalid, case_invalid, status_request_invalid... "
-                            "with details [{field, code, message}] in the Accept-Language language; nothing is "
-                            "stored from a rejected request"), **AUTH_ERRORS}
+FAQ_ERRORS = {
+    "400": error("Bad input (code: invalid_json, question_empty, question_too_long, invalid_language...)"),
+    **AUTH_ERRORS,
+}
+CASE_ERRORS = {
+    "400": error(
+        "Bad input: invalid_json, draft_invalid, case_invalid, status_request_invalid... "
+        "with details [{field, code, message}] in the Accept-Language language; nothing is "
+        "stored from a rejected request"
+    ),
+    **AUTH_ERRORS,
+}
 PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "conversation_id": {"type": "string", "pattern": s.CONVERSATION_RE.pattern},
     "number": {"type": "string", "example": "FJ2026000123"},
@@ -78,95 +86,247 @@ DRAFT = Reply("the draft", s.DraftReply)
 NO_DRAFT = error("no draft (code: no_draft)")
 
 ROUTES: list[Route] = [
-    Route("get", "/healthz", "Liveness and database check", PUBLIC,
-          {"200": Reply("ok", s.Health), "503": Reply("database down", s.Health)}, language_header=None),
-    Route("get", "/api/v1/openapi.json", "This document", PUBLIC, {"200": Reply("OpenAPI 3 document")},
-          language_header=None),
+    Route(
+        "get",
+        "/healthz",
+        "Liveness and database check",
+        PUBLIC,
+        {"200": Reply("ok", s.Health), "503": Reply("database down", s.Health)},
+        language_header=None,
+    ),
+    Route(
+        "get",
+        "/api/v1/openapi.json",
+        "This document",
+        PUBLIC,
+        {"200": Reply("OpenAPI 3 document")},
+        language_header=None,
+    ),
     # knowledge base
-    Route("post", "/api/v1/faq/answer", "Answer a policy question from the live knowledge base", SERVICE_OR_STAFF,
-          {"200": Reply("the best entry with related ones, candidates, or no match", s.AnswerResult), **FAQ_ERRORS,
-           "503": error("retrieval engine unavailable (code: retrieval_unavailable)")}, request=s.AnswerRequest),
-    Route("get", "/api/v1/faq/entries", "List or search entries", SERVICE_OR_STAFF,
-          {"200": Reply("entries", s.EntryList), **FAQ_ERRORS},
-          parameters=[query("q", {"type": "string"}), query("status", {"type": "string"}),
-                      query("topic", {"type": "string"})]),
-    Route("get", "/api/v1/faq/entries/{entry_id}", "One entry (both languages, or one with ?language=)",
-          SERVICE_OR_STAFF, {"200": Reply("the entry", s.Entry, s.EntryInLanguage),
-                             **FAQ_ERRORS, "404": error("no such entry (code: entry_not_found)")},
-          parameters=[query("language", {"$ref": REF + "Language"})]),
-    Route("post", "/api/v1/faq/feedback", "Store 'was this helpful?' for an entry", SERVICE_OR_STAFF,
-          {"201": Reply("stored", s.FeedbackStored), **FAQ_ERRORS,
-           "404": error("no such entry (code: entry_not_found)")}, request=s.FeedbackRequest),
-    Route("get", "/api/v1/region", "The active region profile (REGION)", SERVICE_OR_STAFF,
-          {"200": Reply("knowledge/regions/<REGION>.yml as JSON"), **FAQ_ERRORS,
-           "404": error("no profile (code: region_not_found)")}),
+    Route(
+        "post",
+        "/api/v1/faq/answer",
+        "Answer a policy question from the live knowledge base",
+        SERVICE_OR_STAFF,
+        {
+            "200": Reply("the best entry with related ones, candidates, or no match", s.AnswerResult),
+            **FAQ_ERRORS,
+            "503": error("retrieval engine unavailable (code: retrieval_unavailable)"),
+        },
+        request=s.AnswerRequest,
+    ),
+    Route(
+        "get",
+        "/api/v1/faq/entries",
+        "List or search entries",
+        SERVICE_OR_STAFF,
+        {"200": Reply("entries", s.EntryList), **FAQ_ERRORS},
+        parameters=[
+            query("q", {"type": "string"}),
+            query("status", {"type": "string"}),
+            query("topic", {"type": "string"}),
+        ],
+    ),
+    Route(
+        "get",
+        "/api/v1/faq/entries/{entry_id}",
+        "One entry (both languages, or one with ?language=)",
+        SERVICE_OR_STAFF,
+        {
+            "200": Reply("the entry", s.Entry, s.EntryInLanguage),
+            **FAQ_ERRORS,
+            "404": error("no such entry (code: entry_not_found)"),
+        },
+        parameters=[query("language", {"$ref": REF + "Language"})],
+    ),
+    Route(
+        "post",
+        "/api/v1/faq/feedback",
+        "Store 'was this helpful?' for an entry",
+        SERVICE_OR_STAFF,
+        {
+            "201": Reply("stored", s.FeedbackStored),
+            **FAQ_ERRORS,
+            "404": error("no such entry (code: entry_not_found)"),
+        },
+        request=s.FeedbackRequest,
+    ),
+    Route(
+        "get",
+        "/api/v1/region",
+        "The active region profile (REGION)",
+        SERVICE_OR_STAFF,
+        {
+            "200": Reply("knowledge/regions/<REGION>.yml as JSON"),
+            **FAQ_ERRORS,
+            "404": error("no profile (code: region_not_found)"),
+        },
+    ),
     # eligibility
-    Route("post", "/api/v1/eligibility/assess",
-          "Category, points, basic conditions and the complete checklist (一次告知) for one applicant",
-          SERVICE_OR_STAFF,
-          {"200": Reply("the assessment", s.EligibilityResult),
-           "400": error("body is not a JSON object (code: invalid_json)"), **AUTH_ERRORS,
-           "422": error("invalid answers (code: eligibility_invalid); details: one {field, code, message} per "
-                        "problem"),
-           "503": error("the eligibility data files are broken (code: eligibility_unavailable)")},
-          request=s.EligibilityRequest, invalid_status=422,
-          language_header="Language of every text and error: en or zh (default en)."),
-    Route("get", "/checklist", "Printable checklist page (HTML) for the answers in the query string (same names "
-          "as EligibilityRequest; lists comma-separated); lang=en|zh, both=1 for both languages", PUBLIC,
-          {"200": Reply("HTML page"), "422": Reply("HTML page listing invalid answers")}, language_header=None),
+    Route(
+        "post",
+        "/api/v1/eligibility/assess",
+        "Category, points, basic conditions and the complete checklist (一次告知) for one applicant",
+        SERVICE_OR_STAFF,
+        {
+            "200": Reply("the assessment", s.EligibilityResult),
+            "400": error("body is not a JSON object (code: invalid_json)"),
+            **AUTH_ERRORS,
+            "422": error(
+                "invalid answers (code: eligibility_invalid); details: one {field, code, message} per problem"
+            ),
+            "503": error("the eligibility data files are broken (code: eligibility_unavailable)"),
+        },
+        request=s.EligibilityRequest,
+        invalid_status=422,
+        language_header="Language of every text and error: en or zh (default en).",
+    ),
+    Route(
+        "get",
+        "/checklist",
+        "Printable checklist page (HTML) for the answers in the query string (same names "
+        "as EligibilityRequest; lists comma-separated); lang=en|zh, both=1 for both languages",
+        PUBLIC,
+        {"200": Reply("HTML page"), "422": Reply("HTML page listing invalid answers")},
+        language_header=None,
+    ),
     # drafts
-    Route("get", "/api/v1/drafts/{conversation_id}", "The conversation's draft (masked)", SERVICE_OR_STAFF,
-          {"200": DRAFT, **CASE_ERRORS, "404": NO_DRAFT}),
-    Route("put", "/api/v1/drafts/{conversation_id}",
-          "Merge answers, items, role, consent and dialogue state into the draft", SERVICE_OR_STAFF,
-          {"200": Reply("the draft after the change", s.DraftReply), **CASE_ERRORS,
-           "409": error("answers before consent (code: consent_required)")}, request=s.DraftUpdate),
-    Route("delete", "/api/v1/drafts/{conversation_id}", "Discard the draft (start over / delete my data)",
-          SERVICE_OR_STAFF, {"204": Reply("deleted (also when there was none)"), **CASE_ERRORS}),
-    Route("post", "/api/v1/drafts/{conversation_id}/submit",
-          "Validate the whole draft and submit it as a case (the draft is deleted)", SERVICE_OR_STAFF,
-          {"201": CASE, **CASE_ERRORS, "404": NO_DRAFT, "409": error("no consent (code: consent_required)")},
-          request=s.DraftSubmit, request_required=False),
+    Route(
+        "get",
+        "/api/v1/drafts/{conversation_id}",
+        "The conversation's draft (masked)",
+        SERVICE_OR_STAFF,
+        {"200": DRAFT, **CASE_ERRORS, "404": NO_DRAFT},
+    ),
+    Route(
+        "put",
+        "/api/v1/drafts/{conversation_id}",
+        "Merge answers, items, role, consent and dialogue state into the draft",
+        SERVICE_OR_STAFF,
+        {
+            "200": Reply("the draft after the change", s.DraftReply),
+            **CASE_ERRORS,
+            "409": error("answers before consent (code: consent_required)"),
+        },
+        request=s.DraftUpdate,
+    ),
+    Route(
+        "delete",
+        "/api/v1/drafts/{conversation_id}",
+        "Discard the draft (start over / delete my data)",
+        SERVICE_OR_STAFF,
+        {"204": Reply("deleted (also when there was none)"), **CASE_ERRORS},
+    ),
+    Route(
+        "post",
+        "/api/v1/drafts/{conversation_id}/submit",
+        "Validate the whole draft and submit it as a case (the draft is deleted)",
+        SERVICE_OR_STAFF,
+        {"201": CASE, **CASE_ERRORS, "404": NO_DRAFT, "409": error("no consent (code: consent_required)")},
+        request=s.DraftSubmit,
+        request_required=False,
+    ),
     # cases
-    Route("post", "/api/v1/cases", "Submit an application in one call (service token, helpdesk or officer)",
-          SERVICE_OR_STAFF, {"201": CASE, **CASE_ERRORS}, request=s.CaseRequest),
-    Route("get", "/api/v1/conversations/{conversation_id}/cases", "The cases this conversation submitted",
-          SERVICE_OR_STAFF, {"200": Reply("{cases: [{number, created_at, state}]}", s.ConversationCases),
-                             **CASE_ERRORS}),
-    Route("get", "/api/v1/cases/{number}", "A case for an officer of one of its departments (audited as a view); "
-          "staff fields: id, conversation_id, channel, events", OFFICER,
-          {"200": CASE, **CASE_ERRORS,
-           "404": error("no such case in the officer's departments (code: case_not_found)")}),
-    Route("post", "/api/v1/cases/{number}/items/{department}/state",
-          "Change one department's item (received -> under_review -> supplement_requested -> under_review; "
-          "under_review -> approved | rejected; approved -> completed); pushed to the applicant through Rasa",
-          OFFICER, {"200": Reply("the case and {notification: {delivered, pending}}", s.StateChangeReply),
-                    **CASE_ERRORS, "404": error("case_not_found, case_item_not_found"),
-                    "409": error("case_transition_invalid, joint_review_pending")}, request=s.ItemStateChange),
-    Route("post", "/api/v1/cases/{number}/test", "Mark or unmark a test case (audited)", OFFICER,
-          {"200": CASE, **CASE_ERRORS}, request=s.TestMark),
-    Route("post", "/api/v1/cases/{number}/release",
-          "Release a joint review (watchlist match): the items proceed (audited)", OFFICER,
-          {"200": CASE, **CASE_ERRORS, "409": error("not held (code: joint_review_not_pending)")},
-          request=s.ReleaseRequest, request_required=False),
-    Route("get", "/api/v1/case-statistics",
-          "Counts of real cases (test cases excluded) per state and per department and item state", OFFICER,
-          {"200": Reply("{cases, total_cases, items, total_items}", s.CaseStatistics), **CASE_ERRORS}),
-    Route("post", "/api/v1/status",
-          "A case's timeline: for its own conversation, or with the passport's last four characters",
-          SERVICE_OR_STAFF,
-          {"200": CASE, **CASE_ERRORS,
-           "403": error("wrong answer or unknown number, alike (code: verification_failed, attempts_left); also "
-                        "forbidden, csrf_failed"),
-           "423": error("third wrong answer: locked for 15 minutes per (conversation or client, case number) "
-                        "(code: status_locked, retry_after seconds; Retry-After header)")},
-          request=s.StatusRequest),
-    Route("get", "/chat/notifications/{conversation_id}",
-          "Server-sent events: bot messages pushed to this conversation (demo chat page)", PUBLIC,
-          {"200": Reply("text/event-stream; event `bot`, data: a JSON list of Rasa messages, id: the "
-                        "notification id")},
-          parameters=[query("after", {"type": "integer"}), query("Last-Event-ID", {"type": "integer"}, "header")],
-          language_header=None),
+    Route(
+        "post",
+        "/api/v1/cases",
+        "Submit an application in one call (service token, helpdesk or officer)",
+        SERVICE_OR_STAFF,
+        {"201": CASE, **CASE_ERRORS},
+        request=s.CaseRequest,
+    ),
+    Route(
+        "get",
+        "/api/v1/conversations/{conversation_id}/cases",
+        "The cases this conversation submitted",
+        SERVICE_OR_STAFF,
+        {"200": Reply("{cases: [{number, created_at, state}]}", s.ConversationCases), **CASE_ERRORS},
+    ),
+    Route(
+        "get",
+        "/api/v1/cases/{number}",
+        "A case for an officer of one of its departments (audited as a view); "
+        "staff fields: id, conversation_id, channel, events",
+        OFFICER,
+        {
+            "200": CASE,
+            **CASE_ERRORS,
+            "404": error("no such case in the officer's departments (code: case_not_found)"),
+        },
+    ),
+    Route(
+        "post",
+        "/api/v1/cases/{number}/items/{department}/state",
+        "Change one department's item (received -> under_review -> supplement_requested -> under_review; "
+        "under_review -> approved | rejected; approved -> completed); pushed to the applicant through Rasa",
+        OFFICER,
+        {
+            "200": Reply("the case and {notification: {delivered, pending}}", s.StateChangeReply),
+            **CASE_ERRORS,
+            "404": error("case_not_found, case_item_not_found"),
+            "409": error("case_transition_invalid, joint_review_pending"),
+        },
+        request=s.ItemStateChange,
+    ),
+    Route(
+        "post",
+        "/api/v1/cases/{number}/test",
+        "Mark or unmark a test case (audited)",
+        OFFICER,
+        {"200": CASE, **CASE_ERRORS},
+        request=s.TestMark,
+    ),
+    Route(
+        "post",
+        "/api/v1/cases/{number}/release",
+        "Release a joint review (watchlist match): the items proceed (audited)",
+        OFFICER,
+        {"200": CASE, **CASE_ERRORS, "409": error("not held (code: joint_review_not_pending)")},
+        request=s.ReleaseRequest,
+        request_required=False,
+    ),
+    Route(
+        "get",
+        "/api/v1/case-statistics",
+        "Counts of real cases (test cases excluded) per state and per department and item state",
+        OFFICER,
+        {"200": Reply("{cases, total_cases, items, total_items}", s.CaseStatistics), **CASE_ERRORS},
+    ),
+    Route(
+        "post",
+        "/api/v1/status",
+        "A case's timeline: for its own conversation, or with the passport's last four characters",
+        SERVICE_OR_STAFF,
+        {
+            "200": CASE,
+            **CASE_ERRORS,
+            "403": error(
+                "wrong answer or unknown number, alike (code: verification_failed, attempts_left); also "
+                "forbidden, csrf_failed"
+            ),
+            "423": error(
+                "third wrong answer: locked for 15 minutes per (conversation or client, case number) "
+                "(code: status_locked, retry_after seconds; Retry-After header)"
+            ),
+        },
+        request=s.StatusRequest,
+    ),
+    Route(
+        "get",
+        "/chat/notifications/{conversation_id}",
+        "Server-sent events: bot messages pushed to this conversation (demo chat page)",
+        PUBLIC,
+        {
+            "200": Reply(
+                "text/event-stream; event `bot`, data: a JSON list of Rasa messages, id: the notification id"
+            )
+        },
+        parameters=[
+            query("after", {"type": "integer"}),
+            query("Last-Event-ID", {"type": "integer"}, "header"),
+        ],
+        language_header=None,
+    ),
 ]
 
 
@@ -188,13 +348,15 @@ def _tidy(node: Any, definitions: dict[str, Any], keep: set[str]) -> Any:
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith(REF) and ref[len(REF):] not in keep:
-        return _tidy(copy.deepcopy(definitions[ref[len(REF):]]), definitions, keep)
+    if isinstance(ref, str) and ref.startswith(REF) and ref[len(REF) :] not in keep:
+        return _tidy(copy.deepcopy(definitions[ref[len(REF) :]]), definitions, keep)
     out = {}
     for key, value in node.items():
         if key == "properties" and isinstance(value, dict):
-            out[key] = {name: _tidy({k: v for k, v in prop.items() if k != "title"}, definitions, keep)
-                        for name, prop in value.items()}
+            out[key] = {
+                name: _tidy({k: v for k, v in prop.items() if k != "title"}, definitions, keep)
+                for name, prop in value.items()
+            }
         elif key != "title":
             out[key] = _tidy(value, definitions, keep)
     return out
@@ -209,18 +371,34 @@ def component_schemas() -> dict[str, Any]:
 
 
 def _operation(route: Route) -> dict[str, Any]:
-    parameters = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, {"type": "string"})}
-                  for name in re.findall(r"{(\w+)}", route.path)]
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": PATH_PARAMETERS.get(name, {"type": "string"}),
+        }
+        for name in re.findall(r"{(\w+)}", route.path)
+    ]
     if route.language_header:
-        parameters.insert(0, {"name": "Accept-Language", "in": "header", "required": False,
-                              "description": route.language_header,
-                              "schema": {"type": "string", "example": "zh-CN,zh;q=0.9"}})
+        parameters.insert(
+            0,
+            {
+                "name": "Accept-Language",
+                "in": "header",
+                "required": False,
+                "description": route.language_header,
+                "schema": {"type": "string", "example": "zh-CN,zh;q=0.9"},
+            },
+        )
     operation: dict[str, Any] = {"summary": route.summary, "security": route.auth}
     if parameters or route.parameters:
         operation["parameters"] = parameters + route.parameters
     if route.request is not None:
-        operation["requestBody"] = {"required": route.request_required, "content": {"application/json": {
-            "schema": {"$ref": REF + route.request.__name__}}}}
+        operation["requestBody"] = {
+            "required": route.request_required,
+            "content": {"application/json": {"schema": {"$ref": REF + route.request.__name__}}},
+        }
     responses: dict[str, Any] = {}
     for status, reply in route.responses.items():
         responses[status] = {"description": reply.description}
@@ -243,15 +421,22 @@ def build_spec() -> dict[str, Any]:
             "title": "Case backend API",
             "version": "1.0.0",
             "description": "Knowledge base and case services for the Foreigners Working in China assistant. "
-            "Every error is {\"error\": {\"code\", \"message\"}} with the message in the Accept-Language language.",
+            'Every error is {"error": {"code", "message"}} with the message in the Accept-Language language.',
         },
         "servers": [{"url": "/"}],
         "components": {
             "securitySchemes": {
-                "serviceToken": {"type": "http", "scheme": "bearer",
-                                 "description": "SERVICE_TOKEN, used by the action server."},
-                "staffSession": {"type": "apiKey", "in": "cookie", "name": "kb_session",
-                                 "description": "Staff console login; writes also need the X-CSRF-Token header."},
+                "serviceToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "SERVICE_TOKEN, used by the action server.",
+                },
+                "staffSession": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "kb_session",
+                    "description": "Staff console login; writes also need the X-CSRF-Token header.",
+                },
             },
             "schemas": component_schemas(),
         },

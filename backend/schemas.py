@@ -8,6 +8,7 @@ Shape and type checks live here; checks that need data (the item catalogue, the 
 field rules, the eligibility tables) stay in the services. A refused field becomes the
 same Problem (catalogue key) the API has always answered with: see PROBLEMS below.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -115,9 +116,13 @@ class AnswerRequest(RequestBody):
     language: Language | None = Field(None, description="default: ?language=, then Accept-Language")
     question: StrictStr = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
 
-    PROBLEMS = {"language": Problem("invalid_language"), "question": Problem("question_empty"),
-                ("question", "value_error.any_str.max_length"):
-                    Problem("question_too_long", {"max": MAX_QUESTION_CHARS})}
+    PROBLEMS = {
+        "language": Problem("invalid_language"),
+        "question": Problem("question_empty"),
+        ("question", "value_error.any_str.max_length"): Problem(
+            "question_too_long", {"max": MAX_QUESTION_CHARS}
+        ),
+    }
     DETAILS = False
 
     class Config:
@@ -140,8 +145,11 @@ class FeedbackRequest(RequestBody):
     entry_id: StrictStr
     helpful: StrictBool
 
-    PROBLEMS = {"language": Problem("invalid_language"), "entry_id": Problem("feedback_invalid"),
-                "helpful": Problem("feedback_invalid")}
+    PROBLEMS = {
+        "language": Problem("invalid_language"),
+        "entry_id": Problem("feedback_invalid"),
+        "helpful": Problem("feedback_invalid"),
+    }
     DETAILS = False
 
     class Config:
@@ -161,22 +169,34 @@ def _channel() -> Any:
 
 
 def _items(default: Any = None) -> Any:
-    return Field(default, max_items=MAX_ITEMS, example=["work_permit_new", "residence_permit_new"],
-                 description="item keys (knowledge/application/items.yml), checked against the catalogue")
+    return Field(
+        default,
+        max_items=MAX_ITEMS,
+        example=["work_permit_new", "residence_permit_new"],
+        description="item keys (knowledge/application/items.yml), checked against the catalogue",
+    )
 
 
 def _answers(default: Any = None) -> Any:
-    return Field(default, description="field key (knowledge/application/fields.yml) -> raw value; each is "
-                 "checked by knowledge.application.validate_value; null removes an answer",
-                 example={"surname": "Schmidt", "passport_number": "E12345678"})
+    return Field(
+        default,
+        description="field key (knowledge/application/fields.yml) -> raw value; each is "
+        "checked by knowledge.application.validate_value; null removes an answer",
+        example={"surname": "Schmidt", "passport_number": "E12345678"},
+    )
 
 
 _CASE_PROBLEMS: dict[Any, Problem] = {
-    "items": Problem("items_type"), "role": Problem("applicant_role_invalid"),
-    "answers": Problem("answers_type"), "language": Problem("invalid_language"),
-    "channel": Problem("channel_invalid"), "conversation_id": Problem("conversation_id_invalid"),
-    "test": Problem("field_type_bool"), "consent": Problem("consent_invalid"),
-    "state": Problem("draft_state_invalid"), "note": Problem("note_invalid"),
+    "items": Problem("items_type"),
+    "role": Problem("applicant_role_invalid"),
+    "answers": Problem("answers_type"),
+    "language": Problem("invalid_language"),
+    "channel": Problem("channel_invalid"),
+    "conversation_id": Problem("conversation_id_invalid"),
+    "test": Problem("field_type_bool"),
+    "consent": Problem("consent_invalid"),
+    "state": Problem("draft_state_invalid"),
+    "note": Problem("note_invalid"),
 }
 Role = Literal["worker", "hr"]
 assert set(Role.__args__) == set(APPLICANT_ROLES)  # type: ignore[attr-defined]
@@ -201,8 +221,11 @@ class DraftUpdate(RequestBody):
     items: List[StrictStr] | None = _items()
     consent: Consent | None = None
     answers: JsonObject | None = _answers()
-    state: JsonObject | None = Field(None, description="non-personal dialogue state, kept as given (max "
-                                        "20,000 characters; refused when it contains a sensitive answer)")
+    state: JsonObject | None = Field(
+        None,
+        description="non-personal dialogue state, kept as given (max "
+        "20,000 characters; refused when it contains a sensitive answer)",
+    )
 
     PROBLEMS = _CASE_PROBLEMS
     ERROR = "draft_invalid"
@@ -236,8 +259,9 @@ class ItemStateChange(RequestBody):
     """One department's item moves to a new state."""
 
     state: ItemState
-    note: StrictStr | None = Field(None, description="required for supplement_requested and rejected; "
-                                      "at most 2000 characters")
+    note: StrictStr | None = Field(
+        None, description="required for supplement_requested and rejected; at most 2000 characters"
+    )
 
     PROBLEMS = {**_CASE_PROBLEMS, "state": Problem("case_state_invalid")}
     ERROR = "case_invalid"
@@ -267,12 +291,17 @@ class StatusRequest(RequestBody):
 
     case_number: StrictStr = Field(..., max_length=40, example="FJ2026000123")
     conversation_id: StrictStr | None = _conversation()
-    passport_number: StrictStr | None = Field(None, max_length=40, description="the full passport number used "
-                                              "in the application (wrong answers lock the case number)")
+    passport_number: StrictStr | None = Field(
+        None,
+        max_length=40,
+        description="the full passport number used in the application (wrong answers lock the case number)",
+    )
 
-    PROBLEMS = {"case_number": Problem("case_number_invalid"),
-                "conversation_id": Problem("conversation_id_invalid"),
-                "passport_number": Problem("passport_number_invalid")}
+    PROBLEMS = {
+        "case_number": Problem("case_number_invalid"),
+        "conversation_id": Problem("conversation_id_invalid"),
+        "passport_number": Problem("passport_number_invalid"),
+    }
     ERROR = "status_request_invalid"
 
 
@@ -292,34 +321,47 @@ class EligibilityRequest(RequestBody):
     age: int = Field(..., ge=16, le=100)
     highest_degree: Degree
     relevant_experience_years: float = Field(..., ge=0, le=80, description="at most age - 14")
-    annual_salary_cny: float = Field(..., ge=0, le=100_000_000,
-                                     description="yearly salary from the Chinese employer, in yuan")
+    annual_salary_cny: float = Field(
+        ..., ge=0, le=100_000_000, description="yearly salary from the Chinese employer, in yuan"
+    )
     months_in_china_per_year: float = Field(..., ge=0, le=12)
     hsk_level: int = Field(..., ge=0, le=6, description="0: none")
     former_chinese_national: bool = False
     chinese_taught_degree: bool = Field(False, description="a bachelor's or higher degree taught in Chinese")
     work_location: Literal["western", "northeast", "poverty_county", "other"] = "other"
     extras: list[Extra_] = Field(default_factory=list)
-    local_bonus: float = Field(0, ge=0, le=100, description="capped by the points table (10 in the interim "
-                               "table)")
+    local_bonus: float = Field(
+        0, ge=0, le=100, description="capped by the points table (10 in the interim table)"
+    )
     talent_programme: bool = Field(False, description="selected by a national or provincial talent programme")
-    nationality: str | None = Field(None, example="DE", description="ISO 3166-1 alpha-2 or alpha-3, or an "
-                                    "English or Chinese name")
-    in_china: bool | None = Field(None, description="applying from inside China; default: outside for new "
-                                  "applications, inside for change/extension/cancellation")
-    items: list[str] | None = Field(None, example=["work_permit", "residence_permit"],
-                                    description="work_permit, residence_permit, social_insurance, "
-                                    "professional_title, e_social_security_card; an item may carry its own type: "
-                                    "work_permit_extension. Default: the usual items for the application type")
+    nationality: str | None = Field(
+        None, example="DE", description="ISO 3166-1 alpha-2 or alpha-3, or an English or Chinese name"
+    )
+    in_china: bool | None = Field(
+        None,
+        description="applying from inside China; default: outside for new "
+        "applications, inside for change/extension/cancellation",
+    )
+    items: list[str] | None = Field(
+        None,
+        example=["work_permit", "residence_permit"],
+        description="work_permit, residence_permit, social_insurance, "
+        "professional_title, e_social_security_card; an item may carry its own type: "
+        "work_permit_extension. Default: the usual items for the application type",
+    )
     application_type: Literal["new", "change", "extension", "cancellation"] = "new"
-    region: str | None = Field(None, example="fujian",
-                               description="region profile (knowledge/regions/<id>.yml); default REGION")
-    points_table: str | None = Field(None, example="interim", description="default: knowledge/points/active.yml")
+    region: str | None = Field(
+        None, example="fujian", description="region profile (knowledge/regions/<id>.yml); default REGION"
+    )
+    points_table: str | None = Field(
+        None, example="interim", description="default: knowledge/points/active.yml"
+    )
     degree_from_chinese_university: bool = False
     teaches_native_language: bool = False
     teaching_experience_years: float = Field(0, ge=0)
-    teaching_qualification: Literal["education_or_language_degree", "home_teaching_certificate",
-                                    "tefl_120_hours"] | None = None
+    teaching_qualification: (
+        Literal["education_or_language_degree", "home_teaching_certificate", "tefl_120_hours"] | None
+    ) = None
     passport_expiry: date | None = None
     criminal_record_certificate_date: date | None = None
     medical_certificate_date: date | None = None
@@ -391,18 +433,25 @@ class EntryInLanguage(EntryFields):
 
 class AnswerResult(Reply):
     status: Literal["answer", "candidates", "no_match"] = Field(
-        ..., description="answer: the best entry, answered directly; candidates: an ambiguous question, up to 3 "
-        "entries to offer; no_match: nothing found or an off-topic question")
+        ...,
+        description="answer: the best entry, answered directly; candidates: an ambiguous question, up to 3 "
+        "entries to offer; no_match: nothing found or an off-topic question",
+    )
     decision: Literal["answer", "ambiguous", "no_match"] = Field(
-        ..., description="the retriever's decision (knowledge.retrieval.Retriever.decide); ambiguous is the "
-        "status candidates")
+        ...,
+        description="the retriever's decision (knowledge.retrieval.Retriever.decide); ambiguous is the "
+        "status candidates",
+    )
     language: Language
     entry: EntryInLanguage | None = nullable()
     confidence: float | None = None
     candidates: list[EntryInLanguage] = Field(..., max_items=3)
     related: list[EntryInLanguage] = Field(
-        ..., max_items=2, description="with an answer: the next entries to offer as related questions (a subset "
-        "of candidates, close enough in score); empty otherwise")
+        ...,
+        max_items=2,
+        description="with an answer: the next entries to offer as related questions (a subset "
+        "of candidates, close enough in score); empty otherwise",
+    )
 
 
 class EntryList(Reply):
@@ -490,8 +539,9 @@ class Case(Reply):
     next_steps: list[str]
     materials: list[JsonObject] = Field(..., description="{id, name, ...} per material the situation needs")
     deadlines: list[Any]
-    savings: dict[str, int] = Field(..., description="fields_once, fields_separately, materials_once, "
-                                    "materials_separately")
+    savings: dict[str, int] = Field(
+        ..., description="fields_once, fields_separately, materials_once, materials_separately"
+    )
     answers_masked: dict[str, str]
     id: int | None = None
     conversation_id: str | None = nullable()
@@ -532,8 +582,17 @@ class CaseStatistics(Reply):
 
 # The eligibility answer is built by knowledge/eligibility/assess.py: documented here, more keys allowed.
 Status = Literal["met", "unmet", "unknown"]
-FACTORS = ("salary", "education", "experience", "months_in_china", "chinese", "location", "age", "extras",
-           "local_bonus")
+FACTORS = (
+    "salary",
+    "education",
+    "experience",
+    "months_in_china",
+    "chinese",
+    "location",
+    "age",
+    "extras",
+    "local_bonus",
+)
 
 
 class Documented(BaseModel):
@@ -571,8 +630,11 @@ class CategoryView(Documented):
 
 Breakdown = create_model("Breakdown", __base__=Documented, **{k: (int, ...) for k in FACTORS})  # type: ignore
 PerFactor = create_model("PerFactor", __base__=Documented, **{k: (int, None) for k in FACTORS})  # type: ignore
-Explanations = create_model("Explanations", __base__=Documented,  # type: ignore
-                            **{k: (str, None) for k in FACTORS})
+Explanations = create_model(
+    "Explanations",
+    __base__=Documented,  # type: ignore
+    **{k: (str, None) for k in FACTORS},
+)
 
 
 class Thresholds(Documented):

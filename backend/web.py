@@ -1,4 +1,5 @@
 """Request helpers shared by the blueprints: DB session, language, auth, CSRF, rendering."""
+
 from __future__ import annotations
 
 import hashlib
@@ -88,8 +89,11 @@ def checked_conversation(conversation_id: str) -> str:
     """The path segment, percent-decoded (sanic leaves it encoded), or 400."""
     conversation_id = unquote(conversation_id)
     if not conversation_ok(conversation_id):
-        raise CaseError("conversation_id_invalid", 400,
-                        problems=[Problem("conversation_id_invalid", field="conversation_id")])
+        raise CaseError(
+            "conversation_id_invalid",
+            400,
+            problems=[Problem("conversation_id_invalid", field="conversation_id")],
+        )
     return conversation_id
 
 
@@ -189,8 +193,15 @@ def login_csrf_ok(request: Request, field: str) -> bool:
     return bool(cookie and field) and hmac.compare_digest(field, login_csrf_field(request, cookie))
 
 
-def set_cookie(request: Request, response: HTTPResponse, name: str, value: str, *,
-               max_age: int | None = None, http_only: bool = True) -> None:
+def set_cookie(
+    request: Request,
+    response: HTTPResponse,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None = None,
+    http_only: bool = True,
+) -> None:
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["path"] = "/"
@@ -221,5 +232,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     )
     response = html(body, status=status)
     if request.args.get("lang") in LANGUAGES:
-        set_cookie(request, response, LANG_COOKIE, request.args.get("lang"), max_age=365 * 24 * 3600, http_only=False)
+        set_cookie(
+            request, response, LANG_COOKIE, request.args.get("lang"), max_age=365 * 24 * 3600, http_only=False
+        )
     return response

@@ -106,24 +106,29 @@ async def drive(rasa_url: str, pid: int, concurrency: int, rounds: int = 1, scri
         await _conversation(session, url, script[:3], [], [])
         start = time.perf_counter()
         for _ in range(rounds):
-            await asyncio.gather(*[
-                _conversation(session, url, script, latencies, errors) for _ in range(concurrency)])
+            await asyncio.gather(
+                *[_conversation(session, url, script, latencies, errors) for _ in range(concurrency)]
+            )
         seconds = time.perf_counter() - start
     return LoadResult(concurrency, len(latencies), len(errors), seconds, latencies, peak_rss_mb(pid))
 
 
-def run_levels(model: Path, action_url: str | None = None, levels=(1, 20, 50),
-               stock_tracker_store: bool = False) -> List[Dict[str, float]]:
+def run_levels(
+    model: Path, action_url: str | None = None, levels=(1, 20, 50), stock_tracker_store: bool = False
+) -> List[Dict[str, float]]:
     """Start Rasa with `model` (SQLite tracker store as `make run`, or Rasa's in-memory one
     as a `rasa init` project) and drive each level."""
     from scripts.local_stack import start_rasa, stop
 
     with tempfile.TemporaryDirectory(prefix="bench-rasa-") as tmp:
-        process, url = start_rasa(Path(tmp), model=model, action_url=action_url,
-                                  stock_tracker_store=stock_tracker_store)
+        process, url = start_rasa(
+            Path(tmp), model=model, action_url=action_url, stock_tracker_store=stock_tracker_store
+        )
         try:
-            return [asyncio.run(drive(url, process.pid, level, rounds=10 if level == 1 else 3)).row()
-                    for level in levels]
+            return [
+                asyncio.run(drive(url, process.pid, level, rounds=10 if level == 1 else 3)).row()
+                for level in levels
+            ]
         finally:
             stop(process)
 

@@ -70,9 +70,27 @@ def cross_validate(folds: int = 5, config: str = "config.yml") -> Dict[str, dict
             folder.mkdir()
             write_nlu(folder / "nlu.yml", [examples[i] for i in train_idx])
             subprocess.run(
-                [sys.executable, "-m", "rasa_ext", "train", "nlu", "--config", str(ROOT / config), "--nlu",
-                 str(folder / "nlu.yml"), "--out", str(folder), "--fixed-model-name", "model"],
-                cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa_ext",
+                    "train",
+                    "nlu",
+                    "--config",
+                    str(ROOT / config),
+                    "--nlu",
+                    str(folder / "nlu.yml"),
+                    "--out",
+                    str(folder),
+                    "--fixed-model-name",
+                    "model",
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             test = [examples[i] for i in test_idx]
             names = asyncio.run(_parse_all(str(folder / "model.tar.gz"), [t for t, _, _ in test]))
             for (_, intent, group), name in zip(test, names, strict=True):
@@ -82,8 +100,10 @@ def cross_validate(folds: int = 5, config: str = "config.yml") -> Dict[str, dict
     for group in ("en", "zh", "mixed"):
         if gold[group]:
             errors = [p for g, p in zip(gold[group], predicted[group], strict=True) if g != p]
-            results[group] = {**score(gold[group], predicted[group]),
-                              "fallback_share_of_errors": sum(p == "nlu_fallback" for p in errors) / max(1, len(errors))}
+            results[group] = {
+                **score(gold[group], predicted[group]),
+                "fallback_share_of_errors": sum(p == "nlu_fallback" for p in errors) / max(1, len(errors)),
+            }
     return results
 
 

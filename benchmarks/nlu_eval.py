@@ -54,8 +54,11 @@ async def evaluate(model_path: str, sets: Dict[str, Path] = HELDOUT) -> Dict[str
                 errors.append((text, intent, name, round(parsed["intent"]["confidence"], 2)))
         # a wrong intent is a wrong answer; the fallback only asks to rephrase
         wrong = sum(1 for _, _, name, _ in errors if name != "nlu_fallback")
-        results[lang] = {**score([i for _, i in examples], predicted), "errors": errors,
-                         "wrong_answer_rate": wrong / max(1, len(examples))}
+        results[lang] = {
+            **score([i for _, i in examples], predicted),
+            "errors": errors,
+            "wrong_answer_rate": wrong / max(1, len(examples)),
+        }
     return results
 
 
@@ -68,8 +71,10 @@ def main() -> None:
     for name, sets in (("heldout", HELDOUT), ("blind", BLIND)):
         results = asyncio.run(evaluate(model, sets))
         for lang, r in results.items():
-            print(f"{name:8} {lang:6} n={r['n']:4} accuracy={r['accuracy']:.3f} macro_f1={r['macro_f1']:.3f} "
-                  f"wrong_intent={r['wrong_answer_rate']:.1%}")
+            print(
+                f"{name:8} {lang:6} n={r['n']:4} accuracy={r['accuracy']:.3f} macro_f1={r['macro_f1']:.3f} "
+                f"wrong_intent={r['wrong_answer_rate']:.1%}"
+            )
         if "-v" in sys.argv:
             for lang, r in results.items():
                 for e in r["errors"]:

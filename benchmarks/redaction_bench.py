@@ -47,10 +47,15 @@ def measure() -> List[Dict[str, str | float]]:
         longest = make(MAX_REDACT_CHARS)[:MAX_REDACT_CHARS]  # the longest text redact_text scans
         patterns_big = best_ms(redact_patterns, big)
         patterns_small = best_ms(redact_patterns, small)
-        rows.append({"shape": name, "redact_text_ms": max(best_ms(redact_text, big), best_ms(redact_text, longest)),
-                     "patterns_1mb_ms": patterns_big,
-                     "patterns_100kb_ms": patterns_small,
-                     "growth": patterns_big / patterns_small if patterns_small else float("nan")})
+        rows.append(
+            {
+                "shape": name,
+                "redact_text_ms": max(best_ms(redact_text, big), best_ms(redact_text, longest)),
+                "patterns_1mb_ms": patterns_big,
+                "patterns_100kb_ms": patterns_small,
+                "growth": patterns_big / patterns_small if patterns_small else float("nan"),
+            }
+        )
     return rows
 
 
@@ -62,31 +67,51 @@ def section(rows: List[Dict[str, str | float]] | None = None) -> str:
     worst = max(float(r["redact_text_ms"]) for r in rows)
     worst_patterns = max(float(r["patterns_1mb_ms"]) for r in rows)
     growth = max(float(r["growth"]) for r in rows)
-    shown = [{"shape (n = 1,000,000)": r["shape"],
-              f"redact_text, 1 MB or {MAX_REDACT_CHARS:,} chars": f"{float(r['redact_text_ms']):.2f} ms",
-              "patterns, 1 MB": f"{float(r['patterns_1mb_ms']):.0f} ms",
-              "patterns, 100 KB": f"{float(r['patterns_100kb_ms']):.1f} ms",
-              "1 MB / 100 KB": f"{float(r['growth']):.1f}x"} for r in rows]
-    return "\n".join([
-        "## Redaction worst case\n",
-        "`stores/redaction.py` masks personal data on Rasa's event loop at every save. Adversarial 1 MB "
-        "inputs (`benchmarks/redaction_bench.py`, best of 3): `redact_text`, what the tracker store calls, "
-        f"masks any text over {MAX_REDACT_CHARS:,} characters whole, so its worst case is the slower of a 1 MB "
-        f"text and a text of exactly {MAX_REDACT_CHARS:,} characters of the same shape; the patterns alone, "
-        "without that guard, "
-        "show that every pattern is linear (1 MB takes about ten times 100 KB; the former e-mail pattern was "
-        "quadratic: 100 KB took 17.6 s; the shared machine's load makes the ratio noisy). The REST channel refuses messages over 2,000 characters before "
-        "the model (`connectors/rest.py`), so the patterns see at most that in practice.\n",
-        table(shown, list(shown[0])) + "\n",
-        table([
-            {"target": f"redact_text <= {TARGET_MS:.0f} ms on any input, worst shape", "measured": f"{worst:.2f} ms",
-             "result": mark(worst <= TARGET_MS)},
-            {"target": "patterns linear: 1 MB / 100 KB <= 20x (quadratic: 100x), worst shape",
-             "measured": f"{growth:.1f}x", "result": mark(growth <= 20)},
-            {"target": "patterns alone on 1 MB, worst shape (no target: not on the hot path)",
-             "measured": f"{worst_patterns:.0f} ms", "result": ""},
-        ], ["target", "measured", "result"]) + "\n",
-    ])
+    shown = [
+        {
+            "shape (n = 1,000,000)": r["shape"],
+            f"redact_text, 1 MB or {MAX_REDACT_CHARS:,} chars": f"{float(r['redact_text_ms']):.2f} ms",
+            "patterns, 1 MB": f"{float(r['patterns_1mb_ms']):.0f} ms",
+            "patterns, 100 KB": f"{float(r['patterns_100kb_ms']):.1f} ms",
+            "1 MB / 100 KB": f"{float(r['growth']):.1f}x",
+        }
+        for r in rows
+    ]
+    return "\n".join(
+        [
+            "## Redaction worst case\n",
+            "`stores/redaction.py` masks personal data on Rasa's event loop at every save. Adversarial 1 MB "
+            "inputs (`benchmarks/redaction_bench.py`, best of 3): `redact_text`, what the tracker store calls, "
+            f"masks any text over {MAX_REDACT_CHARS:,} characters whole, so its worst case is the slower of a 1 MB "
+            f"text and a text of exactly {MAX_REDACT_CHARS:,} characters of the same shape; the patterns alone, "
+            "without that guard, "
+            "show that every pattern is linear (1 MB takes about ten times 100 KB; the former e-mail pattern was "
+            "quadratic: 100 KB took 17.6 s; the shared machine's load makes the ratio noisy). The REST channel refuses messages over 2,000 characters before "
+            "the model (`connectors/rest.py`), so the patterns see at most that in practice.\n",
+            table(shown, list(shown[0])) + "\n",
+            table(
+                [
+                    {
+                        "target": f"redact_text <= {TARGET_MS:.0f} ms on any input, worst shape",
+                        "measured": f"{worst:.2f} ms",
+                        "result": mark(worst <= TARGET_MS),
+                    },
+                    {
+                        "target": "patterns linear: 1 MB / 100 KB <= 20x (quadratic: 100x), worst shape",
+                        "measured": f"{growth:.1f}x",
+                        "result": mark(growth <= 20),
+                    },
+                    {
+                        "target": "patterns alone on 1 MB, worst shape (no target: not on the hot path)",
+                        "measured": f"{worst_patterns:.0f} ms",
+                        "result": "",
+                    },
+                ],
+                ["target", "measured", "result"],
+            )
+            + "\n",
+        ]
+    )
 
 
 if __name__ == "__main__":

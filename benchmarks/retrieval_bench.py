@@ -135,7 +135,9 @@ def accuracy_report(retriever: Retriever, paraphrases: Sequence[dict]) -> dict:
     report["confident_wrong_share"] = round(len(wrong) / max(1, len(confident)), 4)
     report["confident_wrong_of_all"] = round(len(wrong) / max(1, len(results)), 4)
     report["null_questions"] = len(nulls)
-    report["null_confident_rate"] = round(sum(1 for r in nulls if r["decision"] == ANSWER) / max(1, len(nulls)), 4)
+    report["null_confident_rate"] = round(
+        sum(1 for r in nulls if r["decision"] == ANSWER) / max(1, len(nulls)), 4
+    )
     report["answered_directly_rate"] = round(
         sum(1 for r in answerable if r["decision"] == ANSWER) / max(1, len(answerable)), 4
     )
@@ -165,12 +167,14 @@ def decision_report(retriever: Retriever, paraphrases: Sequence[dict]) -> dict:
         report[language] = {
             "answerable": len(answerable),
             "off_topic": len(nulls),
-            "answered_right": _share(sum(r["decision"] == ANSWER and r["correct"] for r in answerable),
-                                     len(answerable)),
+            "answered_right": _share(
+                sum(r["decision"] == ANSWER and r["correct"] for r in answerable), len(answerable)
+            ),
             "confident_wrong": _share(len(wrong), len(answered)),
             "did_you_mean": _share(len(ambiguous), len(answerable)),
-            "did_you_mean_has_it": _share(sum(any(h.id == r["id"] for h in r["hits"]) for r in ambiguous),
-                                          len(ambiguous)),
+            "did_you_mean_has_it": _share(
+                sum(any(h.id == r["id"] for h in r["hits"]) for r in ambiguous), len(ambiguous)
+            ),
             "no_match": _share(sum(r["decision"] == NO_MATCH for r in answerable), len(answerable)),
             "null_answered": _share(sum(r["decision"] == ANSWER for r in nulls), len(nulls)),
             "null_did_you_mean": _share(sum(r["decision"] == AMBIGUOUS for r in nulls), len(nulls)),
@@ -183,7 +187,8 @@ def decision_report(retriever: Retriever, paraphrases: Sequence[dict]) -> dict:
         )
     report["wrong_examples"] = [
         {"text": r["text"], "expected": r["id"], "got": r["top"], "confidence": round(r["confidence"], 3)}
-        for r in results if r["decision"] == ANSWER and not r["correct"]
+        for r in results
+        if r["decision"] == ANSWER and not r["correct"]
     ]
     return report
 
@@ -191,8 +196,11 @@ def decision_report(retriever: Retriever, paraphrases: Sequence[dict]) -> dict:
 def first_reply_report(retriever: Retriever, sets: dict[str, Path] | None = None) -> dict:
     """``decision_report`` for every paraphrase set that exists (name -> report)."""
     sets = DECISION_SETS if sets is None else sets
-    return {name: decision_report(retriever, load_paraphrases(path)) for name, path in sets.items()
-            if Path(path).exists()}
+    return {
+        name: decision_report(retriever, load_paraphrases(path))
+        for name, path in sets.items()
+        if Path(path).exists()
+    }
 
 
 def latency_report(real: Sequence[Document], queries: Sequence[str], total: int, rounds: int = 3) -> dict:
@@ -238,12 +246,16 @@ def run(
     retriever.index(documents)
     result = {"real_entries": len(documents), **accuracy_report(retriever, paraphrases)}
     calibration = retriever.calibration
-    result["decision"] = {"threshold": calibration.threshold, "ambiguity_margin": calibration.ambiguity_margin,
-                          "no_match_threshold": calibration.no_match_threshold}
+    result["decision"] = {
+        "threshold": calibration.threshold,
+        "ambiguity_margin": calibration.ambiguity_margin,
+        "no_match_threshold": calibration.no_match_threshold,
+    }
     result["first_reply"] = first_reply_report(retriever)
     evaluation = result["first_reply"].get("blind_evaluation")
     result["first_reply_meets_targets"] = bool(evaluation) and all(
-        evaluation[language]["meets_targets"] for language in ("en", "zh"))
+        evaluation[language]["meets_targets"] for language in ("en", "zh")
+    )
 
     latency = latency_report(documents, [p["text"] for p in paraphrases], entries)
     big = latency.pop("retriever")
@@ -309,7 +321,11 @@ def format_first_reply(first_reply: dict, decision: dict) -> str:
                 f"{r['did_you_mean']:.3f} (right one among them {r['did_you_mean_has_it']:.3f}), no match "
                 f"{r['no_match']:.3f} | off-topic: answered {r['null_answered']:.3f}, did you mean "
                 f"{r['null_did_you_mean']:.3f}, no match {r['null_no_match']:.3f}"
-                + ("" if name != "blind_evaluation" else f" | meets targets: {'yes' if r['meets_targets'] else 'NO'}")
+                + (
+                    ""
+                    if name != "blind_evaluation"
+                    else f" | meets targets: {'yes' if r['meets_targets'] else 'NO'}"
+                )
             )
     return "\n".join(lines)
 

@@ -33,7 +33,9 @@ def max_message_chars(env: Mapping[str, str] | None = None) -> int:
     try:
         return int(value) if value and int(value) > 0 else DEFAULT_MAX_MESSAGE_CHARS
     except ValueError:
-        log.warning("MAX_MESSAGE_CHARS=%r is not a positive integer: using %d", value, DEFAULT_MAX_MESSAGE_CHARS)
+        log.warning(
+            "MAX_MESSAGE_CHARS=%r is not a positive integer: using %d", value, DEFAULT_MAX_MESSAGE_CHARS
+        )
         return DEFAULT_MAX_MESSAGE_CHARS
 
 
@@ -64,7 +66,9 @@ class RestInput(RasaRestInput):
                 return
             # Neither the text nor the sender is logged: the text may hold personal data.
             log.info("message of %d characters refused (limit %d)", length, self.max_chars)
-            reply = t("channels.too_long", script_language(message.text or ""), length=length, limit=self.max_chars)
+            reply = t(
+                "channels.too_long", script_language(message.text or ""), length=length, limit=self.max_chars
+            )
             await message.output_channel.send_text_message(message.sender_id, reply)
 
         return super().blueprint(capped)

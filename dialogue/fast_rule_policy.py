@@ -62,6 +62,7 @@ from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 _RASA_RULE_LOGGER = logging.getLogger("rasa.core.policies.rule_policy")
 
+
 def _states_in_key(key: str) -> List[State] | None:
     """The states of a rule key, or None for a non-state source (default actions)."""
     if not key.startswith("["):
@@ -91,6 +92,7 @@ def _featurized_as(message: UserUttered | None) -> Tuple[Any, ...]:
     if message is None:
         return ()
     return message.text, message.use_text_for_featurization
+
 
 # events after which the applied events are no longer the old ones plus the new ones
 _REWRITING_EVENTS = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted)
@@ -269,11 +271,14 @@ class _TurnChecker:
             action, intent = self.index.requirements[state_id]
             # a state that requires another previous action or intent never applies
             # (see `_requirement`); the others are checked by Rasa's function
-            if (action is not None and action != self.action) or (intent is not None and intent != self.intent):
+            if (action is not None and action != self.action) or (
+                intent is not None and intent != self.intent
+            ):
                 result = False
             else:
                 result = self.index.policy._is_rule_applicable(
-                    self.index.single_state_keys[state_id], 0, self.state)
+                    self.index.single_state_keys[state_id], 0, self.state
+                )
             self.results[state_id] = result
         return result
 
@@ -323,9 +328,7 @@ def _keep(_key: str) -> bool:
     return True
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class FastRulePolicy(RulePolicy):
     """RulePolicy that featurises and matches only the turns its rules can see."""
 
@@ -341,8 +344,9 @@ class FastRulePolicy(RulePolicy):
         self._window = 0
         self._histories: OrderedDict[str, _History] = OrderedDict()
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
-              **kwargs: Any) -> Resource:
+    def train(
+        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         """Trains exactly as RulePolicy (see there)."""
         resource = super().train(training_trackers, domain, **kwargs)
         self._indexes = None
@@ -359,8 +363,9 @@ class FastRulePolicy(RulePolicy):
     ) -> PolicyPrediction:
         """Predicts the next action as RulePolicy does, with less work."""
         if not self._can_use_fast_path():
-            return self._renamed(super().predict_action_probabilities(
-                tracker, domain, rule_only_data, **kwargs))
+            return self._renamed(
+                super().predict_action_probabilities(tracker, domain, rule_only_data, **kwargs)
+            )
         self._prepare_index()
         history = self._history(tracker, domain)
         self._current = _Prediction(tracker, history.states(), history.total)
@@ -435,8 +440,7 @@ class FastRulePolicy(RulePolicy):
     ) -> List[State]:
         current = self._current
         if current is None or current.tracker is not tracker:
-            return super()._prediction_states(
-                tracker, domain, use_text_for_last_user_input, rule_only_data)
+            return super()._prediction_states(tracker, domain, use_text_for_last_user_input, rule_only_data)
         states = _copy_states(current.states)
         # the featurizer's own edits of the user input (text or intent)
         self.featurizer._choose_last_user_input([states], use_text_for_last_user_input)

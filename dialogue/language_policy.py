@@ -22,9 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from dialogue.conversation_language import LANGUAGE_SLOT, conversation_language
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class LanguagePolicy(Policy):
     """Stores the reply language chosen by the latest message in the `language` slot."""
 

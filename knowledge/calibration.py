@@ -112,7 +112,9 @@ def leave_one_out(documents: Sequence[Document], retriever: Retriever) -> Sample
     return Samples(np.vstack(rows), np.array(labels, dtype=bool), kinds)
 
 
-def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = 1e-2, iterations: int = 50) -> tuple[np.ndarray, float]:
+def fit_logistic(
+    features: np.ndarray, labels: np.ndarray, l2: float = 1e-2, iterations: int = 50
+) -> tuple[np.ndarray, float]:
     """Plain L2-regularised logistic regression (Newton's method); returns (weights, bias)."""
     x = np.hstack([features, np.ones((features.shape[0], 1))])
     y = labels.astype(np.float64)
@@ -134,7 +136,9 @@ def load_paraphrases(path: str | Path = DEFAULT_PARAPHRASES_PATH) -> list[dict]:
     """The held-out paraphrase set: dicts with id (None = off-topic), language and text."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
-    items: Any = data.get("paraphrases") if isinstance(data, dict) else data  # YAML: a wrong shape fails below
+    items: Any = (
+        data.get("paraphrases") if isinstance(data, dict) else data
+    )  # YAML: a wrong shape fails below
     return [{"id": item.get("id"), "language": item["language"], "text": str(item["text"])} for item in items]
 
 
@@ -181,7 +185,9 @@ def _groups(results: Sequence[dict]) -> dict[tuple[str, str], list[dict]]:
     return groups
 
 
-def choose_decision(results: Sequence[dict], base: Calibration, target: float = TARGET_WRONG_SHARE) -> Calibration:
+def choose_decision(
+    results: Sequence[dict], base: Calibration, target: float = TARGET_WRONG_SHARE
+) -> Calibration:
     """The answer threshold and ambiguity margin answering the most questions right while, in
     every (paraphrase set, language) group, at most ``target`` of the direct answers are wrong
     and no off-topic question is answered (ties: fewer wrong, the stricter threshold, the
@@ -194,7 +200,9 @@ def choose_decision(results: Sequence[dict], base: Calibration, target: float = 
     best: tuple | None = None
     for threshold in THRESHOLD_GRID:
         for margin in MARGIN_GRID:
-            candidate = dataclasses.replace(base, threshold=threshold, ambiguity_margin=margin, no_match_threshold=0.0)
+            candidate = dataclasses.replace(
+                base, threshold=threshold, ambiguity_margin=margin, no_match_threshold=0.0
+            )
             right = wrong = 0
             ok = True
             for group in groups.values():
@@ -301,10 +309,15 @@ def write(calibration: Calibration, path: str | Path = DEFAULT_CALIBRATION_PATH,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dry-run", action="store_true", help="do not write calibration.yml")
-    parser.add_argument("--decision-only", action="store_true",
-                        help="keep calibration.yml's logistic weights, choose only the decision thresholds")
+    parser.add_argument(
+        "--decision-only",
+        action="store_true",
+        help="keep calibration.yml's logistic weights, choose only the decision thresholds",
+    )
     parser.add_argument("--output", default=str(DEFAULT_CALIBRATION_PATH))
     args = parser.parse_args(argv)
     documents = load_documents()
@@ -312,10 +325,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     calibration, samples = fit(documents, paraphrases, refit_weights=not args.decision_only)
     print(f"entries: {len(documents)}; calibration paraphrases: {len(paraphrases)}")
     if samples is not None:
-        print(f"leave-one-out samples: {len(samples.correct)}; "
-              f"top-1 accuracy (question taken out): {samples.accuracy():.3f}")
-    print(f"weights: {calibration.weights}  bias: {calibration.bias:.3f}  threshold: {calibration.threshold}  "
-          f"ambiguity margin: {calibration.ambiguity_margin}  no-match threshold: {calibration.no_match_threshold}")
+        print(
+            f"leave-one-out samples: {len(samples.correct)}; "
+            f"top-1 accuracy (question taken out): {samples.accuracy():.3f}"
+        )
+    print(
+        f"weights: {calibration.weights}  bias: {calibration.bias:.3f}  threshold: {calibration.threshold}  "
+        f"ambiguity margin: {calibration.ambiguity_margin}  no-match threshold: {calibration.no_match_threshold}"
+    )
     if not args.dry_run:
         write(calibration, args.output, note=f"fitted on {len(documents)} entries")
         print(f"written: {args.output}")

@@ -447,7 +447,9 @@ class Retriever:
         state = self._state
         if k <= 0 or not state.ids or not isinstance(query, str):
             return []
-        analysis = self.analyzer.analyze(query[: self.config.hard_query_chars], correct=self.config.correct_typos)
+        analysis = self.analyzer.analyze(
+            query[: self.config.hard_query_chars], correct=self.config.correct_typos
+        )
         if analysis.empty:
             return []
         scores, features, gate = self._score(state, analysis)
@@ -556,7 +558,8 @@ class Retriever:
             q_terms = questions.doc_terms[i]
             a_terms = answers.doc_terms[i] if answers is not None else frozenset()
             found = sum(
-                w for w, q, a in zip(weights, in_questions, in_answers, strict=True)
+                w
+                for w, q, a in zip(weights, in_questions, in_answers, strict=True)
                 if (q is not None and q in q_terms) or (a is not None and a in a_terms)
             )
             return found / total

@@ -6,6 +6,7 @@ file that does not fit is refused with a `DataError` naming the file, the place 
 about shape (references between files, unique ids, bands that touch) stay in the loaders
 or in the models' validators and raise the same `DataError` through `fail`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,7 +71,9 @@ class DataFile:
             line = node.start_mark.line + 1
             if isinstance(node, yaml.MappingNode):
                 node = next((value for key, value in node.value if str(key.value) == str(part)), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value)
+            ):
                 node = node.value[part]
             else:
                 node = None
@@ -95,7 +98,9 @@ class DataFile:
             for error in exc.errors():
                 loc = [*at, *(p for p in error["loc"] if p != "__root__")]
                 line = self.line(loc)
-                problems.append(f"{place(loc) or 'file'}: {error['msg']}" + (f" (line {line})" if line else ""))
+                problems.append(
+                    f"{place(loc) or 'file'}: {error['msg']}" + (f" (line {line})" if line else "")
+                )
             raise DataError(f"{self.label}: " + "; ".join(problems)) from exc
 
 
@@ -108,7 +113,7 @@ def place(loc: Loc) -> str:
 
 
 def split_place(where: str) -> list[str | int]:
-    """"items.x.fields[3]" -> ["items", "x", "fields", 3] ("file" -> [])."""
+    """ "items.x.fields[3]" -> ["items", "x", "fields", 3] ("file" -> [])."""
     if where == "file":
         return []
     parts: list[str | int] = []

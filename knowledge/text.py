@@ -154,9 +154,7 @@ class SynonymTable:
                     if key:
                         self._en.setdefault(key, name)
         self._zh.sort(key=lambda item: -len(item[0]))
-        self._zh_pattern = (
-            re.compile("|".join(re.escape(form) for form, _ in self._zh)) if self._zh else None
-        )
+        self._zh_pattern = re.compile("|".join(re.escape(form) for form, _ in self._zh)) if self._zh else None
         self._zh_lookup = {form: name for form, name in reversed(self._zh)}
         self._en_max = max((len(key) for key in self._en), default=0)
 
@@ -370,7 +368,5 @@ class Analyzer:
                     ngrams.extend(marked[i : i + 3] for i in range(len(marked) - 2))
         words.extend(CONCEPT_PREFIX + name for name in concepts)
         unique = sorted(set(concepts))
-        pairs = [
-            f"{CONCEPT_PREFIX}{a}+{b}" for i, a in enumerate(unique) for b in unique[i + 1 :]
-        ]
+        pairs = [f"{CONCEPT_PREFIX}{a}+{b}" for i, a in enumerate(unique) for b in unique[i + 1 :]]
         return Analysis(words, ngrams, pairs)

@@ -42,9 +42,12 @@ def patches() -> Dict[str, Patch]:
 
     return {
         "fast_action_validation": Patch(
-            RemoteAction, "_validate_action_result", RASA_VALIDATION, validate_action_result),
+            RemoteAction, "_validate_action_result", RASA_VALIDATION, validate_action_result
+        ),
         # the processor looks its runner class up when it loads a model
-        "fast_graph_runner": Patch(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner, SequentialGraphRunner),
+        "fast_graph_runner": Patch(
+            rasa.core.processor, "DaskGraphRunner", DaskGraphRunner, SequentialGraphRunner
+        ),
     }
 
 
@@ -67,8 +70,11 @@ def install(settings: Mapping[str, Any] | None = None) -> List[str]:
     version = rasa_version()
     if version not in TESTED_RASA_VERSIONS:
         uninstall()
-        log.warning("rasa_ext: Rasa %s is not a version the workarounds were tested on (%s): "
-                    "running Rasa unpatched.", version, ", ".join(TESTED_RASA_VERSIONS))
+        log.warning(
+            "rasa_ext: Rasa %s is not a version the workarounds were tested on (%s): running Rasa unpatched.",
+            version,
+            ", ".join(TESTED_RASA_VERSIONS),
+        )
         return []
     installed = []
     for name, patch in patches().items():

@@ -85,4 +85,3 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         f"{DOCS_BASE_URL}/custom-actions"
     )
     raise error
-

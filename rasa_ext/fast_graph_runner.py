@@ -59,8 +59,7 @@ class SequentialGraphRunner(DaskGraphRunner):
         super().__init__(*args, **kwargs)
         self._orders: Dict[Tuple[str, ...], List[Step]] = {}
 
-    def run(self, inputs: Dict[str, Any] | None = None,
-            targets: List[str] | None = None) -> Dict[str, Any]:
+    def run(self, inputs: Dict[str, Any] | None = None, targets: List[str] | None = None) -> Dict[str, Any]:
         run_targets = tuple(targets if targets else self._graph_schema.target_names)
         order = self._orders.get(run_targets)
         if order is None:
@@ -83,4 +82,3 @@ class SequentialGraphRunner(DaskGraphRunner):
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
         return dict(results[target] for target in run_targets)
-

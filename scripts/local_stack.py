@@ -57,8 +57,13 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30
 
 
 def start(command: list, log: Path, env: Dict[str, str], ready_url: str) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **QUIET, **TOKENS, **env},
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **QUIET, **TOKENS, **env},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(ready_url, process, log)
     except BaseException:
@@ -75,9 +80,15 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
-               tracker_store_url: str | None = None, lock_store_url: str | None = None,
-               port: int | None = None, stock_tracker_store: bool = False) -> Tuple[subprocess.Popen, str]:
+def start_rasa(
+    tmp: Path,
+    model: Path = MODEL,
+    action_url: str | None = None,
+    tracker_store_url: str | None = None,
+    lock_store_url: str | None = None,
+    port: int | None = None,
+    stock_tracker_store: bool = False,
+) -> Tuple[subprocess.Popen, str]:
     """Rasa with a trained model and the endpoints `make run` renders; returns (process, url).
 
     Started as `make run` starts it (`python -m rasa_ext run`, so with rasa_ext's
@@ -101,23 +112,47 @@ def start_rasa(tmp: Path, model: Path = MODEL, action_url: str | None = None,
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     port = port or free_port()
     process = start(
-        [sys.executable, "-m", "rasa_ext", "run", "--enable-api", "-m", str(model),
-         "--endpoints", str(tmp / "endpoints.yml"), "--credentials", str(ROOT / "credentials.yml"),
-         "-i", "127.0.0.1", "-p", str(port)],
-        tmp / f"rasa-{port}.log", {}, f"http://127.0.0.1:{port}/")
+        [
+            sys.executable,
+            "-m",
+            "rasa_ext",
+            "run",
+            "--enable-api",
+            "-m",
+            str(model),
+            "--endpoints",
+            str(tmp / "endpoints.yml"),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        tmp / f"rasa-{port}.log",
+        {},
+        f"http://127.0.0.1:{port}/",
+    )
     return process, f"http://127.0.0.1:{port}"
 
 
 def start_backend(tmp: Path, env: Dict[str, str]) -> Tuple[subprocess.Popen, str]:
     port = free_port()
-    process = start([sys.executable, "-m", "backend"], tmp / "backend.log",
-                    {"BACKEND_PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp}/backend.db", **env},
-                    f"http://127.0.0.1:{port}/healthz")
+    process = start(
+        [sys.executable, "-m", "backend"],
+        tmp / "backend.log",
+        {"BACKEND_PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp}/backend.db", **env},
+        f"http://127.0.0.1:{port}/healthz",
+    )
     return process, f"http://127.0.0.1:{port}"
 
 
 def start_actions(tmp: Path, env: Dict[str, str]) -> Tuple[subprocess.Popen, str]:
     port = free_port()
-    process = start([sys.executable, "-m", "security.action_server", "--actions", "actions", "-p", str(port)],
-                    tmp / "actions.log", env, f"http://127.0.0.1:{port}/health")
+    process = start(
+        [sys.executable, "-m", "security.action_server", "--actions", "actions", "-p", str(port)],
+        tmp / "actions.log",
+        env,
+        f"http://127.0.0.1:{port}/health",
+    )
     return process, f"http://127.0.0.1:{port}/webhook"

@@ -35,8 +35,12 @@ def tracker_store(url: str) -> Dict[str, Any]:
     parsed = urlparse(url)
     scheme = parsed.scheme.split("+")[0]
     if scheme == "sqlite":
-        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite",
-                "db": parsed.path.lstrip("/") or "var/rasa_tracker.db", "cache_size": 2000}
+        return {
+            "type": TRACKER_STORE_TYPE,
+            "dialect": "sqlite",
+            "db": parsed.path.lstrip("/") or "var/rasa_tracker.db",
+            "cache_size": 2000,
+        }
     if scheme in ("postgresql", "postgres"):
         store = {
             "type": TRACKER_STORE_TYPE,
@@ -89,7 +93,10 @@ def event_broker(url: str) -> Dict[str, Any]:
 def render(env: Mapping[str, str]) -> Dict[str, Any]:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     if env.get("ACTION_SERVER_URL"):
-        endpoints["action_endpoint"] = {**endpoints.get("action_endpoint", {}), "url": env["ACTION_SERVER_URL"]}
+        endpoints["action_endpoint"] = {
+            **endpoints.get("action_endpoint", {}),
+            "url": env["ACTION_SERVER_URL"],
+        }
     if env.get("TRACKER_STORE_URL"):
         endpoints["tracker_store"] = tracker_store(env["TRACKER_STORE_URL"])
     if env.get("LOCK_STORE_URL"):

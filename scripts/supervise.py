@@ -39,13 +39,23 @@ def _value(text: str) -> str:
 def config(processes: Mapping[str, str], var: Path, logs: Path | None = None, root: Path = ROOT) -> str:
     """supervisord.conf for `processes` ({name: shell command})."""
     lines = [
-        "[supervisord]", "nodaemon=true", f"logfile={_value(str(var / 'supervisord.log'))}",
-        "logfile_maxbytes=10MB", f"pidfile={_value(str(var / 'supervisord.pid'))}",
-        f"childlogdir={_value(str(var))}", "",
-        "[unix_http_server]", f"file={_value(str(var / 'supervisor.sock'))}", "chmod=0700", "",
-        "[supervisorctl]", f"serverurl=unix://{_value(str(var / 'supervisor.sock'))}", "",
+        "[supervisord]",
+        "nodaemon=true",
+        f"logfile={_value(str(var / 'supervisord.log'))}",
+        "logfile_maxbytes=10MB",
+        f"pidfile={_value(str(var / 'supervisord.pid'))}",
+        f"childlogdir={_value(str(var))}",
+        "",
+        "[unix_http_server]",
+        f"file={_value(str(var / 'supervisor.sock'))}",
+        "chmod=0700",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{_value(str(var / 'supervisor.sock'))}",
+        "",
         "[rpcinterface:supervisor]",
-        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
     ]
     for name, command in processes.items():
         output = str(logs / f"{name}.log") if logs else "/dev/stdout"
@@ -53,10 +63,18 @@ def config(processes: Mapping[str, str], var: Path, logs: Path | None = None, ro
             f"[program:{name}]",
             f"command=/bin/bash -c {_value(shlex.quote('exec ' + command))}",
             f"directory={_value(str(root))}",
-            "autostart=true", "autorestart=true",
-            f"startsecs={START_SECONDS}", f"startretries={START_RETRIES}",
-            "stopsignal=TERM", f"stopwaitsecs={STOP_SECONDS}", "stopasgroup=true", "killasgroup=true",
-            "redirect_stderr=true", f"stdout_logfile={_value(output)}", "stdout_logfile_maxbytes=0", "",
+            "autostart=true",
+            "autorestart=true",
+            f"startsecs={START_SECONDS}",
+            f"startretries={START_RETRIES}",
+            "stopsignal=TERM",
+            f"stopwaitsecs={STOP_SECONDS}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={_value(output)}",
+            "stdout_logfile_maxbytes=0",
+            "",
         ]
     return "\n".join(lines)
 

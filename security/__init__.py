@@ -35,6 +35,8 @@ def secret(name: str, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     value = env.get(name, "").strip() or DEFAULTS[name]
     if production(env) and (value == DEFAULTS[name] or len(value) < MIN_LENGTH):
-        raise ConfigError(f"refusing to start: {name} is the development default or shorter than "
-                          f"{MIN_LENGTH} characters (APP_ENV=production)")
+        raise ConfigError(
+            f"refusing to start: {name} is the development default or shorter than "
+            f"{MIN_LENGTH} characters (APP_ENV=production)"
+        )
     return value

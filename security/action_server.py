@@ -41,8 +41,13 @@ def require_token(app: Sanic, token: str) -> None:
         given = request.headers.get(security.ACTION_TOKEN_HEADER, "").encode("utf-8")
         if hmac.compare_digest(given, expected):
             return None
-        logger.warning("refused %s %s from %s: missing or wrong %s", request.method, request.path,
-                       request.ip, security.ACTION_TOKEN_HEADER)
+        logger.warning(
+            "refused %s %s from %s: missing or wrong %s",
+            request.method,
+            request.path,
+            request.ip,
+            security.ACTION_TOKEN_HEADER,
+        )
         return response.json({"error": "forbidden"}, status=403)
 
 

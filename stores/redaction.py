@@ -46,18 +46,23 @@ _LOCAL = "A-Za-z0-9._%+-"
 # local-part characters (a start inside a run finds nothing the run's start would not),
 # and the possessive quantifiers never give back what no shorter match could use.
 EMAIL = regex.compile(rf"(?:(?<![{_LOCAL}])|\G)[{_LOCAL}]++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)+")
-PHONE = re.compile(r"(?<!\d)(?:\+?\s?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
-                   r"|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"
-                   r"|\+\d[\d\s-]{7,16}\d")
+PHONE = re.compile(
+    r"(?<!\d)(?:\+?\s?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
+    r"|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"
+    r"|\+\d[\d\s-]{7,16}\d"
+)
 # Letters and digits mixed (E12345678, C01X00T47), or 8 to 12 digits (US passports).
 # The lookaheads are bounded by the token's own maximum (20): scanning further finds nothing.
 IDENTIFIER = re.compile(
-    _EDGE_L + r"(?:(?=[A-Za-z0-9]{0,19}\d)(?=[A-Za-z0-9]{0,19}[A-Za-z])[A-Za-z0-9]{6,20}|\d{8,12})" + _EDGE_R)
+    _EDGE_L + r"(?:(?=[A-Za-z0-9]{0,19}\d)(?=[A-Za-z0-9]{0,19}[A-Za-z])[A-Za-z0-9]{6,20}|\d{8,12})" + _EDGE_R
+)
 CASE_NUMBER = re.compile(r"[A-Z]{2}\d{10}")
 USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 _CN_DIGIT = "〇零一二三四五六七八九十"
-_MONTHS = ("jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
-           "august|september|october|november|december")
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
+    "august|september|october|november|december"
+)
 DATE = re.compile(
     r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?"
     r"|(?<!\d)\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(?!\d)"

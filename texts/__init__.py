@@ -11,6 +11,7 @@ The formatters write a value the way each language reads it (numbers, amounts, d
 values given in both languages). This package imports nothing from actions, backend or
 knowledge, so every layer can use it.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,20 @@ import yaml
 
 LANGUAGES = ("en", "zh")
 CATALOGUE_DIR = Path(__file__).parent
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -87,7 +100,7 @@ def catalogue() -> dict[str, dict[str, str]]:
 def entries(namespace: str) -> dict[str, dict[str, str]]:
     """One catalogue file's entries under their short keys: {key: {"en": ..., "zh": ...}}."""
     prefix = f"{namespace}."
-    return {key[len(prefix):]: texts for key, texts in catalogue().items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: texts for key, texts in catalogue().items() if key.startswith(prefix)}
 
 
 def t(key: str, lang: str | None, /, **params: Any) -> str:
@@ -108,8 +121,10 @@ def t(key: str, lang: str | None, /, **params: Any) -> str:
 
 def scoped(namespace: str) -> Callable[..., str]:
     """`t` for one catalogue file: `scoped("faq")("no_match", lang)` is `t("faq.no_match", lang)`."""
+
     def lookup(key: str, lang: str | None, /, **params: Any) -> str:
         return t(f"{namespace}.{key}", lang, **params)
+
     lookup.namespace = namespace  # type: ignore[attr-defined]
     return lookup
 

@@ -11,6 +11,7 @@ The rasa-sdk actions are re-exported lazily (PEP 562 `__getattr__`), so that imp
 state machine does not import rasa-sdk; the action server imports actions.py itself (it walks
 every submodule of the `actions` package).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,13 @@ from actions.application.commands import command, parse_items, parse_role
 from actions.application.machine import Turn, TurnInput
 from actions.application.state import POSITION_SLOTS
 
-ACTIONS = ("ValidateApplicationForm", "ActionApplicationStart", "ActionAskApplicationConfirmed",
-           "ActionApplicationSubmit", "ActionDeleteMyData")
+ACTIONS = (
+    "ValidateApplicationForm",
+    "ActionApplicationStart",
+    "ActionAskApplicationConfirmed",
+    "ActionApplicationSubmit",
+    "ActionDeleteMyData",
+)
 
 __all__ = ["command", "parse_items", "parse_role", "Turn", "TurnInput", "POSITION_SLOTS", *ACTIONS]
 

@@ -1,5 +1,6 @@
 """The application form's rasa-sdk actions: the form's validation (the state machine, machine.py),
 its start, its question, the submission and "delete my data"."""
+
 from __future__ import annotations
 
 import logging
@@ -28,9 +29,15 @@ message = scoped("application")  # texts/application.yml
 
 def turn_input(tracker: Tracker) -> TurnInput:
     said = latest(tracker)
-    return TurnInput(text=said.text, intent=said.intent, confidence=said.confidence, slots=dict(tracker.slots),
-                     sender=tracker.sender_id, channel=tracker.get_latest_input_channel(),
-                     language=conversation_language(tracker))
+    return TurnInput(
+        text=said.text,
+        intent=said.intent,
+        confidence=said.confidence,
+        slots=dict(tracker.slots),
+        sender=tracker.sender_id,
+        channel=tracker.get_latest_input_channel(),
+        language=conversation_language(tracker),
+    )
 
 
 class ValidateApplicationForm(FormBase):
@@ -39,7 +46,9 @@ class ValidateApplicationForm(FormBase):
     def name(self) -> str:
         return "validate_application_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         if tracker.get_slot(form_state.PHASE) == "closed" and tracker.get_slot(form_state.CONFIRMED) is None:
             # the backend was down at the start: end the form
             return [SlotSet(form_state.CONFIRMED, form_state.CLOSED)]
@@ -59,8 +68,11 @@ def entity_items(message: Mapping[str, Any] | None) -> List[str]:
     nlu/components/entity_extractor.py), in the catalogue's order; none when one is unknown or
     two conflict ("new and extension of the work permit"): then the form asks."""
     cat = catalogue()
-    named = {str(e.get("value")) for e in (message or {}).get("entities") or []
-             if e.get("entity") == "service_item" and e.get("value")}
+    named = {
+        str(e.get("value"))
+        for e in (message or {}).get("entities") or []
+        if e.get("entity") == "service_item" and e.get("value")
+    }
     if not named or not named <= set(cat.items) or cat.conflicts(named):
         return []
     return [key for key in cat.items if key in named]
@@ -72,29 +84,47 @@ class ActionApplicationStart(Action):
     def name(self) -> str:
         return "action_application_start"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
-        events = reset_slots(form_state.CONFIRMED, form_state.STEP, form_state.ITEMS, form_state.ROLE,
-                             form_state.SUMMARY, form_state.STATE)
+        events = reset_slots(
+            form_state.CONFIRMED,
+            form_state.STEP,
+            form_state.ITEMS,
+            form_state.ROLE,
+            form_state.SUMMARY,
+            form_state.STATE,
+        )
         try:
             draft = await BackendClient().get_draft(tracker.sender_id, language)
         except BackendError as exc:
             log.info("draft lookup failed: %s", exc.code)
-            dispatcher.utter_message(text=message("unavailable_start", language), buttons=[staff_button(language)])
+            dispatcher.utter_message(
+                text=message("unavailable_start", language), buttons=[staff_button(language)]
+            )
             return [*events, SlotSet(form_state.PHASE, "closed")]
         if draft is None:
             # items named in the first message are kept for after the consent and the role (machine.on_role)
             chosen = entity_items(tracker.latest_message)
-            return [*events, SlotSet(form_state.PHASE, "consent"), *([SlotSet(form_state.ITEMS, chosen)] if chosen else [])]
+            return [
+                *events,
+                SlotSet(form_state.PHASE, "consent"),
+                *([SlotSet(form_state.ITEMS, chosen)] if chosen else []),
+            ]
         saved = draft.get("state") if isinstance(draft.get("state"), Mapping) else {}
         state = form_state.new_state(saved)
         state["fields"] = list(draft.get("fields") or [])
         state["saved"] = str(draft.get("updated_at") or "") or None
-        return [SlotSet(form_state.CONFIRMED, None), SlotSet(form_state.PHASE, "resume"),
-                SlotSet(form_state.STEP, None), SlotSet(form_state.ITEMS, list(draft.get("items") or []) or None),
-                SlotSet(form_state.ROLE, draft.get("role")),
-                SlotSet(form_state.SUMMARY, dict(draft.get("answers_masked") or {}) or None),
-                SlotSet(form_state.STATE, state)]
+        return [
+            SlotSet(form_state.CONFIRMED, None),
+            SlotSet(form_state.PHASE, "resume"),
+            SlotSet(form_state.STEP, None),
+            SlotSet(form_state.ITEMS, list(draft.get("items") or []) or None),
+            SlotSet(form_state.ROLE, draft.get("role")),
+            SlotSet(form_state.SUMMARY, dict(draft.get("answers_masked") or {}) or None),
+            SlotSet(form_state.STATE, state),
+        ]
 
 
 class ActionAskApplicationConfirmed(Action):
@@ -103,11 +133,18 @@ class ActionAskApplicationConfirmed(Action):
     def name(self) -> str:
         return "action_ask_application_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
-        said = question(tracker.get_slot(form_state.PHASE) or "consent", tracker.get_slot(form_state.STEP),
-                        list(tracker.get_slot(form_state.ITEMS) or []),
-                        tracker.get_slot(form_state.ROLE) or "worker", tracker.get_slot(form_state.SUMMARY) or {},
-                        form_state.new_state(tracker.get_slot(form_state.STATE)), conversation_language(tracker))
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        said = question(
+            tracker.get_slot(form_state.PHASE) or "consent",
+            tracker.get_slot(form_state.STEP),
+            list(tracker.get_slot(form_state.ITEMS) or []),
+            tracker.get_slot(form_state.ROLE) or "worker",
+            tracker.get_slot(form_state.SUMMARY) or {},
+            form_state.new_state(tracker.get_slot(form_state.STATE)),
+            conversation_language(tracker),
+        )
         for each in said:
             dispatcher.utter_message(text=each["text"], buttons=each["buttons"])
         return []
@@ -119,50 +156,71 @@ class ActionApplicationSubmit(Action):
     def name(self) -> str:
         return "action_application_submit"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
         confirmed = tracker.get_slot(form_state.CONFIRMED)
         clear = reset_slots(form_state.CONFIRMED, *form_state.POSITION_SLOTS)
         if confirmed == form_state.DECLINED:
-            dispatcher.utter_message(text=message("declined", language),
-                                     buttons=[{"title": t, "payload": p} for t, p in menu_buttons(language)])
+            dispatcher.utter_message(
+                text=message("declined", language),
+                buttons=[{"title": t, "payload": p} for t, p in menu_buttons(language)],
+            )
             return clear
         if confirmed is not True:
             return [SlotSet(form_state.CONFIRMED, None)]  # closed: the start already said why
         try:
             case = await BackendClient().submit_draft(tracker.sender_id, language)
         except BackendUnavailable:
-            dispatcher.utter_message(text=message("submit_unavailable", language), buttons=[staff_button(language)])
-            return [SlotSet(form_state.CONFIRMED, None), SlotSet(form_state.PHASE, "summary"),
-                    SlotSet(form_state.STEP, None), ActiveLoop(form_state.FORM)]
+            dispatcher.utter_message(
+                text=message("submit_unavailable", language), buttons=[staff_button(language)]
+            )
+            return [
+                SlotSet(form_state.CONFIRMED, None),
+                SlotSet(form_state.PHASE, "summary"),
+                SlotSet(form_state.STEP, None),
+                ActiveLoop(form_state.FORM),
+            ]
         except BackendError as exc:
             log.info("submission refused: %s", exc.code)
             if exc.status == 404 or exc.code in ("no_draft", "consent_required"):
                 dispatcher.utter_message(text=message("draft_expired", language))
                 return [*clear, SlotSet(form_state.PHASE, "consent"), ActiveLoop(form_state.FORM)]
-            dispatcher.utter_message(text=message("submit_refused", language, problems=problems_text(exc) + " "))
+            dispatcher.utter_message(
+                text=message("submit_refused", language, problems=problems_text(exc) + " ")
+            )
             refused = [str(d.get("field")) for d in exc.details if d.get("field")]
             state = form_state.new_state(tracker.get_slot(form_state.STATE))
             summary = dict(tracker.get_slot(form_state.SUMMARY) or {})
             for key in refused:
                 summary.pop(key, None)
             step = next((k for k in state["fields"] if k in refused), None) or form_state.next_step(
-                state["fields"], summary, state["skipped"])
-            return [SlotSet(form_state.CONFIRMED, None), SlotSet(form_state.PHASE, "fields" if step else "summary"),
-                    SlotSet(form_state.STEP, step), SlotSet(form_state.SUMMARY, summary or None),
-                    ActiveLoop(form_state.FORM)]
-        dispatcher.utter_message(text=case_text(case, language), buttons=[
-            {"title": message("button_status", language), "payload": "/check_status"}])
+                state["fields"], summary, state["skipped"]
+            )
+            return [
+                SlotSet(form_state.CONFIRMED, None),
+                SlotSet(form_state.PHASE, "fields" if step else "summary"),
+                SlotSet(form_state.STEP, step),
+                SlotSet(form_state.SUMMARY, summary or None),
+                ActiveLoop(form_state.FORM),
+            ]
+        dispatcher.utter_message(
+            text=case_text(case, language),
+            buttons=[{"title": message("button_status", language), "payload": "/check_status"}],
+        )
         return clear
 
 
 class ActionDeleteMyData(Action):
-    """"Delete my data": the unfinished application (the draft) is deleted at once."""
+    """ "Delete my data": the unfinished application (the draft) is deleted at once."""
 
     def name(self) -> str:
         return "action_delete_my_data"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
         client = BackendClient()
         try:  # the backend answers DELETE with 204 either way: ask first, to say the right thing
@@ -171,7 +229,9 @@ class ActionDeleteMyData(Action):
                 await client.delete_draft(tracker.sender_id, language)
         except BackendError as exc:
             log.info("draft deletion failed: %s", exc.code)
-            dispatcher.utter_message(text=message("delete_unavailable", language), buttons=[staff_button(language)])
+            dispatcher.utter_message(
+                text=message("delete_unavailable", language), buttons=[staff_button(language)]
+            )
             return []
         dispatcher.utter_message(text=message("deleted" if deleted else "nothing_to_delete", language))
         return reset_slots(form_state.CONFIRMED, *form_state.POSITION_SLOTS)

@@ -4,6 +4,7 @@ Commands ("start over", "back", "skip", "keep", "change items", "confirm"...) ar
 the whole message in both languages; the services and kinds are data (knowledge/application/
 items.yml, compiled by the catalogue).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,45 +28,60 @@ COMMANDS: Dict[str, re.Pattern[str]] = {
     "restart": _command(
         r"start (?:all )?over|start again|start from scratch|restart|begin again|start a new (?:one|form|application)"
         r"|discard (?:it|the draft|my draft|the form|the application|everything)|new form|clear (?:the form|everything)",
-        r"重新开始|重新填写|重新填|重来|从头开始|从头再来|放弃草稿|删除草稿|清空重填"),
+        r"重新开始|重新填写|重新填|重来|从头开始|从头再来|放弃草稿|删除草稿|清空重填",
+    ),
     "back": _command(
         r"(?:go )?back|previous(?: question| one)?|(?:go )?back to the (?:previous|last) (?:question|one)"
         r"|the (?:previous|last) question|undo",
-        r"上一步|上一题|上一个|返回|返回上一题|返回上一步|回到上一题|退回|后退"),
+        r"上一步|上一题|上一个|返回|返回上一题|返回上一步|回到上一题|退回|后退",
+    ),
     "skip": _command(
         r"skip|pass|skip (?:it|this|that)|next|next question|no thanks|i'?d rather not say|prefer not to say"
         r"|leave (?:it|this) (?:blank|empty)",
-        r"跳过|略过|下一题|不填|不想填这个|不方便透露|留空"),
+        r"跳过|略过|下一题|不填|不想填这个|不方便透露|留空",
+    ),
     "keep": _command(
         r"keep|keep (?:it|the answer|my answer|the old answer)|no change|unchanged|leave it as it is|it'?s fine",
-        r"保留|保留原答案|不改|不用改|维持原样|保持不变"),
+        r"保留|保留原答案|不改|不用改|维持原样|保持不变",
+    ),
     "confirm": _command(
         r"confirm|submit|confirm and submit|send|send it|yes,? (?:submit|confirm|send)(?: it)?|all correct|"
         r"everything is correct|looks good|that'?s (?:all )?(?:right|correct)|correct|yes|yep|yeah|sure|ok|okay",
-        r"确认|提交|确认提交|确认无误|没问题|正确|对|是的|可以|好的|好|提交吧"),
+        r"确认|提交|确认提交|确认无误|没问题|正确|对|是的|可以|好的|好|提交吧",
+    ),
     "continue": _command(
         r"continue|resume|carry on|go on|go ahead|continue (?:where i left off|my application|the application|the form)"
         r"|yes|yep|sure|ok|okay",
-        r"继续|继续填写|继续填|接着填|接着来|继续申请|是|是的|好|好的|可以"),
+        r"继续|继续填写|继续填|接着填|接着来|继续申请|是|是的|好|好的|可以",
+    ),
     "items": _command(
         r"change (?:the |my )?(?:items|services|service|what i apply for)|choose (?:other|different) (?:items|services)"
         r"|add (?:an? )?(?:item|service)",
-        r"修改事项|更改事项|修改申请事项|重新选择事项|改事项|增加事项|添加事项"),
+        r"修改事项|更改事项|修改申请事项|重新选择事项|改事项|增加事项|添加事项",
+    ),
     "role": _command(r"change (?:the |my )?role", r"修改身份|更改身份"),
-    "agree": _command(r"i agree|agree|i consent|consent|accept|i accept|yes,? i agree|agreed|yes|yep|sure|ok|okay",
-                      r"同意|我同意|接受|同意并继续|是|是的|好|好的|可以"),
-    "decline": _command(r"i (?:do not|don't) agree|disagree|decline|i decline|no|nope|no,? i (?:do not|don't) agree"
-                        r"|i (?:do not|don't) consent|reject|refuse",
-                        r"不同意|我不同意|拒绝|不接受|不要|不"),
+    "agree": _command(
+        r"i agree|agree|i consent|consent|accept|i accept|yes,? i agree|agreed|yes|yep|sure|ok|okay",
+        r"同意|我同意|接受|同意并继续|是|是的|好|好的|可以",
+    ),
+    "decline": _command(
+        r"i (?:do not|don't) agree|disagree|decline|i decline|no|nope|no,? i (?:do not|don't) agree"
+        r"|i (?:do not|don't) consent|reject|refuse",
+        r"不同意|我不同意|拒绝|不接受|不要|不",
+    ),
 }
 EDIT = re.compile(
     r"^(?:(?:please|pls|i want to|i'd like to|can i|let me)\s+)?(?:change|edit|correct|fix|modify|update|redo)\s+"
     r"(?:(?:no\.?|number|item|question|#)\s*)?(?P<ref>.+?)(?:\s+please)?$"
-    r"|^(?:请|我要|我想)?(?:修改|更改|更正|改一下|改)\s*(?:第)?\s*(?P<zh>.+?)\s*(?:项|条|题)?$")
+    r"|^(?:请|我要|我想)?(?:修改|更改|更正|改一下|改)\s*(?:第)?\s*(?P<zh>.+?)\s*(?:项|条|题)?$"
+)
 CORRECTION_CUE = re.compile(
     r"\b(actually|sorry|wrong|mistake|typo|correction|not|instead|changed?|correct(?:ed|ion)?|update[ds]?|really)\b"
-    r"|其实|应该|不是|更正|改成|改为|错了|写错|搞错|弄错|更改|修改|换成|变成")
-NO_ANSWER = re.compile(r"^(?:no|nope|none|no i don'?t|i don'?t have (?:one|it|any)|not applicable|没有|无|没|不需要|没有的)$")
+    r"|其实|应该|不是|更正|改成|改为|错了|写错|搞错|弄错|更改|修改|换成|变成"
+)
+NO_ANSWER = re.compile(
+    r"^(?:no|nope|none|no i don'?t|i don'?t have (?:one|it|any)|not applicable|没有|无|没|不需要|没有的)$"
+)
 # Kinds whose parser accepts almost any text: a correction needs the field named at the start.
 FREE_TEXT_KINDS = {"text", "address", "name", "chinese_name", "family"}
 
@@ -74,13 +90,18 @@ FREE_TEXT_KINDS = {"text", "address", "name", "chinese_name", "family"}
 # (`services`, `kinds`), compiled once by the catalogue; a new item or synonym is a data edit.
 # "all" when no service is named: "all", "everything", "the whole package", "全部", "都办".
 ALL_ITEMS = re.compile(r"\b(?:all|everything|every service|whole package)\b|全部|所有|都要|都办|全都|一起办")
-CONJUNCTIONS = re.compile(r"\s*(?:,|;|/|\+|&|\band\b|\bplus\b|\bas well as\b|\balso\b|\bwith\b|、|，|；|和|及|以及|还有|与|跟|加上|并且|同时)\s*")
-ROLE_HR = re.compile(r"\bhr\b|human resources?|personnel|employer|company|on behalf|for (?:my|our|an?) (?:employee|staff|"
-                     r"worker|colleague|new hire|candidate)|recruit|人事|人力|单位|公司|雇主|代办|代理|经办|代为|代填|"
-                     r"[代为替帮](?:员工|外籍员工|同事|申请人)")
-ROLE_WORKER = re.compile(r"worker|employee|myself|\bme\b|for me\b|\bi am (?:the|an?) (?:applicant|foreigner)|applicant|"
-                         r"my own|本人|自己|我自己|员工|申请人|外籍人员|外国人|个人")
-
+CONJUNCTIONS = re.compile(
+    r"\s*(?:,|;|/|\+|&|\band\b|\bplus\b|\bas well as\b|\balso\b|\bwith\b|、|，|；|和|及|以及|还有|与|跟|加上|并且|同时)\s*"
+)
+ROLE_HR = re.compile(
+    r"\bhr\b|human resources?|personnel|employer|company|on behalf|for (?:my|our|an?) (?:employee|staff|"
+    r"worker|colleague|new hire|candidate)|recruit|人事|人力|单位|公司|雇主|代办|代理|经办|代为|代填|"
+    r"[代为替帮](?:员工|外籍员工|同事|申请人)"
+)
+ROLE_WORKER = re.compile(
+    r"worker|employee|myself|\bme\b|for me\b|\bi am (?:the|an?) (?:applicant|foreigner)|applicant|"
+    r"my own|本人|自己|我自己|员工|申请人|外籍人员|外国人|个人"
+)
 
 
 def normalise(text: str) -> str:
@@ -136,8 +157,10 @@ def parse_items(text: str) -> List[str]:
                 if kind not in chosen.setdefault(key, []):
                     chosen[key].append(kind)  # two kinds of one service: reported as a conflict
     if not chosen and ALL_ITEMS.search(norm):
-        chosen = {key: [kinds_in_text[0] if len(kinds_in_text) == 1 else service.default_kind]
-                  for key, service in cat.services.items()}
+        chosen = {
+            key: [kinds_in_text[0] if len(kinds_in_text) == 1 else service.default_kind]
+            for key, service in cat.services.items()
+        }
     return _item_keys(chosen)
 
 
@@ -147,4 +170,3 @@ def _item_keys(chosen: Mapping[str, List[str]]) -> List[str]:
     keys = [cat.item_for(service, kind) for service, kinds in chosen.items() for kind in kinds]
     order = list(cat.items)
     return sorted(dict.fromkeys(k for k in keys if k in cat.items), key=order.index)
-

@@ -7,6 +7,7 @@ sender, the channel and the reply language; `Turn.handle()` reads it, talks to t
 rules (the form is rejected). actions/application/actions.py turns these into rasa-sdk's
 `dispatcher.utter_message` and `SlotSet` events.
 """
+
 from __future__ import annotations
 
 import logging
@@ -106,6 +107,7 @@ def eligibility_answers(slots: Mapping[str, Any], fields: List[str]) -> Dict[str
 
 # --- the turn ------------------------------------------------------------------------------------
 
+
 class Turn:
     """One message in the application form: reads it, talks to the backend, collects the slot changes."""
 
@@ -136,12 +138,24 @@ class Turn:
 
     def changes(self) -> Changes:
         """Every slot the form keeps, as this turn leaves it."""
-        return {CONFIRMED: self.confirmed, PHASE: self.phase, STEP: self.step, ITEMS: self.items or None,
-                ROLE: self.role, SUMMARY: self.summary or None, STATE: self.state}
+        return {
+            CONFIRMED: self.confirmed,
+            PHASE: self.phase,
+            STEP: self.step,
+            ITEMS: self.items or None,
+            ROLE: self.role,
+            SUMMARY: self.summary or None,
+            STATE: self.state,
+        }
 
     def backend_state(self) -> Dict[str, Any]:
-        return {"phase": self.phase, "step": self.step, "history": self.state["history"],
-                "skipped": self.state["skipped"], "failures": self.state["failures"]}
+        return {
+            "phase": self.phase,
+            "step": self.step,
+            "history": self.state["history"],
+            "skipped": self.state["skipped"],
+            "failures": self.state["failures"],
+        }
 
     # --- backend ---
     async def save(self, changes: Dict[str, Any]) -> Dict[str, Any] | None:
@@ -202,8 +216,12 @@ class Turn:
             self.say("already_in_form")  # a button from earlier ("Apply") while the form is open
             return self.changes()
         handlers: Dict[str, Callable[[], Awaitable[Changes | None]]] = {
-            "resume": self.on_resume, "consent": self.on_consent, "role": self.on_role, "items": self.on_items,
-            "fields": self.on_fields, "summary": self.on_summary,
+            "resume": self.on_resume,
+            "consent": self.on_consent,
+            "role": self.on_role,
+            "items": self.on_items,
+            "fields": self.on_fields,
+            "summary": self.on_summary,
         }
         handler = handlers.get(self.phase)
         if handler is None:  # closed, or a phase this version does not know
@@ -321,8 +339,14 @@ class Turn:
         pairs = cat.conflicts(items)
         if pairs:
             first, second = pairs[0]
-            self.utter(field_message(
-                "items_conflict_pair", self.language, first=cat.items[first].name, second=cat.items[second].name))
+            self.utter(
+                field_message(
+                    "items_conflict_pair",
+                    self.language,
+                    first=cat.items[first].name,
+                    second=cat.items[second].name,
+                )
+            )
             return self.changes()
         role = self.role or "worker"
         before = (list(self.items), self.phase, self.step, dict(self.state))
@@ -339,8 +363,11 @@ class Turn:
         return self.changes()
 
     async def carry_over(self) -> None:
-        answers = {k: v for k, v in eligibility_answers(self.input.slots, self.fields).items()
-                   if self.summary.get(k) in (None, "")}
+        answers = {
+            k: v
+            for k, v in eligibility_answers(self.input.slots, self.fields).items()
+            if self.summary.get(k) in (None, "")
+        }
         if not answers:
             self.advance()
             return
@@ -350,8 +377,9 @@ class Turn:
         self.step = next_step(self.fields, planned, self.state["skipped"])
         self.phase = "fields" if self.step else "summary"
         try:
-            draft = await self.client.save_draft(self.sender, {"answers": answers, "state": self.backend_state()},
-                                                 self.language)
+            draft = await self.client.save_draft(
+                self.sender, {"answers": answers, "state": self.backend_state()}, self.language
+            )
         except BackendError as exc:  # the form simply asks these questions
             log.info("carry-over not saved: %s", exc.code)
             self.step = step_before
@@ -359,7 +387,9 @@ class Turn:
             return
         self.take_draft(draft)
         cat = catalogue()
-        labels = ("、" if self.language == "zh" else ", ").join(cat.fields[k].label[self.language] for k in answers)
+        labels = ("、" if self.language == "zh" else ", ").join(
+            cat.fields[k].label[self.language] for k in answers
+        )
         self.say("carried_over", count=len(answers), fields=labels)
         self.advance()
 
@@ -493,8 +523,9 @@ class Turn:
         if await self.save({"answers": found}) is None:
             return self.changes()
         for key, value in found.items():
-            self.say("corrected", label=cat.fields[key].label[self.language],
-                     value=mask(key, value, self.language))
+            self.say(
+                "corrected", label=cat.fields[key].label[self.language], value=mask(key, value, self.language)
+            )
         if self.phase == "fields" and self.step and self.summary.get(self.step) not in (None, ""):
             self.advance()
         return self.changes()
@@ -543,8 +574,13 @@ class Turn:
             self.utter(problem)
             buttons = [staff_button(self.language)]
             if spec.optional:
-                buttons.insert(0, {"title": message("button_skip", self.language),
-                                   "payload": message("payload_skip", self.language)})
+                buttons.insert(
+                    0,
+                    {
+                        "title": message("button_skip", self.language),
+                        "payload": message("payload_skip", self.language),
+                    },
+                )
             self.say("help", buttons=buttons, help=spec.help(self.language))
         elif offered == "person":
             self.utter(problem, [staff_button(self.language)])
@@ -565,7 +601,8 @@ class Turn:
         self.phase = "fields" if self.step else "summary"
         try:
             draft = await self.client.save_draft(
-                self.sender, {"answers": {key: value}, "state": self.backend_state()}, self.language)
+                self.sender, {"answers": {key: value}, "state": self.backend_state()}, self.language
+            )
         except BackendUnavailable:
             self.phase, self.step, self.state, self.summary = before
             self.say("unavailable_save")
@@ -583,4 +620,3 @@ class Turn:
             self.summary.pop(key, None)
         self.advance()
         return self.changes()
-

@@ -3,6 +3,7 @@
 Plain functions of the form's state (no rasa-sdk); a message is {"text": ..., "buttons": [...]},
 as rasa-sdk's dispatcher takes it.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,8 +34,10 @@ def show_value(value: Any, language: str) -> str:
 
 def button(key: str, language: str, **params: Any) -> Dict[str, str]:
     """A form button: its title and the payload a user could type instead (button_<key>, payload_<key>)."""
-    return {"title": message(f"button_{key}", language, **params),
-            "payload": message(f"payload_{key}", language, **params)}
+    return {
+        "title": message(f"button_{key}", language, **params),
+        "payload": message(f"payload_{key}", language, **params),
+    }
 
 
 def saved_day(saved: str | None, language: str) -> str:
@@ -45,16 +48,29 @@ def saved_day(saved: str | None, language: str) -> str:
         return day(date.today(), language)
 
 
-def question(phase: str, step: str | None, items: List[str], role: str, summary: Mapping[str, Any],
-             state: Mapping[str, Any], language: str) -> List[Message]:
+def question(
+    phase: str,
+    step: str | None,
+    items: List[str],
+    role: str,
+    summary: Mapping[str, Any],
+    state: Mapping[str, Any],
+    language: str,
+) -> List[Message]:
     """The form's question in this phase: the resume offer, the consent, the role, the items,
     the field's question or the summary."""
     fields = state["fields"] or (catalogue().fields_for(items, role) if items else [])
     if phase == "resume":
         answered = sum(1 for k in fields if summary.get(k) not in (None, ""))
         if items:
-            text = message("resume", language, items="; ".join(item_names(items, language)), answered=answered,
-                           total=len(fields), saved=saved_day(state.get("saved"), language))
+            text = message(
+                "resume",
+                language,
+                items="; ".join(item_names(items, language)),
+                answered=answered,
+                total=len(fields),
+                saved=saved_day(state.get("saved"), language),
+            )
         else:
             text = message("resume_no_items", language)
         return [{"text": text, "buttons": [button("continue", language), button("restart", language)]}]
@@ -62,11 +78,19 @@ def question(phase: str, step: str | None, items: List[str], role: str, summary:
         text = "\n\n".join([catalogue().consent.text(language), message("consent_question", language)])
         return [{"text": text, "buttons": [button("agree", language), button("decline", language)]}]
     if phase == "role":
-        return [{"text": message("ask_role", language),
-                 "buttons": [button("worker", language), button("hr", language)]}]
+        return [
+            {
+                "text": message("ask_role", language),
+                "buttons": [button("worker", language), button("hr", language)],
+            }
+        ]
     if phase == "items":
-        return [{"text": message("ask_items", language),
-                 "buttons": [button(key, language) for key in ("wp_rp", "wp_rp_extension", "all")]}]
+        return [
+            {
+                "text": message("ask_items", language),
+                "buttons": [button(key, language) for key in ("wp_rp", "wp_rp_extension", "all")],
+            }
+        ]
     if phase == "fields":
         if step in catalogue().fields:
             return [field_question(step, fields, summary, state, role, language)]
@@ -76,15 +100,21 @@ def question(phase: str, step: str | None, items: List[str], role: str, summary:
     return []
 
 
-def field_question(step: str, fields: List[str], summary: Mapping[str, Any], state: Mapping[str, Any], role: str,
-                   language: str) -> Message:
+def field_question(
+    step: str,
+    fields: List[str],
+    summary: Mapping[str, Any],
+    state: Mapping[str, Any],
+    role: str,
+    language: str,
+) -> Message:
     spec = catalogue().fields[step]
     lines = []
     if step in fields:
         lines.append(message("progress", language, number=fields.index(step) + 1, total=len(fields)))
     lines.append(spec.question_for(role, language))
     buttons: List[Dict[str, str]] = []
-    for choice in (spec.choices.values() if spec.kind in ("gender", "choice") else []):
+    for choice in spec.choices.values() if spec.kind in ("gender", "choice") else []:
         buttons.append({"title": choice.label[language], "payload": choice.label[language]})
     current = summary.get(step)
     if current not in (None, "") or step in state.get("skipped", []):
@@ -95,19 +125,38 @@ def field_question(step: str, fields: List[str], summary: Mapping[str, Any], sta
     return {"text": "\n".join(lines), "buttons": buttons}
 
 
-def summary_message(items: List[str], role: str, fields: List[str], summary: Mapping[str, Any],
-                    state: Mapping[str, Any], language: str) -> Message:
+def summary_message(
+    items: List[str],
+    role: str,
+    fields: List[str],
+    summary: Mapping[str, Any],
+    state: Mapping[str, Any],
+    language: str,
+) -> Message:
     cat = catalogue()
-    lines = [message("summary_intro", language),
-             message("summary_items", language, items="; ".join(item_names(items, language))),
-             message("summary_role_hr" if role == "hr" else "summary_role_worker", language)]
+    lines = [
+        message("summary_intro", language),
+        message("summary_items", language, items="; ".join(item_names(items, language))),
+        message("summary_role_hr" if role == "hr" else "summary_role_worker", language),
+    ]
     buttons = [button("confirm", language)]
     for number, key in enumerate(fields, start=1):
         label = cat.fields[key].label[language]
-        lines.append(message("summary_line", language, number=number, label=label,
-                             value=show_value(summary.get(key), language)))
-        buttons.append({"title": message("button_edit", language, number=number, label=label),
-                        "payload": message("payload_edit", language, number=number)})
+        lines.append(
+            message(
+                "summary_line",
+                language,
+                number=number,
+                label=label,
+                value=show_value(summary.get(key), language),
+            )
+        )
+        buttons.append(
+            {
+                "title": message("button_edit", language, number=number, label=label),
+                "payload": message("payload_edit", language, number=number),
+            }
+        )
     buttons.append(button("items", language))
     buttons.append(button("restart", language))
     lines.append(message("summary_help", language))
@@ -129,24 +178,46 @@ def case_text(case: Mapping[str, Any], language: str) -> str:
         departments = ("、" if language == "zh" else "; ").join(department_name(i, language) for i in items)
         parts.append(message("joint_review", language, departments=departments))
     elif items:
-        lines = [message("department_line", language, department=department_name(i, language),
-                         items=("、" if language == "zh" else "; ").join(
-                             item_names([s for s in i.get("services") or [] if s in cat.items], language)))
-                 for i in items]
+        lines = [
+            message(
+                "department_line",
+                language,
+                department=department_name(i, language),
+                items=("、" if language == "zh" else "; ").join(
+                    item_names([s for s in i.get("services") or [] if s in cat.items], language)
+                ),
+            )
+            for i in items
+        ]
         parts.append("\n".join([message("departments", language), *_bullets(lines)]))
     if case.get("next_steps"):
-        parts.append("\n".join([message("next_steps", language), *_bullets([str(s) for s in case["next_steps"]])]))
+        parts.append(
+            "\n".join([message("next_steps", language), *_bullets([str(s) for s in case["next_steps"]])])
+        )
     materials = [m for m in case.get("materials") or [] if m]
     if materials:
-        names = [str(m.get("name") or m.get("id") or "") if isinstance(m, Mapping) else str(m) for m in materials]
+        names = [
+            str(m.get("name") or m.get("id") or "") if isinstance(m, Mapping) else str(m) for m in materials
+        ]
         parts.append("\n".join([message("materials", language, count=len(names)), *_bullets(names)]))
     if case.get("deadlines"):
-        deadlines = [str(d.get("text") or "") if isinstance(d, Mapping) else str(d) for d in case["deadlines"]]
+        deadlines = [
+            str(d.get("text") or "") if isinstance(d, Mapping) else str(d) for d in case["deadlines"]
+        ]
         parts.append("\n".join([message("deadlines", language), *_bullets(deadlines)]))
     savings = case.get("savings")
-    if isinstance(savings, Mapping) and all(k in savings for k in ("fields_once", "fields_separately",
-                                                                    "materials_once", "materials_separately")):
-        parts.append(field_message("savings", language, **{k: savings[k] for k in (
-            "fields_once", "fields_separately", "materials_once", "materials_separately")}))
+    if isinstance(savings, Mapping) and all(
+        k in savings for k in ("fields_once", "fields_separately", "materials_once", "materials_separately")
+    ):
+        parts.append(
+            field_message(
+                "savings",
+                language,
+                **{
+                    k: savings[k]
+                    for k in ("fields_once", "fields_separately", "materials_once", "materials_separately")
+                },
+            )
+        )
     parts.append(message("status_hint", language))
     return "\n\n".join(p for p in parts if p)

@@ -1,4 +1,5 @@
 """The application form's slots and its non-personal dialogue state (no rasa-sdk)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping
@@ -17,8 +18,15 @@ POSITION_SLOTS = (PHASE, STEP, ITEMS, ROLE, SUMMARY, STATE)
 SUBMIT, DECLINED, CLOSED = True, "declined", "closed"
 
 # Eligibility answers offered to the form (docs/application.md, "Eligibility carry-over").
-ELIGIBILITY_SLOTS = ("age", "highest_degree", "nationality", "relevant_experience_years", "annual_salary_cny",
-                     "application_type", "in_china")
+ELIGIBILITY_SLOTS = (
+    "age",
+    "highest_degree",
+    "nationality",
+    "relevant_experience_years",
+    "annual_salary_cny",
+    "application_type",
+    "in_china",
+)
 SKIPPED_ELIGIBILITY = "skipped"
 
 
@@ -29,7 +37,9 @@ def new_state(state: Any = None) -> Dict[str, Any]:
         "fields": [str(k) for k in state.get("fields") or []],
         "history": [str(k) for k in state.get("history") or []],
         "skipped": [str(k) for k in state.get("skipped") or []],
-        "failures": {str(k): int(v) for k, v in dict(state.get("failures") or {}).items() if str(v).isdigit()},
+        "failures": {
+            str(k): int(v) for k, v in dict(state.get("failures") or {}).items() if str(v).isdigit()
+        },
         "saved": state.get("saved") if isinstance(state.get("saved"), str) else None,
     }
 

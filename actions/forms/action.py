@@ -1,4 +1,5 @@
 """The rasa-sdk side of the form base: slot resets and the validation action every form extends."""
+
 from __future__ import annotations
 
 from abc import abstractmethod

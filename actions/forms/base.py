@@ -10,6 +10,7 @@
 Trackers are read by duck typing (`latest_message`, `events`), so nothing here imports rasa-sdk;
 the rasa-sdk side (slot resets, the validation base class) is actions/forms/action.py.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,11 @@ class Latest:
     def of(cls, message: Mapping[str, Any] | None) -> Latest:
         message = message or {}
         intent = message.get("intent") or {}
-        return cls(text=(message.get("text") or "").strip(), intent=intent.get("name"),
-                   confidence=float(intent.get("confidence") or 0))
+        return cls(
+            text=(message.get("text") or "").strip(),
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0),
+        )
 
 
 def latest(tracker: Tracker) -> Latest:
@@ -74,8 +78,11 @@ def is_other_request(form: str | FormSettings, message: Latest, sure: bool = Tru
         return message.confidence >= settings.confidence or bool(stop_words().search(message.text.casefold()))
     if message.intent not in settings.other_requests:
         return False
-    return (message.text.startswith("/") or message.confidence >= settings.confidence
-            or (not sure and message.intent not in settings.only_when_sure))
+    return (
+        message.text.startswith("/")
+        or message.confidence >= settings.confidence
+        or (not sure and message.intent not in settings.only_when_sure)
+    )
 
 
 def is_elsewhere(form: str | FormSettings, message: Latest) -> bool:

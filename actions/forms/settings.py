@@ -4,6 +4,7 @@ Per form: the other requests left to the rules, the confidence they need, the in
 are pointed to "stop", the failures before help and a person are offered; the stop words
 are shared. A form without an entry is an error at the first lookup, not a silent default.
 """
+
 from __future__ import annotations
 
 import re

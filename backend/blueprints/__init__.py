@@ -1,4 +1,5 @@
 """One blueprint per resource."""
+
 from backend.blueprints.cases import bp as cases
 from backend.blueprints.chat import bp as chat
 from backend.blueprints.console_cases import bp as console_cases
@@ -16,6 +17,19 @@ from backend.blueprints.region import bp as region
 from backend.blueprints.status_api import bp as status_api
 from backend.blueprints.status_page import bp as status_page
 
-ALL_BLUEPRINTS = [health, chat, notifications, openapi, faq, faq_feedback, region, eligibility, drafts, cases,
-                  status_api, console_sessions, console_kb]
+ALL_BLUEPRINTS = [
+    health,
+    chat,
+    notifications,
+    openapi,
+    faq,
+    faq_feedback,
+    region,
+    eligibility,
+    drafts,
+    cases,
+    status_api,
+    console_sessions,
+    console_kb,
+]
 ALL_BLUEPRINTS += [console_cases, console_watchlist, status_page]

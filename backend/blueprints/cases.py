@@ -6,6 +6,7 @@
   POST .../items/{department}/state, POST .../test, POST .../release, GET /api/v1/case-statistics.
 State changes are pushed to the applicant through Rasa (services/notifications.py).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,8 +48,15 @@ async def create_case(request: Request) -> HTTPResponse:
     service = cases(request)
     # An explicit null language stays null (and is refused by the service); absent means Accept-Language.
     language = body.language if "language" in body.__fields_set__ else lang
-    case = service.create(items=body.items, role=body.role, answers=body.answers, language=language,
-                          channel=body.channel, conversation_id=body.conversation_id, test=body.test)
+    case = service.create(
+        items=body.items,
+        role=body.role,
+        answers=body.answers,
+        language=language,
+        channel=body.channel,
+        conversation_id=body.conversation_id,
+        test=body.test,
+    )
     return json({"case": service.view(case, lang)}, status=201, ensure_ascii=False)
 
 
@@ -56,8 +64,18 @@ async def create_case(request: Request) -> HTTPResponse:
 @api_auth("admin")
 async def conversation_cases(request: Request, conversation_id: str) -> HTTPResponse:
     found = cases(request).for_conversation(checked_conversation(conversation_id))
-    return json({"cases": [{"number": c.number, "created_at": iso(c.created_at),
-                            "state": "submitted" if c.joint_review else c.state} for c in found]})
+    return json(
+        {
+            "cases": [
+                {
+                    "number": c.number,
+                    "created_at": iso(c.created_at),
+                    "state": "submitted" if c.joint_review else c.state,
+                }
+                for c in found
+            ]
+        }
+    )
 
 
 @bp.get("/cases/<number>")
@@ -78,14 +96,17 @@ async def change_item_state(request: Request, number: str, department: str) -> H
     item = next((i for i in case.case_items if i.department == department), None)
     if item is None:
         raise CaseError("case_item_not_found", 404)
-    change = service.change_state(item.id, body.state, body.note or "", request.ctx.actor,
-                                  department=officer_department(request))
+    change = service.change_state(
+        item.id, body.state, body.note or "", request.ctx.actor, department=officer_department(request)
+    )
     notification = await request.app.ctx.notifier.dispatch(change)
     service.reload(case)
     result: dict[str, Any] = {"case": service.view(case, api_language(request), staff=True, plan=False)}
     if change is not None:
-        result["notification"] = {"delivered": bool(notification and notification.delivered),
-                                  "pending": notification is None}
+        result["notification"] = {
+            "delivered": bool(notification and notification.delivered),
+            "pending": notification is None,
+        }
     return json(result, ensure_ascii=False)
 
 
@@ -95,7 +116,9 @@ async def mark_test(request: Request, number: str) -> HTTPResponse:
     body = parse_body(request, TestMark)
     service = cases(request)
     case = service.mark_test(visible_case(request, service, number), body.test, request.ctx.actor)
-    return json({"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False)
+    return json(
+        {"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False
+    )
 
 
 @bp.post("/cases/<number>/release")
@@ -104,7 +127,9 @@ async def release_joint_review(request: Request, number: str) -> HTTPResponse:
     body = parse_body(request, ReleaseRequest, optional=True)
     service = cases(request)
     case = service.release_joint_review(visible_case(request, service, number), request.ctx.actor, body.note)
-    return json({"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False)
+    return json(
+        {"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False
+    )
 
 
 @bp.get("/case-statistics")

@@ -1,4 +1,5 @@
 """GET /: the demo chat page; it talks to Rasa's REST channel straight from the browser."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -11,8 +12,17 @@ from backend.web import console_language, render
 from texts import entries
 
 bp = Blueprint("chat")
-CHAT_LABELS = ("chat_title", "chat_intro", "chat_placeholder", "chat_send", "chat_you", "chat_bot",
-               "chat_offline", "chat_privacy", "ui_switch_language")
+CHAT_LABELS = (
+    "chat_title",
+    "chat_intro",
+    "chat_placeholder",
+    "chat_send",
+    "chat_you",
+    "chat_bot",
+    "chat_offline",
+    "chat_privacy",
+    "ui_switch_language",
+)
 
 
 @bp.get("/")

@@ -5,6 +5,7 @@ every department; cases in joint review are visible to all), /console/cases/{num
 one case with personal data masked; revealing it, changing an item's state and marking
 a test case are POSTs (CSRF), each audited by the services layer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,22 +58,33 @@ async def list_items(request: Request) -> HTTPResponse:
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else ""
     q = (request.args.get("q") or "").strip()[:40]
     items = cases(request).list_items(department, state or None, KINDS.get(kind), number=q or None)
-    rows = [{
-        "item_id": item.id,
-        "number": item.case.number,
-        "department": item.department,
-        "department_name": department_name(item.department, lang),
-        "services": service_names(list(item.services), lang),
-        "state": item.state,
-        "is_test": item.case.is_test,
-        "joint_review": item.case.joint_review,
-        "created_at": item.case.created_at,
-        "updated_at": item.updated_at,
-    } for item in items]
+    rows = [
+        {
+            "item_id": item.id,
+            "number": item.case.number,
+            "department": item.department,
+            "department_name": department_name(item.department, lang),
+            "services": service_names(list(item.services), lang),
+            "state": item.state,
+            "is_test": item.case.is_test,
+            "joint_review": item.case.joint_review,
+            "created_at": item.case.created_at,
+            "updated_at": item.updated_at,
+        }
+        for item in items
+    ]
     scope = "all" if department is None else ("department" if department else "none")
-    return page(request, "console/cases_list.html", rows=rows, q=q, state_filter=state, kind_filter=kind,
-                item_states=ITEM_STATES, scope=scope,
-                department_name=department_name(department, lang) if department else "")
+    return page(
+        request,
+        "console/cases_list.html",
+        rows=rows,
+        q=q,
+        state_filter=state,
+        kind_filter=kind,
+        item_states=ITEM_STATES,
+        scope=scope,
+        department_name=department_name(department, lang) if department else "",
+    )
 
 
 def _visible_case(request: Request, number: str) -> Case | HTTPResponse:
@@ -80,16 +92,28 @@ def _visible_case(request: Request, number: str) -> Case | HTTPResponse:
     lang = console_language(request)
     case = cases(request).get_case(number)
     if case is None:
-        return error_page(request, 404, "not_found", t("cc_case_not_found", lang, number=normalise_number(number)))
+        return error_page(
+            request, 404, "not_found", t("cc_case_not_found", lang, number=normalise_number(number))
+        )
     if not cases(request).can_see(case, department_of(request)):
         # As the API does: another department's case is not disclosed.
         return error_page(request, 404, "not_found", t("cc_case_not_found", lang, number=case.number))
     return case
 
 
-def _detail(request: Request, case: Case, *, status: int = 200, revealed: Mapping[str, Any] | None = None,
-            error: str = "", error_item: int | None = None, form_state: str = "", form_note: str = "",
-            done: str = "", done_state: str = "") -> HTTPResponse:
+def _detail(
+    request: Request,
+    case: Case,
+    *,
+    status: int = 200,
+    revealed: Mapping[str, Any] | None = None,
+    error: str = "",
+    error_item: int | None = None,
+    form_state: str = "",
+    form_note: str = "",
+    done: str = "",
+    done_state: str = "",
+) -> HTTPResponse:
     lang = console_language(request)
     service = cases(request)
     department = department_of(request)
@@ -114,32 +138,62 @@ def _detail(request: Request, case: Case, *, status: int = 200, revealed: Mappin
         except Exception:  # one odd stored value must not hide the case
             log.exception("answer %s cannot be displayed", key)
             shown = "****"
-        answers.append({"key": key, "label": local_text(getattr(spec, "label", None), lang) or key if spec else key,
-                        "value": shown, "sensitive": bool(getattr(spec, "sensitive", False)), "clear": clear})
+        answers.append(
+            {
+                "key": key,
+                "label": local_text(getattr(spec, "label", None), lang) or key if spec else key,
+                "value": shown,
+                "sensitive": bool(getattr(spec, "sensitive", False)),
+                "clear": clear,
+            }
+        )
     events = timeline(service.events(case))
     items = []
     for item in case.case_items:
         mine = department is None or item.department == department
-        items.append({
-            "id": item.id,
-            "department": item.department,
-            "department_name": department_name(item.department, lang),
-            "services": service_names(list(item.services), lang),
-            "state": item.state,
-            "timeline": events.get(item.id, []),
-            "mine": mine,
-            "transitions": list(TRANSITIONS.get(item.state, ())),
-        })
+        items.append(
+            {
+                "id": item.id,
+                "department": item.department,
+                "department_name": department_name(item.department, lang),
+                "services": service_names(list(item.services), lang),
+                "state": item.state,
+                "timeline": events.get(item.id, []),
+                "mine": mine,
+                "transitions": list(TRANSITIONS.get(item.state, ())),
+            }
+        )
     case_view = {
-        "number": case.number, "state": case.state, "is_test": case.is_test, "joint_review": case.joint_review,
-        "held": case.joint_review, "created_at": case.created_at, "language": case.language,
-        "channel": case.channel, "role": case.role, "events": events.get(None, []),
+        "number": case.number,
+        "state": case.state,
+        "is_test": case.is_test,
+        "joint_review": case.joint_review,
+        "held": case.joint_review,
+        "created_at": case.created_at,
+        "language": case.language,
+        "channel": case.channel,
+        "role": case.role,
+        "events": events.get(None, []),
         # Repeated wrong passport numbers locked the public checks: someone may be guessing.
         "status_locked_until": StatusService(service.session, crypto(request)).locked_until(case.number),
     }
-    return page(request, "console/cases_detail.html", status=status, no_store=True, case=case_view,
-                answers=answers, revealed=revealed is not None, items=items, error=error, error_item=error_item,
-                form_state=form_state, form_note=form_note, done=done, done_state=done_state, note_max=MAX_NOTE)
+    return page(
+        request,
+        "console/cases_detail.html",
+        status=status,
+        no_store=True,
+        case=case_view,
+        answers=answers,
+        revealed=revealed is not None,
+        items=items,
+        error=error,
+        error_item=error_item,
+        form_state=form_state,
+        form_note=form_note,
+        done=done,
+        done_state=done_state,
+        note_max=MAX_NOTE,
+    )
 
 
 @bp.get("/<number>")
@@ -151,8 +205,12 @@ async def case_detail(request: Request, number: str) -> HTTPResponse:
     cases(request).record_view(found, actor(request))
     done = request.args.get("done", "")
     done_state = request.args.get("s", "")
-    return _detail(request, found, done=done if done in ("state", "test", "real", "release") else "",
-                   done_state=done_state if done_state in ITEM_STATES else "")
+    return _detail(
+        request,
+        found,
+        done=done if done in ("state", "test", "real", "release") else "",
+        done_state=done_state if done_state in ITEM_STATES else "",
+    )
 
 
 @bp.post("/<number>/reveal")
@@ -186,8 +244,15 @@ async def change_state(request: Request, number: str, item_id: int) -> HTTPRespo
             raise
         reloaded = service.get_case(found.number)
         assert reloaded is not None  # found above; the rollback undid only this change
-        return _detail(request, reloaded, status=exc.status, error=exc.message(lang),
-                       error_item=item_id, form_state=new_state, form_note=note)
+        return _detail(
+            request,
+            reloaded,
+            status=exc.status,
+            error=exc.message(lang),
+            error_item=item_id,
+            form_state=new_state,
+            form_note=note,
+        )
     if update is not None:
         try:
             await notifier(request).dispatch(update)

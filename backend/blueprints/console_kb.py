@@ -1,4 +1,5 @@
 """Policy staff console for the knowledge base (server-rendered; policy_editor and admin)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -51,9 +52,17 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _editor(request: Request, *, content: EntryContent, entry: Any = None, status: int = 200,
-            error: ApiError | None = None, extra: list[Problem] | None = None,
-            version: int | None = None, unanswered: tuple[str, str] | None = None) -> HTTPResponse:
+def _editor(
+    request: Request,
+    *,
+    content: EntryContent,
+    entry: Any = None,
+    status: int = 200,
+    error: ApiError | None = None,
+    extra: list[Problem] | None = None,
+    version: int | None = None,
+    unanswered: tuple[str, str] | None = None,
+) -> HTTPResponse:
     lang = console_language(request)
     problems = list(extra or []) + (error.problems if error else [])
     field_errors: dict[str, list[str]] = {}
@@ -81,8 +90,17 @@ async def list_entries(request: Request) -> HTTPResponse:
     q = request.args.get("q", "")[:200]
     topic = request.args.get("topic") or None
     entries = service.list_entries(q, status=status, topic=topic)
-    return render(request, "console/kb_list.html", entries=entries, q=q, status_filter=status or "", topic=topic or "",
-                  topics=service.topics(), statuses=STATUSES, feedback=service.feedback_counts())
+    return render(
+        request,
+        "console/kb_list.html",
+        entries=entries,
+        q=q,
+        status_filter=status or "",
+        topic=topic or "",
+        topics=service.topics(),
+        statuses=STATUSES,
+        feedback=service.feedback_counts(),
+    )
 
 
 @bp.get("/new")
@@ -92,10 +110,18 @@ async def new_entry_form(request: Request) -> HTTPResponse:
     content = EntryContent(id="", topic="")
     unanswered = _unanswered_args(request.args)
     if unanswered:
-        group = next((g for g in knowledge(request).unanswered_groups(limit=1000)
-                      if (g["key"], g["language"]) == unanswered), None)
+        group = next(
+            (
+                g
+                for g in knowledge(request).unanswered_groups(limit=1000)
+                if (g["key"], g["language"]) == unanswered
+            ),
+            None,
+        )
         if group:
-            (content.questions_zh if group["language"] == "zh" else content.questions_en).append(group["text"])
+            (content.questions_zh if group["language"] == "zh" else content.questions_en).append(
+                group["text"]
+            )
         else:
             unanswered = None
     return _editor(request, content=content, unanswered=unanswered)
@@ -146,12 +172,24 @@ async def save_entry(request: Request, entry_id: str) -> HTTPResponse:
         return _editor(request, content=content, entry=entry, status=422, extra=problems, version=expected)
     status = {"publish": "published", "draft": "draft"}.get(form.get("action", ""))
     try:
-        service.update(entry_id, content, _author(request), expected_version=expected, status=status,
-                       comment=(form.get("comment") or "").strip())
+        service.update(
+            entry_id,
+            content,
+            _author(request),
+            expected_version=expected,
+            status=status,
+            comment=(form.get("comment") or "").strip(),
+        )
     except ApiError as exc:
         discard(request)
-        return _editor(request, content=content, entry=service.get(entry_id), status=exc.status, error=exc,
-                       version=expected)
+        return _editor(
+            request,
+            content=content,
+            entry=service.get(entry_id),
+            status=exc.status,
+            error=exc,
+            version=expected,
+        )
     return redirect(f"/console/kb/{entry_id}/edit?done=saved")
 
 
@@ -170,7 +208,9 @@ async def change_status(request: Request, entry_id: str) -> HTTPResponse:
             raise
         discard(request)
         entry = service.get(entry_id)
-        return _editor(request, content=EntryContent.from_entry(entry), entry=entry, status=exc.status, error=exc)
+        return _editor(
+            request, content=EntryContent.from_entry(entry), entry=entry, status=exc.status, error=exc
+        )
     return redirect(f"/console/kb/{entry_id}/edit?done=status")
 
 
@@ -180,8 +220,14 @@ async def history(request: Request, entry_id: str) -> HTTPResponse:
     service = knowledge(request)
     entry = service.get(entry_id)
     revisions = [(rev, service.diff(entry_id, rev.version)) for rev in service.revisions(entry_id)]
-    return render(request, "console/kb_history.html", entry=entry, revisions=revisions,
-                  done=request.args.get("done", ""), rolled_to=request.args.get("v", ""))
+    return render(
+        request,
+        "console/kb_history.html",
+        entry=entry,
+        revisions=revisions,
+        done=request.args.get("done", ""),
+        rolled_to=request.args.get("v", ""),
+    )
 
 
 @bp.post("/<entry_id>/rollback")
@@ -191,7 +237,9 @@ async def rollback(request: Request, entry_id: str) -> HTTPResponse:
     version = _int(form.get("to_version"))
     if version is None:
         raise ApiError("revision_not_found", 404, version="?")
-    knowledge(request).rollback(entry_id, version, _author(request), expected_version=_int(form.get("version")))
+    knowledge(request).rollback(
+        entry_id, version, _author(request), expected_version=_int(form.get("version"))
+    )
     return redirect(f"/console/kb/{entry_id}/history?done=rollback&v={version}")
 
 
@@ -199,7 +247,11 @@ async def rollback(request: Request, entry_id: str) -> HTTPResponse:
 @console_auth(*EDITORS)
 async def preview(request: Request) -> HTTPResponse:
     question = request.args.get("q", "")
-    language = request.args.get("language") if request.args.get("language") in LANGUAGES else console_language(request)
+    language = (
+        request.args.get("language")
+        if request.args.get("language") in LANGUAGES
+        else console_language(request)
+    )
     result: dict[str, Any] | None = None
     error = ""
     if question:
@@ -208,8 +260,9 @@ async def preview(request: Request) -> HTTPResponse:
             result = {"hits": found, "confident": confident}
         except ApiError as exc:
             error = exc.message(console_language(request))
-    return render(request, "console/kb_preview.html", question=question, language=language, result=result,
-                  error=error)
+    return render(
+        request, "console/kb_preview.html", question=question, language=language, result=result, error=error
+    )
 
 
 @bp.get("/import")
@@ -224,18 +277,29 @@ async def import_file(request: Request) -> HTTPResponse:
     lang = console_language(request)
     upload = request.files.get("file") if request.files else None
     if upload is None or not upload.body:
-        error = ApiError("import_rejected", 400, problems=[Problem("yaml_no_entries", line=1, file="-")], count=1)
+        error = ApiError(
+            "import_rejected", 400, problems=[Problem("yaml_no_entries", line=1, file="-")], count=1
+        )
     else:
         service: KnowledgeService = knowledge(request)
         try:
-            report = service.import_files([(upload.name or "upload.yml", upload.body)], _author(request),
-                                          overwrite=(request.form or {}).get("overwrite") == "on")
+            report = service.import_files(
+                [(upload.name or "upload.yml", upload.body)],
+                _author(request),
+                overwrite=(request.form or {}).get("overwrite") == "on",
+            )
             return render(request, "console/kb_import.html", report=report, error="", problems=[])
         except ApiError as exc:
             error = exc
     problems = [(p.where(lang), p.message(lang)) for p in error.problems]
-    return render(request, "console/kb_import.html", status=422, report=None, error=error.message(lang),
-                  problems=problems)
+    return render(
+        request,
+        "console/kb_import.html",
+        status=422,
+        report=None,
+        error=error.message(lang),
+        problems=problems,
+    )
 
 
 @bp.get("/export")
@@ -243,8 +307,11 @@ async def import_file(request: Request) -> HTTPResponse:
 async def export(request: Request) -> HTTPResponse:
     body = knowledge(request).export_yaml()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return text(body, content_type="application/x-yaml; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="knowledge-{stamp}.yml"'})
+    return text(
+        body,
+        content_type="application/x-yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="knowledge-{stamp}.yml"'},
+    )
 
 
 @bp.get("/unanswered")
@@ -252,8 +319,13 @@ async def export(request: Request) -> HTTPResponse:
 async def unanswered(request: Request) -> HTTPResponse:
     """Questions that got "did you mean" or no match, grouped, most asked first."""
     service = knowledge(request)
-    return render(request, "console/kb_unanswered.html", groups=service.unanswered_groups(),
-                  entries=service.list_entries(status="published"), done=request.args.get("done", ""))
+    return render(
+        request,
+        "console/kb_unanswered.html",
+        groups=service.unanswered_groups(),
+        entries=service.list_entries(status="published"),
+        done=request.args.get("done", ""),
+    )
 
 
 @bp.post("/unanswered/phrasing")

@@ -1,4 +1,5 @@
 """Staff sign-in and sign-out for the consoles (server-side sessions, HttpOnly cookies)."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -78,7 +79,9 @@ async def login(request: Request) -> HTTPResponse:
         return _login_page(request, 401, t("login_failed", console_language(request)))
     token, _ = staff.start_session(user, request.app.ctx.settings.session_hours)
     response = redirect(_safe_next(form.get("next", "")))
-    set_cookie(request, response, SESSION_COOKIE, token, max_age=request.app.ctx.settings.session_hours * 3600)
+    set_cookie(
+        request, response, SESSION_COOKIE, token, max_age=request.app.ctx.settings.session_hours * 3600
+    )
     del response.cookies[LOGIN_CSRF_COOKIE]
     return response
 

@@ -4,6 +4,7 @@
 WatchlistService), remove an entry, list the entries and the cases held in joint review;
 POST /console/watchlist/release releases one. /console/audit: the audit log, paged.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,14 +28,43 @@ OFFICERS = ("officer",)
 AUDIT_PAGE_SIZE = 50
 
 
-def _watchlist_page(request: Request, *, status: int = 200, error: str = "", form_reason: str = "",
-                    done: str = "", released: str = "") -> HTTPResponse:
+def _watchlist_page(
+    request: Request,
+    *,
+    status: int = 200,
+    error: str = "",
+    form_reason: str = "",
+    done: str = "",
+    released: str = "",
+) -> HTTPResponse:
     service = WatchlistService(db(request), crypto(request))
-    entries = [{"id": e.id, "hash_start": e.passport_hash[:12], "reason": e.reason, "added_by": e.added_by,
-                "created_at": e.created_at} for e in service.list()]
-    joint = [{"number": c.number, "created_at": c.created_at, "is_test": c.is_test} for c in cases(request).joint_review_cases()]
-    return page(request, "console/watchlist.html", status=status, entries=entries, joint=joint, error=error,
-                form_reason=form_reason, done=done, released=released, reason_max=MAX_REASON, note_max=MAX_NOTE)
+    entries = [
+        {
+            "id": e.id,
+            "hash_start": e.passport_hash[:12],
+            "reason": e.reason,
+            "added_by": e.added_by,
+            "created_at": e.created_at,
+        }
+        for e in service.list()
+    ]
+    joint = [
+        {"number": c.number, "created_at": c.created_at, "is_test": c.is_test}
+        for c in cases(request).joint_review_cases()
+    ]
+    return page(
+        request,
+        "console/watchlist.html",
+        status=status,
+        entries=entries,
+        joint=joint,
+        error=error,
+        form_reason=form_reason,
+        done=done,
+        released=released,
+        reason_max=MAX_REASON,
+        note_max=MAX_NOTE,
+    )
 
 
 @bp.get("/watchlist")
@@ -42,23 +72,28 @@ def _watchlist_page(request: Request, *, status: int = 200, error: str = "", for
 async def watchlist(request: Request) -> HTTPResponse:
     done = request.args.get("done", "")
     released = normalise_number(request.args.get("number", "")) if done == "release" else ""
-    return _watchlist_page(request, done=done if done in ("added", "removed", "release") else "", released=released)
+    return _watchlist_page(
+        request, done=done if done in ("added", "removed", "release") else "", released=released
+    )
 
 
 @bp.post("/watchlist")
 @console_auth(*OFFICERS)
 async def watchlist_add(request: Request) -> HTTPResponse:
     form = request.form or {}
-    reason = (form.get("reason") or "")[:MAX_REASON * 2]
+    reason = (form.get("reason") or "")[: MAX_REASON * 2]
     service = WatchlistService(db(request), crypto(request))
     try:
         service.add(form.get("passport_number") or "", reason, actor(request))
     except ApiError as exc:
         discard(request)
         # The passport number is never echoed back into the page.
-        return _watchlist_page(request, status=exc.status,
-                               error=exc.message(console_language(request)),
-                               form_reason=reason[:MAX_REASON])
+        return _watchlist_page(
+            request,
+            status=exc.status,
+            error=exc.message(console_language(request)),
+            form_reason=reason[:MAX_REASON],
+        )
     return redirect("/console/watchlist?done=added")
 
 
@@ -82,8 +117,12 @@ async def release(request: Request) -> HTTPResponse:
     service = cases(request)
     case = service.get_case(form.get("number") or "")
     if case is None or not service.can_see(case, department_of(request)):
-        return error_page(request, 404, "not_found",
-                          t("cc_case_not_found", lang, number=normalise_number(form.get("number") or "")))
+        return error_page(
+            request,
+            404,
+            "not_found",
+            t("cc_case_not_found", lang, number=normalise_number(form.get("number") or "")),
+        )
     try:
         service.release_joint_review(case, actor(request), form.get("note") or "")
     except ApiError as exc:
@@ -120,21 +159,44 @@ async def audit(request: Request) -> HTTPResponse:
     pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
     current = min(requested, pages)
     if total:
-        rows = audit_log.list(case_id=case_id, actor=actor_filter or None, action=action or None,
-                                          limit=AUDIT_PAGE_SIZE, offset=(current - 1) * AUDIT_PAGE_SIZE)
+        rows = audit_log.list(
+            case_id=case_id,
+            actor=actor_filter or None,
+            action=action or None,
+            limit=AUDIT_PAGE_SIZE,
+            offset=(current - 1) * AUDIT_PAGE_SIZE,
+        )
     numbers = cases(request).numbers(r.case_id for r in rows if r.case_id is not None)
-    shown = [{
-        "created_at": r.created_at, "actor": r.actor, "action": r.action,
-        "number": numbers.get(r.case_id) or (r.detail or {}).get("number", ""),
-        "detail": [(k, v if not isinstance(v, list) else ", ".join(str(x) for x in v))
-                   for k, v in sorted((r.detail or {}).items()) if k != "number"],
-    } for r in rows]
+    shown = [
+        {
+            "created_at": r.created_at,
+            "actor": r.actor,
+            "action": r.action,
+            "number": numbers.get(r.case_id) or (r.detail or {}).get("number", ""),
+            "detail": [
+                (k, v if not isinstance(v, list) else ", ".join(str(x) for x in v))
+                for k, v in sorted((r.detail or {}).items())
+                if k != "number"
+            ],
+        }
+        for r in rows
+    ]
 
     def page_link(n: int) -> str:
         query = {k: v for k, v in (("case", case_filter), ("actor", actor_filter), ("action", action)) if v}
         query["page"] = str(n)
         return "/console/audit?" + urlencode(query)
 
-    return page(request, "console/audit.html", rows=shown, page=current, pages=pages, total=total,
-                case_filter=case_filter, actor_filter=actor_filter, action_filter=action, actions=ACTIONS,
-                page_link=page_link)
+    return page(
+        request,
+        "console/audit.html",
+        rows=shown,
+        page=current,
+        pages=pages,
+        total=total,
+        case_filter=case_filter,
+        actor_filter=actor_filter,
+        action_filter=action,
+        actions=ACTIONS,
+        page_link=page_link,
+    )

@@ -1,5 +1,6 @@
 """The merged form's drafts (service token): GET/PUT/DELETE /api/v1/drafts/{conversation_id}
 and POST .../submit. Nothing personal leaves in clear: the draft view is masked."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -49,5 +50,6 @@ async def submit_draft(request: Request, conversation_id: str) -> HTTPResponse:
     body = parse_body(request, DraftSubmit, optional=True)
     case = drafts(request).submit(conversation_id, test=body.test)
     view = CaseService(db(request), request.app.ctx.crypto, request.app.ctx.settings).view(
-        case, api_language(request))
+        case, api_language(request)
+    )
     return json({"case": view}, status=201, ensure_ascii=False)

@@ -4,6 +4,7 @@ The API needs the service token (or a staff login) like every /api/v1 call. The
 checklist page is public: it stores nothing and recomputes the checklist from the
 answers in its address, which the API hands out as `checklist_path`.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,20 @@ from backend.web import api_auth, api_language, console_language, json_body, ren
 
 bp = Blueprint("eligibility")
 
-FACTOR_LABELS = {key: f"checklist_factor_{key}" for key in (
-    "salary", "education", "experience", "months_in_china", "chinese", "location", "age", "extras", "local_bonus")}
+FACTOR_LABELS = {
+    key: f"checklist_factor_{key}"
+    for key in (
+        "salary",
+        "education",
+        "experience",
+        "months_in_china",
+        "chinese",
+        "location",
+        "age",
+        "extras",
+        "local_bonus",
+    )
+}
 
 # Print-friendly layout for the checklist page (CSP allows only same-origin stylesheets).
 CHECKLIST_CSS = """
@@ -70,17 +83,37 @@ async def checklist_page(request: Request) -> HTTPResponse:
     except ApiError as error:
         if error.status != 422:
             raise
-        return render(request, "checklist.html", status=422, error=error,
-                      problems=[p.to_json(lang) for p in error.problems], blocks=[], links={}, tl=t)
+        return render(
+            request,
+            "checklist.html",
+            status=422,
+            error=error,
+            problems=[p.to_json(lang) for p in error.problems],
+            blocks=[],
+            links={},
+            tl=t,
+        )
     base = [(k, v) for k, vs in request.args.items() if k not in ("lang", "both") for v in vs]
     links = {code: f"/checklist?{urlencode(base + [('lang', code)])}" for code in LANGUAGES}
     links["both"] = f"/checklist?{urlencode(base + [('lang', lang), ('both', '1')])}"
     blocks = [{"lang": code, "result": assessment.to_json(code)} for code in languages]
-    return render(request, "checklist.html", blocks=blocks, error=None, problems=[], links=links,
-                  factor_labels=FACTOR_LABELS, generated=date.today().isoformat(), tl=t)
+    return render(
+        request,
+        "checklist.html",
+        blocks=blocks,
+        error=None,
+        problems=[],
+        links=links,
+        factor_labels=FACTOR_LABELS,
+        generated=date.today().isoformat(),
+        tl=t,
+    )
 
 
 @bp.get("/checklist/print.css")
 async def checklist_css(request: Request) -> HTTPResponse:
-    return text(CHECKLIST_CSS, content_type="text/css; charset=utf-8",
-                headers={"Cache-Control": "public, max-age=3600"})
+    return text(
+        CHECKLIST_CSS,
+        content_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )

@@ -1,4 +1,5 @@
 """The knowledge base over JSON: answer a question, read entries."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -13,7 +14,6 @@ from backend.web import api_auth, knowledge, language_of, parse_body
 bp = Blueprint("faq", url_prefix="/api/v1/faq")
 
 
-
 @bp.post("/answer")
 @api_auth("helpdesk", "policy_editor")
 async def answer(request: Request) -> HTTPResponse:
@@ -26,8 +26,9 @@ async def answer(request: Request) -> HTTPResponse:
 @api_auth("helpdesk", "policy_editor")
 async def list_entries(request: Request) -> HTTPResponse:
     status = request.args.get("status")
-    entries = knowledge(request).list_entries(request.args.get("q", ""), status=status,
-                                              topic=request.args.get("topic"))
+    entries = knowledge(request).list_entries(
+        request.args.get("q", ""), status=status, topic=request.args.get("topic")
+    )
     return json({"entries": [entry_to_json(e) for e in entries]}, ensure_ascii=False)
 
 

@@ -1,4 +1,5 @@
 """GET /healthz: liveness plus a database round trip."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

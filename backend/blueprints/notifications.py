@@ -6,6 +6,7 @@ Only that conversation's messages are sent; the page's conversation id is a rand
 unguessable id. Each event's id is the notification id: a reconnecting EventSource sends
 it back as Last-Event-ID (the page also passes ?after= from its session storage).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,9 +21,9 @@ from backend.services.cases import conversation_ok
 from backend.services.notifications import messages_after
 
 bp = Blueprint("notifications")
-POLL_SECONDS = 2.0        # other workers' notifications are found by polling the table
+POLL_SECONDS = 2.0  # other workers' notifications are found by polling the table
 KEEPALIVE_SECONDS = 15.0
-STREAM_SECONDS = 300.0    # then the browser reconnects (EventSource does so by itself)
+STREAM_SECONDS = 300.0  # then the browser reconnects (EventSource does so by itself)
 
 
 def _cursor(request: Request) -> int:

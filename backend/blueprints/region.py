@@ -1,4 +1,5 @@
 """GET /api/v1/region: the active region profile (REGION): agencies, windows, platforms."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

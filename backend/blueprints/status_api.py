@@ -2,6 +2,7 @@
 
 The second factor is the full passport number (`passport_number`); wrong answers count per
 case number whoever sends them (backend/services/status.py)."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -21,10 +22,15 @@ async def case_status(request: Request) -> HTTPResponse:
     body = parse_body(request, StatusRequest)
     conversation_id = body.conversation_id
     crypto = request.app.ctx.crypto
-    case = StatusService(db(request), crypto).verify(body.case_number, conversation_id=conversation_id,
-                                                 passport_number=body.passport_number,
-                                                 actor=request.ctx.actor)
+    case = StatusService(db(request), crypto).verify(
+        body.case_number,
+        conversation_id=conversation_id,
+        passport_number=body.passport_number,
+        actor=request.ctx.actor,
+    )
     # The timeline only: materials, deadlines and the saving belong to the submission answer,
     # and computing them ran the eligibility engine once per item on every status check.
-    view = CaseService(db(request), crypto, request.app.ctx.settings).view(case, api_language(request), plan=False)
+    view = CaseService(db(request), crypto, request.app.ctx.settings).view(
+        case, api_language(request), plan=False
+    )
     return json({"case": view}, ensure_ascii=False)

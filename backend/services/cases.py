@@ -4,6 +4,7 @@ The form's data (items -> fields, validation, masking, departments, savings) com
 `knowledge.application`; materials, deadlines and next steps from the eligibility engine.
 Answers are stored only as a Fernet token; the passport only as keyed hashes.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -97,16 +98,26 @@ def as_dict(value: Any) -> dict[str, Any]:
         return dataclasses.asdict(value)
     if isinstance(value, Mapping):
         return dict(value)
-    return {k: getattr(value, k) for k in ("fields_once", "fields_separately", "materials_once",
-                                           "materials_separately") if hasattr(value, k)}
+    return {
+        k: getattr(value, k)
+        for k in ("fields_once", "fields_separately", "materials_once", "materials_separately")
+        if hasattr(value, k)
+    }
 
 
 class CaseError(ApiError):
     """An ApiError whose "@key" parameters are message keys, with extra JSON fields/headers."""
 
-    def __init__(self, code: str, status: int = 400, problems: list[Problem] | None = None, *,
-                 extra: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
-                 **params: Any) -> None:
+    def __init__(
+        self,
+        code: str,
+        status: int = 400,
+        problems: list[Problem] | None = None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **params: Any,
+    ) -> None:
         super().__init__(code, status, problems, **params)
         self.extra = dict(extra or {})
         self.headers = dict(headers or {})
@@ -162,8 +173,9 @@ def conversation_ok(value: Any) -> bool:
     return isinstance(value, str) and bool(CONVERSATION_RE.match(value))
 
 
-def validate_answers(raw: Any, existing: Mapping[str, Any], *, today: date,
-                     allowed: Iterable[str] | None = None) -> tuple[dict[str, Any], list[Problem]]:
+def validate_answers(
+    raw: Any, existing: Mapping[str, Any], *, today: date, allowed: Iterable[str] | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
     """Check raw answers field by field (in the form's order, so later fields see earlier ones).
 
     Returns {field: normalised value, or None to remove} and the problems; `allowed`
@@ -213,12 +225,16 @@ def required_fields(items: list[str], role: str | None) -> list[str]:
 
 def missing_fields(items: list[str], role: str | None, answers: Mapping[str, Any]) -> list[str]:
     fields = catalogue().fields
-    return [k for k in required_fields(items, role)
-            if not getattr(fields.get(k), "optional", False) and answers.get(k) in (None, "", [])]
+    return [
+        k
+        for k in required_fields(items, role)
+        if not getattr(fields.get(k), "optional", False) and answers.get(k) in (None, "", [])
+    ]
 
 
-def validate_form(items: Any, role: Any, answers: Mapping[str, Any], *, today: date,
-                  strict: bool) -> tuple[list[str], dict[str, Any], list[Problem]]:
+def validate_form(
+    items: Any, role: Any, answers: Mapping[str, Any], *, today: date, strict: bool
+) -> tuple[list[str], dict[str, Any], list[Problem]]:
     """Everything a submission needs: valid items and role, every required field, every
     value valid again. `strict`: answers for fields the items do not need are problems
     (API); otherwise they are dropped (a draft whose items changed)."""
@@ -231,8 +247,11 @@ def validate_form(items: Any, role: Any, answers: Mapping[str, Any], *, today: d
     values, problems = validate_answers(given, {}, today=today, allowed=needed)
     values = {k: v for k, v in values.items() if v is not None}
     fields = catalogue().fields
-    problems += [FormProblem("missing", {"label": fields[k].label, "example": fields[k].example}, field=k)
-                 for k in missing_fields(clean_items, role, values) if not any(p.field == k for p in problems)]
+    problems += [
+        FormProblem("missing", {"label": fields[k].label, "example": fields[k].example}, field=k)
+        for k in missing_fields(clean_items, role, values)
+        if not any(p.field == k for p in problems)
+    ]
     return clean_items, values, problems
 
 
@@ -297,9 +316,11 @@ def eligibility_answers(items: list[str], answers: Mapping[str, Any], today: dat
         "age": age,
         "highest_degree": degree if degree in DEGREES else "bachelor",
         "relevant_experience_years": min(max(experience, 0), age - 14)
-        if isinstance(experience, (int, float)) and not isinstance(experience, bool) else 0,
-        "annual_salary_cny": salary if isinstance(salary, (int, float)) and not isinstance(salary, bool)
-        and 0 <= salary <= 100_000_000 else 0,
+        if isinstance(experience, (int, float)) and not isinstance(experience, bool)
+        else 0,
+        "annual_salary_cny": salary
+        if isinstance(salary, (int, float)) and not isinstance(salary, bool) and 0 <= salary <= 100_000_000
+        else 0,
         "months_in_china_per_year": 12,
         "hsk_level": 0,
     }
@@ -311,8 +332,9 @@ def eligibility_answers(items: list[str], answers: Mapping[str, Any], today: dat
     return out
 
 
-def case_plan(settings: Settings, items: list[str], answers: Mapping[str, Any], lang: str,
-              today: date | None = None) -> dict[str, list[Any]]:
+def case_plan(
+    settings: Settings, items: list[str], answers: Mapping[str, Any], lang: str, today: date | None = None
+) -> dict[str, list[Any]]:
     """next_steps [text], materials [{id, name}], deadlines [text] for the chosen items."""
     from backend.services.eligibility import run_assessment
 
@@ -355,17 +377,33 @@ def find_case(session: Session, number: Any) -> Case | None:
 
 
 class CaseService:
-    def __init__(self, session: Session, crypto: Crypto, settings: Settings, *,
-                 clock: Callable[[], datetime] = china_now) -> None:
+    def __init__(
+        self,
+        session: Session,
+        crypto: Crypto,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = china_now,
+    ) -> None:
         self.session = session
         self.crypto = crypto
         self.settings = settings
         self.clock = clock
 
     # -- submission --
-    def create(self, *, items: Any, role: Any, answers: Any, language: Any = "en", channel: Any = None,
-               conversation_id: Any = None, test: Any = False, strict: bool = True,
-               commit: bool = True) -> Case:
+    def create(
+        self,
+        *,
+        items: Any,
+        role: Any,
+        answers: Any,
+        language: Any = "en",
+        channel: Any = None,
+        conversation_id: Any = None,
+        test: Any = False,
+        strict: bool = True,
+        commit: bool = True,
+    ) -> Case:
         """Validate everything, number the case and split it per department (or hold it for a
         joint review when the passport is on the watchlist). 400 `case_invalid` with details."""
         problems: list[Problem] = []
@@ -384,40 +422,75 @@ class CaseService:
             raise CaseError("case_invalid", 400, problems)
 
         try:
-            return self._insert(clean_items, values, role, language, channel, conversation_id, test, today,
-                                commit)
+            return self._insert(
+                clean_items, values, role, language, channel, conversation_id, test, today, commit
+            )
         except Exception:
             self.session.rollback()  # the number goes back too: no gaps
             raise
 
-    def _insert(self, clean_items: list[str], values: dict[str, Any], role: str, language: str,
-                channel: str | None, conversation_id: str | None, test: bool, today: date, commit: bool) -> Case:
+    def _insert(
+        self,
+        clean_items: list[str],
+        values: dict[str, Any],
+        role: str,
+        language: str,
+        channel: str | None,
+        conversation_id: str | None,
+        test: bool,
+        today: date,
+        commit: bool,
+    ) -> Case:
         number = self.allocate_number(today.year)
         passport = values.get(PASSPORT_FIELD)
         passport_hash = self.crypto.passport_hash(passport) if passport else None
         joint = WatchlistService(self.session, self.crypto).matches(passport_hash)
         now = utcnow()
         case = Case(
-            number=number, region=self.settings.prefix, conversation_id=conversation_id, channel=channel,
-            language=language, role=role, items=clean_items, answers_enc=self.crypto.encrypt_json(values),
+            number=number,
+            region=self.settings.prefix,
+            conversation_id=conversation_id,
+            channel=channel,
+            language=language,
+            role=role,
+            items=clean_items,
+            answers_enc=self.crypto.encrypt_json(values),
             passport_hash=passport_hash,
             passport_last4_hash=self.crypto.last4_hash(number, normalise_identifier(passport)[-4:])
-            if passport else None,
-            is_test=test, joint_review=joint, state="joint_review" if joint else "submitted",
-            created_at=now, updated_at=now,
+            if passport
+            else None,
+            is_test=test,
+            joint_review=joint,
+            state="joint_review" if joint else "submitted",
+            created_at=now,
+            updated_at=now,
         )
         self.session.add(case)
         self.session.flush()
         for department, services in catalogue().departments_for(clean_items).items():
-            item = CaseItem(case_id=case.id, department=department, services=list(services), state="received",
-                            updated_at=now)
+            item = CaseItem(
+                case_id=case.id,
+                department=department,
+                services=list(services),
+                state="received",
+                updated_at=now,
+            )
             case.case_items.append(item)
             self.session.flush()
-            self.session.add(CaseEvent(case_id=case.id, case_item_id=item.id, state="received", note="",
-                                       actor="system", created_at=now))
+            self.session.add(
+                CaseEvent(
+                    case_id=case.id,
+                    case_item_id=item.id,
+                    state="received",
+                    note="",
+                    actor="system",
+                    created_at=now,
+                )
+            )
         if joint:
-            self.session.add(CaseEvent(case_id=case.id, state="joint_review", note="", actor="system",
-                                       created_at=now))
+            self.session.add(
+                CaseEvent(case_id=case.id, state="joint_review", note="", actor="system", created_at=now)
+            )
         if commit:
             self.session.commit()
         return case
@@ -461,8 +534,14 @@ class CaseService:
         query = select(Case).where(Case.conversation_id == conversation_id).order_by(Case.id)
         return list(self.session.execute(query).unique().scalars())
 
-    def list_items(self, department: str | None, state: str | None = None, is_test: bool | None = None,
-                   number: str | None = None, limit: int = 500) -> list[CaseItem]:
+    def list_items(
+        self,
+        department: str | None,
+        state: str | None = None,
+        is_test: bool | None = None,
+        number: str | None = None,
+        limit: int = 500,
+    ) -> list[CaseItem]:
         """The items a department works on (None: every department, for admins), plus every
         item of a case in joint review; newest case first."""
         query = select(CaseItem).join(Case, CaseItem.case_id == Case.id)
@@ -478,7 +557,11 @@ class CaseService:
         return list(self.session.execute(query).unique().scalars())
 
     def can_see(self, case: Case, department: str | None) -> bool:
-        return department is None or case.joint_review or any(i.department == department for i in case.case_items)
+        return (
+            department is None
+            or case.joint_review
+            or any(i.department == department for i in case.case_items)
+        )
 
     def answers(self, case: Case) -> dict[str, Any]:
         """Decrypted answers (internal: masking, plans). Officers use `reveal`, which is audited."""
@@ -503,18 +586,29 @@ class CaseService:
         items = []
         for item in case.case_items:
             department = cat.departments.get(item.department)
-            items.append({
-                "id": item.id,
-                "department": item.department,
-                "department_name": local_text(getattr(department, "name", item.department), lang),
-                "services": list(item.services),
-                "service_names": [local_text(getattr(cat.items.get(s), "name", s), lang) for s in item.services],
-                "state": item.state,
-                "state_text": texts.t(f"case_states.item.{item.state}", lang),
-                "updated_at": iso(item.updated_at),
-                "timeline": [{"state": e.state, "state_text": texts.t(f"case_states.item.{e.state}", lang),
-                              "note": e.note, "at": iso(e.created_at)} for e in by_item.get(item.id, [])],
-            })
+            items.append(
+                {
+                    "id": item.id,
+                    "department": item.department,
+                    "department_name": local_text(getattr(department, "name", item.department), lang),
+                    "services": list(item.services),
+                    "service_names": [
+                        local_text(getattr(cat.items.get(s), "name", s), lang) for s in item.services
+                    ],
+                    "state": item.state,
+                    "state_text": texts.t(f"case_states.item.{item.state}", lang),
+                    "updated_at": iso(item.updated_at),
+                    "timeline": [
+                        {
+                            "state": e.state,
+                            "state_text": texts.t(f"case_states.item.{e.state}", lang),
+                            "note": e.note,
+                            "at": iso(e.created_at),
+                        }
+                        for e in by_item.get(item.id, [])
+                    ],
+                }
+            )
         hidden = case.joint_review and not staff
         state = "submitted" if hidden else case.state
         view: dict[str, Any] = {
@@ -532,23 +626,31 @@ class CaseService:
             "savings": as_dict(cat.savings(list(case.items), case.role)),
             "answers_masked": mask_answers(answers, lang),
         }
-        view.update(case_plan(self.settings, list(case.items), answers, lang) if plan
-                    else {"next_steps": [], "materials": [], "deadlines": []})
+        view.update(
+            case_plan(self.settings, list(case.items), answers, lang)
+            if plan
+            else {"next_steps": [], "materials": [], "deadlines": []}
+        )
         if view["materials"]:
             # Count the materials this applicant's situation needs (the list above), once and
             # item by item, so the saving sentence agrees with the list it follows.
-            separately = sum(len(case_plan(self.settings, [item], answers, lang)["materials"])
-                             for item in case.items)
+            separately = sum(
+                len(case_plan(self.settings, [item], answers, lang)["materials"]) for item in case.items
+            )
             view["savings"]["materials_once"] = len(view["materials"])
             view["savings"]["materials_separately"] = max(separately, len(view["materials"]))
-        view["next_steps"] = [t("case_next_joint" if case.joint_review and staff else "case_next_review", lang),
-                              *view["next_steps"]]
+        view["next_steps"] = [
+            t("case_next_joint" if case.joint_review and staff else "case_next_review", lang),
+            *view["next_steps"],
+        ]
         if staff:
             view["id"] = case.id
             view["conversation_id"] = case.conversation_id
             view["channel"] = case.channel
-            view["events"] = [{"state": e.state, "note": e.note, "actor": e.actor, "at": iso(e.created_at)}
-                              for e in by_item.get(None, [])]
+            view["events"] = [
+                {"state": e.state, "note": e.note, "actor": e.actor, "at": iso(e.created_at)}
+                for e in by_item.get(None, [])
+            ]
         return view
 
     # -- staff actions (each audited) --
@@ -564,25 +666,33 @@ class CaseService:
             services = [s for i in case.case_items if i.department == department for s in i.services]
             allowed = set(required_fields(services, case.role)) if services else set()
             answers = {k: v for k, v in answers.items() if k in allowed}
-        AuditService(self.session).record(actor, "reveal", case.id,
-                                          {"number": case.number, "fields": sorted(answers)})
+        AuditService(self.session).record(
+            actor, "reveal", case.id, {"number": case.number, "fields": sorted(answers)}
+        )
         self.session.commit()
         return answers
 
-    def change_state(self, item_id: int, new_state: str, note: str, actor: str,
-                     department: str | None = None) -> Any:
+    def change_state(
+        self, item_id: int, new_state: str, note: str, actor: str, department: str | None = None
+    ) -> Any:
         """Move one item along the allowed transitions; writes a case_event and an audit row.
         Returns the CaseUpdate to push to the applicant (None when the case has no conversation)."""
         from backend.services.notifications import CaseUpdate
 
         if new_state not in ITEM_STATES:
-            raise CaseError("case_state_invalid", 400, problems=[Problem("case_state_invalid", field="state")])
+            raise CaseError(
+                "case_state_invalid", 400, problems=[Problem("case_state_invalid", field="state")]
+            )
         if not isinstance(note, (str, type(None))):
             raise CaseError("note_invalid", 400, problems=[Problem("note_invalid", field="note")])
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
-            raise CaseError("note_too_long", 400, max=MAX_NOTE,
-                            problems=[Problem("note_too_long", {"max": MAX_NOTE}, field="note")])
+            raise CaseError(
+                "note_too_long",
+                400,
+                max=MAX_NOTE,
+                problems=[Problem("note_too_long", {"max": MAX_NOTE}, field="note")],
+            )
         query = select(CaseItem).where(CaseItem.id == item_id)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(of=CaseItem)  # one change at a time per item
@@ -598,19 +708,42 @@ class CaseService:
         now = utcnow()
         item.state = new_state
         item.updated_at = now
-        self.session.add(CaseEvent(case_id=case.id, case_item_id=item.id, state=new_state, note=note,
-                                   actor=actor[:64], created_at=now))
+        self.session.add(
+            CaseEvent(
+                case_id=case.id,
+                case_item_id=item.id,
+                state=new_state,
+                note=note,
+                actor=actor[:64],
+                created_at=now,
+            )
+        )
         case.state = self._case_state(case)
         case.updated_at = now
-        AuditService(self.session).record(actor, "state_change", case.id, {
-            "number": case.number, "item_id": item.id, "department": item.department, "from": previous,
-            "to": new_state})
+        AuditService(self.session).record(
+            actor,
+            "state_change",
+            case.id,
+            {
+                "number": case.number,
+                "item_id": item.id,
+                "department": item.department,
+                "from": previous,
+                "to": new_state,
+            },
+        )
         self.session.commit()
         if not case.conversation_id:
             return None
-        return CaseUpdate(case_id=case.id, case_number=case.number, conversation_id=case.conversation_id,
-                          channel=case.channel, language=case.language, department=item.department,
-                          case_state=new_state)
+        return CaseUpdate(
+            case_id=case.id,
+            case_number=case.number,
+            conversation_id=case.conversation_id,
+            channel=case.channel,
+            language=case.language,
+            department=item.department,
+            case_state=new_state,
+        )
 
     @staticmethod
     def _check_change(item: CaseItem | None, new_state: str, note: str, department: str | None) -> None:
@@ -621,8 +754,12 @@ class CaseService:
         if item.case.joint_review:
             raise CaseError("joint_review_pending", 409)
         if new_state not in TRANSITIONS.get(item.state, ()):
-            raise CaseError("case_transition_invalid", 409, current=f"@case_states.item.{item.state}",
-                            wanted=f"@case_states.item.{new_state}")
+            raise CaseError(
+                "case_transition_invalid",
+                409,
+                current=f"@case_states.item.{item.state}",
+                wanted=f"@case_states.item.{new_state}",
+            )
         if new_state in NOTE_REQUIRED and not note:
             raise CaseError("note_required", 400, problems=[Problem("note_required", field="note")])
 
@@ -634,8 +771,9 @@ class CaseService:
         if case.is_test != is_test:
             case.is_test = is_test
             case.updated_at = utcnow()
-            AuditService(self.session).record(actor, "mark_test", case.id,
-                                              {"number": case.number, "is_test": is_test})
+            AuditService(self.session).record(
+                actor, "mark_test", case.id, {"number": case.number, "is_test": is_test}
+            )
             self.session.commit()
         return case
 
@@ -648,8 +786,11 @@ class CaseService:
         case.joint_review = False
         case.state = self._case_state(case)
         case.updated_at = now
-        self.session.add(CaseEvent(case_id=case.id, state="joint_review_released", note=note, actor=actor[:64],
-                                   created_at=now))
+        self.session.add(
+            CaseEvent(
+                case_id=case.id, state="joint_review_released", note=note, actor=actor[:64], created_at=now
+            )
+        )
         AuditService(self.session).record(actor, "joint_review_release", case.id, {"number": case.number})
         self.session.commit()
         return case
@@ -672,24 +813,38 @@ class CaseService:
         if days <= 0:
             return 0
         cutoff = (now or utcnow()) - timedelta(days=days)
-        result = self.session.execute(delete(Case).where(Case.updated_at < cutoff)
-                                      .execution_options(synchronize_session=False))
+        result = self.session.execute(
+            delete(Case).where(Case.updated_at < cutoff).execution_options(synchronize_session=False)
+        )
         self.session.commit()
         return result.rowcount or 0
 
     def statistics(self) -> dict[str, Any]:
         """Counts of real cases (test cases excluded): per case state, per department and item state."""
         real = Case.is_test.is_(False)
-        cases = Counter({s: n for s, n in self.session.execute(
-            select(Case.state, func.count(Case.id)).where(real).group_by(Case.state))})
+        cases = Counter(
+            {
+                s: n
+                for s, n in self.session.execute(
+                    select(Case.state, func.count(Case.id)).where(real).group_by(Case.state)
+                )
+            }
+        )
         items: dict[str, dict[str, int]] = {}
         rows = self.session.execute(
             select(CaseItem.department, CaseItem.state, func.count(CaseItem.id))
-            .join(Case, CaseItem.case_id == Case.id).where(real).group_by(CaseItem.department, CaseItem.state))
+            .join(Case, CaseItem.case_id == Case.id)
+            .where(real)
+            .group_by(CaseItem.department, CaseItem.state)
+        )
         for department, state, count in rows:
             items.setdefault(department, {})[state] = count
-        return {"cases": dict(cases), "total_cases": sum(cases.values()), "items": items,
-                "total_items": sum(sum(v.values()) for v in items.values())}
+        return {
+            "cases": dict(cases),
+            "total_cases": sum(cases.values()),
+            "items": items,
+            "total_items": sum(sum(v.values()) for v in items.values()),
+        }
 
 
 def iso(value: datetime | None) -> str | None:

@@ -1,4 +1,5 @@
 """The content of a knowledge-base entry: normalising, validating, hashing, diffing."""
+
 from __future__ import annotations
 
 import difflib
@@ -168,7 +169,9 @@ def render_for_diff(snapshot: dict[str, Any]) -> list[str]:
     return lines
 
 
-def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any], old_label: str, new_label: str) -> list[str]:
+def diff_snapshots(
+    old: dict[str, Any] | None, new: dict[str, Any], old_label: str, new_label: str
+) -> list[str]:
     before = render_for_diff(old) if old else []
     after = render_for_diff(new)
     return list(difflib.unified_diff(before, after, old_label, new_label, lineterm="", n=2))

@@ -5,6 +5,7 @@ keeps the draft as it was. Answers need consent; they are stored only as a Ferne
 and the view shows them masked. Drafts older than the consent's `draft_retention_days`
 (counted from the last change) are deleted on start and on every draft access.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ def retention_days() -> int:
 
 
 class DraftService:
-    def __init__(self, session: Session, crypto: Crypto, settings: Settings, *, today: date | None = None) -> None:
+    def __init__(
+        self, session: Session, crypto: Crypto, settings: Settings, *, today: date | None = None
+    ) -> None:
         self.session = session
         self.crypto = crypto
         self.settings = settings
@@ -65,7 +68,8 @@ class DraftService:
 
     def _find(self, conversation_id: str) -> Draft | None:
         return self.session.execute(
-            select(Draft).where(Draft.conversation_id == conversation_id)).scalar_one_or_none()
+            select(Draft).where(Draft.conversation_id == conversation_id)
+        ).scalar_one_or_none()
 
     def require(self, conversation_id: str) -> Draft:
         draft = self.get(conversation_id)
@@ -87,8 +91,11 @@ class DraftService:
             "role": draft.role,
             "items": items,
             "state": draft.state or {},
-            "consent": {"given": draft.consent_version is not None, "version": draft.consent_version,
-                        "at": iso(draft.consent_at)},
+            "consent": {
+                "given": draft.consent_version is not None,
+                "version": draft.consent_version,
+                "at": iso(draft.consent_at),
+            },
             "answers_masked": mask_answers(answers, lang or draft.language),
             "fields": required_fields(items, draft.role),
             "missing": missing_fields(items, draft.role, answers),
@@ -110,8 +117,12 @@ class DraftService:
                     raise
         raise AssertionError("unreachable")
 
-    def _apply(self, draft: Draft | None, conversation_id: str, body: Mapping[str, Any], language: str) -> Draft:
-        problems: list[Problem] = [Problem("unknown_field", field=str(k)[:100]) for k in body if k not in DRAFT_KEYS]
+    def _apply(
+        self, draft: Draft | None, conversation_id: str, body: Mapping[str, Any], language: str
+    ) -> Draft:
+        problems: list[Problem] = [
+            Problem("unknown_field", field=str(k)[:100]) for k in body if k not in DRAFT_KEYS
+        ]
         if "channel" in body:
             problems += check_channel(body["channel"])
         if "language" in body:
@@ -125,13 +136,18 @@ class DraftService:
         consent_version, consent_given = (draft.consent_version if draft else None), None
         if "consent" in body:
             consent = body["consent"]
-            if not isinstance(consent, Mapping) or not isinstance(consent.get("given"), bool) or set(consent) - {
-                    "given", "version"}:
+            if (
+                not isinstance(consent, Mapping)
+                or not isinstance(consent.get("given"), bool)
+                or set(consent) - {"given", "version"}
+            ):
                 problems.append(Problem("consent_invalid", field="consent"))
             elif consent["given"]:
                 current = str(getattr(catalogue().consent, "version", ""))
                 if consent.get("version") != current:
-                    problems.append(Problem("consent_version_mismatch", {"version": current}, field="consent"))
+                    problems.append(
+                        Problem("consent_version_mismatch", {"version": current}, field="consent")
+                    )
                 else:
                     consent_given, consent_version = True, current
             else:
@@ -140,7 +156,11 @@ class DraftService:
         changes: dict[str, Any] = {}
         if "answers" in body:
             raw = body["answers"]
-            if isinstance(raw, Mapping) and consent_version is None and any(v is not None for v in raw.values()):
+            if (
+                isinstance(raw, Mapping)
+                and consent_version is None
+                and any(v is not None for v in raw.values())
+            ):
                 raise CaseError("consent_required", 409)  # not even checked: no consent, no personal data
             changes, answer_problems = validate_answers(raw, answers, today=self.today)
             problems += answer_problems
@@ -167,7 +187,9 @@ class DraftService:
 
         now = utcnow()
         if draft is None:
-            draft = Draft(conversation_id=conversation_id, language=language, items=[], state={}, created_at=now)
+            draft = Draft(
+                conversation_id=conversation_id, language=language, items=[], state={}, created_at=now
+            )
             self.session.add(draft)
         if "channel" in body:
             draft.channel = body["channel"]
@@ -196,9 +218,17 @@ class DraftService:
         if draft.consent_version is None:
             raise CaseError("consent_required", 409)
         cases = CaseService(self.session, self.crypto, self.settings)
-        case = cases.create(items=list(draft.items or []), role=draft.role, answers=self.answers(draft),
-                            language=draft.language, channel=draft.channel, conversation_id=conversation_id,
-                            test=test, strict=False, commit=False)
+        case = cases.create(
+            items=list(draft.items or []),
+            role=draft.role,
+            answers=self.answers(draft),
+            language=draft.language,
+            channel=draft.channel,
+            conversation_id=conversation_id,
+            test=test,
+            strict=False,
+            commit=False,
+        )
         self.session.delete(draft)
         self.session.commit()
         return case

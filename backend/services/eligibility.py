@@ -5,6 +5,7 @@ KNOWLEDGE_DIR when it has the eligibility files, else the repository's knowledge
 region profiles and the default region, and turns field errors into a 422 ApiError with
 one message per field in the caller's language.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,15 @@ from knowledge.eligibility.texts import number
 
 log = logging.getLogger("backend.eligibility")
 
-NUMBER_FIELDS = ("age", "relevant_experience_years", "annual_salary_cny", "months_in_china_per_year", "hsk_level",
-                 "local_bonus", "teaching_experience_years")
+NUMBER_FIELDS = (
+    "age",
+    "relevant_experience_years",
+    "annual_salary_cny",
+    "months_in_china_per_year",
+    "hsk_level",
+    "local_bonus",
+    "teaching_experience_years",
+)
 CHECKLIST_PATH = "/checklist"
 
 _regions_cache: dict[Path, tuple[tuple[tuple[str, int], ...], dict[str, dict[str, Any]]]] = {}
@@ -80,17 +88,25 @@ def _param(value: Any, lang: str) -> Any:
 
 def invalid(exc: InvalidInput, lang: str) -> ApiError:
     """422 with one problem per field; parameters formatted for `lang` (the error is rendered in it)."""
-    problems = [Problem(e.code, {k: _param(v, lang) for k, v in e.params.items()}, field=e.field or None)
-                for e in exc.errors]
+    problems = [
+        Problem(e.code, {k: _param(v, lang) for k, v in e.params.items()}, field=e.field or None)
+        for e in exc.errors
+    ]
     return ApiError("eligibility_invalid", 422, problems=problems)
 
 
-def run_assessment(settings: Settings, answers: Mapping[str, Any], lang: str,
-                   today: date | None = None) -> Assessment:
+def run_assessment(
+    settings: Settings, answers: Mapping[str, Any], lang: str, today: date | None = None
+) -> Assessment:
     data = eligibility_data(settings)
     try:
-        return assess(answers, data=data, today=today or date.today(), regions=region_profiles(settings),
-                      default_region=settings.region)
+        return assess(
+            answers,
+            data=data,
+            today=today or date.today(),
+            regions=region_profiles(settings),
+            default_region=settings.region,
+        )
     except InvalidInput as exc:
         raise invalid(exc, lang) from exc
 
@@ -140,7 +156,9 @@ def answers_from_query(args: Mapping[str, list[str]]) -> dict[str, Any]:
                     value = raw
         elif name in BOOLEAN_FIELDS:
             lowered = raw.strip().lower()
-            value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(lowered, raw)
+            value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(
+                lowered, raw
+            )
         elif name in ("extras", "items"):
             value = [v for part in values for v in part.split(",") if v.strip()]
         answers[name] = value

@@ -1,4 +1,5 @@
 """'Was this helpful?' answers for knowledge-base entries."""
+
 from __future__ import annotations
 
 from typing import Any

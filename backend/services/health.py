@@ -1,4 +1,5 @@
 """The database round trip behind GET /healthz."""
+
 from __future__ import annotations
 
 from sqlalchemy import text

@@ -5,6 +5,7 @@ answering, the index compares its version with the database's and rebuilds when 
 differ, so an edit made in the console (in any worker process) answers the very next
 question, with no retraining and no restart.
 """
+
 from __future__ import annotations
 
 import logging
@@ -102,9 +103,11 @@ class KnowledgeIndex:
         with self._lock:
             if not force and self._retriever is not None and version == self._version:
                 return self._retriever
-            entries = session.execute(
-                select(FaqEntry).where(FaqEntry.status == "published").order_by(FaqEntry.id)
-            ).scalars().all()
+            entries = (
+                session.execute(select(FaqEntry).where(FaqEntry.status == "published").order_by(FaqEntry.id))
+                .scalars()
+                .all()
+            )
             docs = {e.id: self._document_factory(e) for e in entries}
             if self._retriever is None:
                 self._retriever = self._retriever_factory()
@@ -121,8 +124,12 @@ class KnowledgeIndex:
                     self._retriever.upsert(doc)
                 for doc_id in removed:
                     self._retriever.remove(doc_id)
-                log.info("knowledge index updated: %d changed, %d removed (kb version %s)",
-                         len(changed), len(removed), version)
+                log.info(
+                    "knowledge index updated: %d changed, %d removed (kb version %s)",
+                    len(changed),
+                    len(removed),
+                    version,
+                )
             self._docs, self._version, self.size = docs, version, len(docs)
             return self._retriever
 

@@ -3,6 +3,7 @@
 A file is accepted whole or rejected whole: `parse_kb_files` returns every problem it
 finds (with file and line) before anything is written.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ def _duplicate_keys(node: yaml.Node, file: str) -> list[Problem]:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     problems.append(
-                        Problem("yaml_duplicate_key", {"key": key.value}, line=key.start_mark.line + 1, file=file)
+                        Problem(
+                            "yaml_duplicate_key", {"key": key.value}, line=key.start_mark.line + 1, file=file
+                        )
                     )
                 seen.add(key.value)
             problems.extend(_duplicate_keys(value, file))
@@ -96,11 +99,18 @@ def _entry(item_node: yaml.Node, item: Any, file: str) -> tuple[ParsedEntry | No
     for name in item:
         if name not in REQUIRED_FIELDS + OPTIONAL_FIELDS:
             problems.append(
-                Problem("yaml_field_unknown", {"id": entry_id, "field": name}, line=lines.get(str(name), line), file=file)
+                Problem(
+                    "yaml_field_unknown",
+                    {"id": entry_id, "field": name},
+                    line=lines.get(str(name), line),
+                    file=file,
+                )
             )
     for name in REQUIRED_FIELDS:
         if name not in item:
-            problems.append(Problem("yaml_field_missing", {"id": entry_id, "field": name}, line=line, file=file))
+            problems.append(
+                Problem("yaml_field_missing", {"id": entry_id, "field": name}, line=line, file=file)
+            )
     if problems:
         return None, problems
 
@@ -151,12 +161,22 @@ def _entry(item_node: yaml.Node, item: Any, file: str) -> tuple[ParsedEntry | No
     ).normalised()
     for problem in validate(content, publish=status == "published"):
         name = {
-            "questions_en": "questions.en", "questions_zh": "questions.zh",
-            "answer_en": "answer.en", "answer_zh": "answer.zh", "publish": "status",
+            "questions_en": "questions.en",
+            "questions_zh": "questions.zh",
+            "answer_en": "answer.en",
+            "answer_zh": "answer.zh",
+            "publish": "status",
         }.get(problem.field or "", problem.field or "")
         if problem.params:
-            problems.append(Problem(problem.code, problem.params, field=name,
-                                    line=lines.get(name.split(".")[0], line), file=file))
+            problems.append(
+                Problem(
+                    problem.code,
+                    problem.params,
+                    field=name,
+                    line=lines.get(name.split(".")[0], line),
+                    file=file,
+                )
+            )
         else:
             bad(name, problem.code)
     if problems:
@@ -223,7 +243,9 @@ def parse_kb_files(files: list[tuple[str, bytes]]) -> list[ParsedEntry]:
 
 def read_kb_dir(directory: Path) -> list[tuple[str, bytes]]:
     """The seed files knowledge/faq/*.yml, in a stable order."""
-    return [(p.name, p.read_bytes()) for p in sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))]
+    return [
+        (p.name, p.read_bytes()) for p in sorted(directory.glob("*.yml")) + sorted(directory.glob("*.yaml"))
+    ]
 
 
 class _Dumper(yaml.SafeDumper):

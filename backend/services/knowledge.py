@@ -1,4 +1,5 @@
 """Knowledge-base use cases: edit with revisions, import/export, answer, preview."""
+
 from __future__ import annotations
 
 import logging
@@ -85,7 +86,9 @@ class KnowledgeService:
             raise ApiError("entry_not_found", 404, id=entry_id)
         return entry
 
-    def list_entries(self, query: str = "", status: str | None = None, topic: str | None = None) -> list[FaqEntry]:
+    def list_entries(
+        self, query: str = "", status: str | None = None, topic: str | None = None
+    ) -> list[FaqEntry]:
         stmt = select(FaqEntry).order_by(FaqEntry.topic, FaqEntry.id)
         if status:
             stmt = stmt.where(FaqEntry.status == status)
@@ -103,11 +106,15 @@ class KnowledgeService:
         return [e for e in entries if matches(e)]
 
     def topics(self) -> list[str]:
-        return list(self.session.execute(select(FaqEntry.topic).distinct().order_by(FaqEntry.topic)).scalars())
+        return list(
+            self.session.execute(select(FaqEntry.topic).distinct().order_by(FaqEntry.topic)).scalars()
+        )
 
     def revisions(self, entry_id: str) -> list[FaqRevision]:
         self.get(entry_id)
-        stmt = select(FaqRevision).where(FaqRevision.entry_id == entry_id).order_by(FaqRevision.version.desc())
+        stmt = (
+            select(FaqRevision).where(FaqRevision.entry_id == entry_id).order_by(FaqRevision.version.desc())
+        )
         return list(self.session.execute(stmt).scalars())
 
     def revision(self, entry_id: str, version: int) -> FaqRevision:
@@ -184,11 +191,21 @@ class KnowledgeService:
         if problems:
             raise ApiError("entry_invalid", 422, problems=problems)
         if self.session.get(FaqEntry, content.id) is not None:
-            raise ApiError("entry_id_taken", 409, problems=[Problem("entry_id_taken", {"id": content.id}, field="id")],
-                           id=content.id)
+            raise ApiError(
+                "entry_id_taken",
+                409,
+                problems=[Problem("entry_id_taken", {"id": content.id}, field="id")],
+                id=content.id,
+            )
         now = utcnow()
-        entry = FaqEntry(id=content.id, status="published" if publish else "draft", version=1,
-                         created_at=now, updated_at=now, updated_by=author)
+        entry = FaqEntry(
+            id=content.id,
+            status="published" if publish else "draft",
+            version=1,
+            created_at=now,
+            updated_at=now,
+            updated_by=author,
+        )
         content.apply_to(entry)
         self.session.add(entry)
         self.session.flush()
@@ -231,7 +248,9 @@ class KnowledgeService:
         entry.updated_at = utcnow()
         entry.updated_by = author
 
-    def set_status(self, entry_id: str, status: str, author: str, *, expected_version: int | None = None) -> FaqEntry:
+    def set_status(
+        self, entry_id: str, status: str, author: str, *, expected_version: int | None = None
+    ) -> FaqEntry:
         entry = self.get(entry_id)
         self._check_version(entry, expected_version)
         if status == entry.status:
@@ -246,7 +265,9 @@ class KnowledgeService:
         self._commit()
         return entry
 
-    def rollback(self, entry_id: str, version: int, author: str, *, expected_version: int | None = None) -> FaqEntry:
+    def rollback(
+        self, entry_id: str, version: int, author: str, *, expected_version: int | None = None
+    ) -> FaqEntry:
         """Restore the content of revision `version` as a new revision (status unchanged)."""
         entry = self.get(entry_id)
         self._check_version(entry, expected_version)
@@ -262,7 +283,9 @@ class KnowledgeService:
         return entry
 
     # --- files -------------------------------------------------------------------
-    def import_files(self, files: list[tuple[str, bytes]], author: str, *, overwrite: bool = False) -> ImportReport:
+    def import_files(
+        self, files: list[tuple[str, bytes]], author: str, *, overwrite: bool = False
+    ) -> ImportReport:
         """Import whole files or nothing. Console edits are never overwritten silently:
         an entry changed both in the file and in the console since the last import is a
         conflict, left as it is unless `overwrite` is given (and then a revision keeps
@@ -280,8 +303,15 @@ class KnowledgeService:
                 entry = existing.get(content.id)
                 if entry is None:
                     status = item.status or ("published" if content.has_both_languages() else "draft")
-                    entry = FaqEntry(id=content.id, status=status, version=1, seed_hash=file_hash,
-                                     created_at=now, updated_at=now, updated_by=author)
+                    entry = FaqEntry(
+                        id=content.id,
+                        status=status,
+                        version=1,
+                        seed_hash=file_hash,
+                        created_at=now,
+                        updated_at=now,
+                        updated_by=author,
+                    )
                     content.apply_to(entry)
                     self.session.add(entry)
                     self.session.flush()
@@ -312,14 +342,19 @@ class KnowledgeService:
             raise
         self._commit()
         if report.conflicts:
-            log.warning("knowledge import: %d conflict(s) kept as edited in the console: %s",
-                        len(report.conflicts), ", ".join(report.conflicts))
+            log.warning(
+                "knowledge import: %d conflict(s) kept as edited in the console: %s",
+                len(report.conflicts),
+                ", ".join(report.conflicts),
+            )
         return report
 
     def export_yaml(self, status: str | None = None) -> str:
         entries = self.list_entries(status=status)
-        header = "# Exported from the policy staff console. Re-import with the console or\n" \
-                 "# `python -m backend import-kb FILE`. Format: docs/backend.md\n"
+        header = (
+            "# Exported from the policy staff console. Re-import with the console or\n"
+            "# `python -m backend import-kb FILE`. Format: docs/backend.md\n"
+        )
         return dump_kb_yaml([(EntryContent.from_entry(e), e.status) for e in entries], header)
 
     # --- answering ---------------------------------------------------------------
@@ -330,7 +365,9 @@ class KnowledgeService:
             raise ApiError("question_too_long", 400, max=MAX_QUESTION_CHARS)
         return question.strip()
 
-    def decide(self, question: Any, language: str, k: int = 3) -> tuple[list[tuple[Any, FaqEntry]], str, list[str]]:
+    def decide(
+        self, question: Any, language: str, k: int = 3
+    ) -> tuple[list[tuple[Any, FaqEntry]], str, list[str]]:
         """Published hits, the retriever's decision ("answer", "ambiguous", "no_match") and
         the ids to offer as related questions under a direct answer."""
         text = self._clean_question(question)
@@ -363,8 +400,14 @@ class KnowledgeService:
         if decision != "answer":
             self.record_unanswered(str(question), language, decision, found[0][1].id if found else None)
         if decision == "no_match":
-            return {"status": "no_match", "decision": "no_match", "language": language, "entry": None,
-                    "candidates": [], "related": []}
+            return {
+                "status": "no_match",
+                "decision": "no_match",
+                "language": language,
+                "entry": None,
+                "candidates": [],
+                "related": [],
+            }
         candidates = [
             {**entry_to_json(entry, language), "score": hit.score, "confidence": hit.confidence}
             for hit, entry in found
@@ -372,21 +415,44 @@ class KnowledgeService:
         if decision == "answer":
             best = candidates[0]
             related = [c for c in candidates[1:] if c["id"] in related_ids][:2]
-            return {"status": "answer", "decision": "answer", "language": language, "entry": best,
-                    "confidence": best["confidence"], "candidates": candidates[1:], "related": related}
-        return {"status": "candidates", "decision": "ambiguous", "language": language, "entry": None,
-                "candidates": candidates, "related": []}
+            return {
+                "status": "answer",
+                "decision": "answer",
+                "language": language,
+                "entry": best,
+                "confidence": best["confidence"],
+                "candidates": candidates[1:],
+                "related": related,
+            }
+        return {
+            "status": "candidates",
+            "decision": "ambiguous",
+            "language": language,
+            "entry": None,
+            "candidates": candidates,
+            "related": [],
+        }
 
     # --- questions with no direct answer (policy console) -------------------------
-    def record_unanswered(self, question: str, language: str, decision: str, top_entry_id: str | None) -> None:
+    def record_unanswered(
+        self, question: str, language: str, decision: str, top_entry_id: str | None
+    ) -> None:
         """Keep a question that got "did you mean" or no match; never fails the answer."""
         text = " ".join(question.split())[:UNANSWERED_TEXT_CHARS]
         key = unanswered_key(text)
         if not key:
             return
         try:
-            self.session.add(UnansweredQuestion(key=key, text=text, language=language, decision=decision,
-                                                top_entry_id=top_entry_id, created_at=utcnow()))
+            self.session.add(
+                UnansweredQuestion(
+                    key=key,
+                    text=text,
+                    language=language,
+                    decision=decision,
+                    top_entry_id=top_entry_id,
+                    created_at=utcnow(),
+                )
+            )
             self.session.commit()
         except Exception:
             self.session.rollback()
@@ -395,14 +461,25 @@ class KnowledgeService:
     def unanswered_groups(self, limit: int = 100) -> list[dict[str, Any]]:
         """Open unanswered questions grouped by (key, language), most asked first."""
         rows = self.session.execute(
-            select(UnansweredQuestion).where(UnansweredQuestion.resolved_at.is_(None))
-            .order_by(UnansweredQuestion.created_at.desc()).limit(5000)
+            select(UnansweredQuestion)
+            .where(UnansweredQuestion.resolved_at.is_(None))
+            .order_by(UnansweredQuestion.created_at.desc())
+            .limit(5000)
         ).scalars()
         groups: dict[tuple[str, str], dict[str, Any]] = {}
         for row in rows:  # newest first: the first row of a group gives its text and last time
-            group = groups.setdefault((row.key, row.language), {
-                "key": row.key, "language": row.language, "text": row.text, "count": 0,
-                "last_asked": row.created_at, "no_match": 0, "suggested": Counter()})
+            group = groups.setdefault(
+                (row.key, row.language),
+                {
+                    "key": row.key,
+                    "language": row.language,
+                    "text": row.text,
+                    "count": 0,
+                    "last_asked": row.created_at,
+                    "no_match": 0,
+                    "suggested": Counter(),
+                },
+            )
             group["count"] += 1
             group["no_match"] += row.decision == "no_match"
             if row.top_entry_id:
@@ -416,11 +493,17 @@ class KnowledgeService:
         return result[:limit]
 
     def _open_unanswered(self, key: str, language: str) -> list[UnansweredQuestion]:
-        rows = list(self.session.execute(
-            select(UnansweredQuestion).where(UnansweredQuestion.key == key, UnansweredQuestion.language == language,
-                                             UnansweredQuestion.resolved_at.is_(None))
-            .order_by(UnansweredQuestion.created_at.desc())
-        ).scalars())
+        rows = list(
+            self.session.execute(
+                select(UnansweredQuestion)
+                .where(
+                    UnansweredQuestion.key == key,
+                    UnansweredQuestion.language == language,
+                    UnansweredQuestion.resolved_at.is_(None),
+                )
+                .order_by(UnansweredQuestion.created_at.desc())
+            ).scalars()
+        )
         if not rows:
             raise ApiError("unanswered_not_found", 404)
         return rows

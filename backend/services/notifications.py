@@ -13,6 +13,7 @@ For the REST channel Rasa returns the bot's messages in the response; the demo c
 receives them as server-sent events (`NotificationHub` wakes the streams in this process;
 streams also poll the table, for other workers).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,14 @@ class CaseUpdate:
     case_state: str
 
     def payload(self) -> dict[str, Any]:
-        return {"name": INTENT, "entities": {"case_number": self.case_number, "department": self.department,
-                                             "case_state": self.case_state}}
+        return {
+            "name": INTENT,
+            "entities": {
+                "case_number": self.case_number,
+                "department": self.department,
+                "case_state": self.case_state,
+            },
+        }
 
 
 class NotificationHub:
@@ -87,8 +94,9 @@ def _messages(body: Any) -> list[dict[str, Any]]:
 
 
 class NotificationSender:
-    def __init__(self, settings: Settings, session_factory: sessionmaker[Session],
-                 hub: NotificationHub | None = None) -> None:
+    def __init__(
+        self, settings: Settings, session_factory: sessionmaker[Session], hub: NotificationHub | None = None
+    ) -> None:
         self.settings = settings
         self.session_factory = session_factory
         self.hub = hub or NotificationHub()
@@ -116,17 +124,26 @@ class NotificationSender:
     async def send(self, change: CaseUpdate) -> Notification:
         """One trigger_intent call; always leaves a notifications row."""
         with self.session_factory() as session:
-            row = Notification(case_id=change.case_id, conversation_id=change.conversation_id,
-                               channel=change.channel, language=change.language, department=change.department,
-                               case_state=change.case_state, messages=[], delivered=False, created_at=utcnow())
+            row = Notification(
+                case_id=change.case_id,
+                conversation_id=change.conversation_id,
+                channel=change.channel,
+                language=change.language,
+                department=change.department,
+                case_state=change.case_state,
+                messages=[],
+                delivered=False,
+                created_at=utcnow(),
+            )
             session.add(row)
             session.commit()
             row_id = row.id
         messages: list[dict[str, Any]] = []
         error: str | None = None
         try:
-            async with self._client().post(trigger_url(self.settings, change.conversation_id),
-                                           json=change.payload()) as response:
+            async with self._client().post(
+                trigger_url(self.settings, change.conversation_id), json=change.payload()
+            ) as response:
                 if response.status != 200:
                     error = f"HTTP {response.status}"
                 else:
@@ -149,10 +166,15 @@ class NotificationSender:
             if error is None:  # the current state now reached the user: earlier misses are covered
                 session.execute(
                     update(Notification)
-                    .where(Notification.case_id == change.case_id, Notification.delivered.is_(False),
-                           Notification.id < row_id, Notification.error.not_like("covered by%"))
+                    .where(
+                        Notification.case_id == change.case_id,
+                        Notification.delivered.is_(False),
+                        Notification.id < row_id,
+                        Notification.error.not_like("covered by%"),
+                    )
                     .values(error=f"covered by notification {row_id}")
-                    .execution_options(synchronize_session=False))
+                    .execution_options(synchronize_session=False)
+                )
             session.commit()
         if error:
             log.warning("notification %s for a case update was not delivered to Rasa: %s", row_id, error)
@@ -171,16 +193,25 @@ class NotificationSender:
         self._http = None
 
 
-def messages_after(session: Session, conversation_id: str, after_id: int, limit: int = 50) -> list[Notification]:
+def messages_after(
+    session: Session, conversation_id: str, after_id: int, limit: int = 50
+) -> list[Notification]:
     """Delivered notifications with messages for one conversation, oldest first."""
-    query = (select(Notification)
-             .where(Notification.conversation_id == conversation_id, Notification.id > after_id,
-                    Notification.delivered.is_(True))
-             .order_by(Notification.id).limit(limit))
+    query = (
+        select(Notification)
+        .where(
+            Notification.conversation_id == conversation_id,
+            Notification.id > after_id,
+            Notification.delivered.is_(True),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    )
     return [n for n in session.execute(query).scalars() if n.messages]
 
 
 def last_notification_id(session: Session, conversation_id: str) -> int:
-    value = session.execute(select(func.max(Notification.id))
-                            .where(Notification.conversation_id == conversation_id)).scalar()
+    value = session.execute(
+        select(func.max(Notification.id)).where(Notification.conversation_id == conversation_id)
+    ).scalar()
     return int(value or 0)

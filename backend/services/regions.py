@@ -1,4 +1,5 @@
 """Region profiles (knowledge/regions/<REGION>.yml): lead agencies, windows, platforms."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Staff accounts (argon2 hashes) and login sessions (server-side, cookie holds a token)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,14 @@ class StaffService:
             check_department(department)
         if self.find(username) is not None:
             raise ApiError("username_taken", 409, username=username)
-        user = User(username=username, password_hash=_hasher.hash(password), role=role, active=True,
-                    created_at=utcnow(), department=department)
+        user = User(
+            username=username,
+            password_hash=_hasher.hash(password),
+            role=role,
+            active=True,
+            created_at=utcnow(),
+            department=department,
+        )
         self.session.add(user)
         self.session.commit()
         return user
@@ -89,8 +96,13 @@ class StaffService:
         """A new login; returns the cookie token (only its hash is stored)."""
         token = secrets.token_urlsafe(32)
         now = utcnow()
-        login = LoginSession(token_hash=_token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                             created_at=now, expires_at=now + timedelta(hours=hours))
+        login = LoginSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
         self.session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
         self.session.add(login)
         self.session.commit()

@@ -10,6 +10,7 @@ wrong answers a minute are accepted (429 `status_busy` after that), so numbers c
 either. Unknown case numbers are answered exactly like wrong answers. The owning conversation
 is never locked out. Only a keyed hash of the case number is stored in the attempt row.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,14 +47,22 @@ class StatusService:
     def attempt_key(self, case_number: str) -> str:
         return self.crypto.keyed_hash("status_attempt", "case", case_number)
 
-    def verify(self, case_number: Any, *, conversation_id: str | None = None,
-               passport_number: Any = None, actor: str = "status") -> Case:
+    def verify(
+        self,
+        case_number: Any,
+        *,
+        conversation_id: str | None = None,
+        passport_number: Any = None,
+        actor: str = "status",
+    ) -> Case:
         """The case when the caller may see it; else 400 verification_required, 403
         verification_failed (attempts_left), 423 status_locked (retry_after seconds) or
         429 status_busy (too many wrong answers over all numbers)."""
         number = normalise_number(case_number)
         if not CASE_NUMBER_RE.match(number):
-            raise CaseError("case_number_invalid", 400, problems=[Problem("case_number_invalid", field="case_number")])
+            raise CaseError(
+                "case_number_invalid", 400, problems=[Problem("case_number_invalid", field="case_number")]
+            )
         case = find_case(self.session, number)
         if case is not None and conversation_id and case.conversation_id == conversation_id:
             self._audit(case, actor, "conversation")
@@ -62,8 +71,11 @@ class StatusService:
         if passport_number is None or passport_number == "":
             raise CaseError("verification_required", 400)
         if passport is None or not PASSPORT_RE.match(passport):
-            raise CaseError("passport_number_invalid", 400,
-                            problems=[Problem("passport_number_invalid", field="passport_number")])
+            raise CaseError(
+                "passport_number_invalid",
+                400,
+                problems=[Problem("passport_number_invalid", field="passport_number")],
+            )
         now = self.clock()
         attempt = self._attempt(self.attempt_key(number), now)
         if attempt.locked_until is not None and attempt.locked_until > now:
@@ -75,7 +87,9 @@ class StatusService:
             self.session.commit()
             seconds = max(1, 60 - int((now - busy.updated_at).total_seconds()))
             log.warning("status checks: %d wrong answers this minute over all case numbers", busy.failures)
-            raise CaseError("status_busy", 429, extra={"retry_after": seconds}, headers={"Retry-After": str(seconds)})
+            raise CaseError(
+                "status_busy", 429, extra={"retry_after": seconds}, headers={"Retry-After": str(seconds)}
+            )
         # Always compute the hash, also for unknown numbers, so both paths cost the same.
         given = self.crypto.passport_hash(passport)
         if case is not None and same_hash(given, case.passport_hash):
@@ -89,10 +103,14 @@ class StatusService:
             attempt.failures = 0
             attempt.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             if case is not None:  # the officers' alert: the audit log and the case console
-                AuditService(self.session).record(actor, "status_locked", case.id,
-                                                  {"number": case.number, "minutes": LOCK_MINUTES})
-            log.warning("status checks of a case number locked for %d minutes after %d wrong answers",
-                        LOCK_MINUTES, MAX_FAILURES)
+                AuditService(self.session).record(
+                    actor, "status_locked", case.id, {"number": case.number, "minutes": LOCK_MINUTES}
+                )
+            log.warning(
+                "status checks of a case number locked for %d minutes after %d wrong answers",
+                LOCK_MINUTES,
+                MAX_FAILURES,
+            )
             self.session.commit()
             raise self._locked(attempt.locked_until, now)
         left = MAX_FAILURES - attempt.failures
@@ -121,8 +139,13 @@ class StatusService:
     @staticmethod
     def _locked(until: datetime, now: datetime) -> CaseError:
         seconds = max(1, math.ceil((until - now).total_seconds()))
-        return CaseError("status_locked", 423, extra={"retry_after": seconds},
-                         headers={"Retry-After": str(seconds)}, minutes=math.ceil(seconds / 60))
+        return CaseError(
+            "status_locked",
+            423,
+            extra={"retry_after": seconds},
+            headers={"Retry-After": str(seconds)},
+            minutes=math.ceil(seconds / 60),
+        )
 
     def _audit(self, case: Case, actor: str, via: str) -> None:
         AuditService(self.session).record(actor, "status_view", case.id, {"number": case.number, "via": via})
@@ -136,7 +159,8 @@ class StatusService:
 
     def forget_old_attempts(self) -> int:
         """Delete attempt rows not touched for a day (their locks ran out long ago)."""
-        result = self.session.execute(delete(StatusAttempt).where(StatusAttempt.updated_at < self.clock()
-                                                                  - _FORGET_AFTER))
+        result = self.session.execute(
+            delete(StatusAttempt).where(StatusAttempt.updated_at < self.clock() - _FORGET_AFTER)
+        )
         self.session.commit()
         return result.rowcount or 0

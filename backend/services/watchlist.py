@@ -1,4 +1,5 @@
 """The abnormal-information list (异常名单): keyed hashes of passport numbers, never the numbers."""
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,8 @@ class WatchlistService:
 
     def find(self, passport_hash: str) -> WatchlistEntry | None:
         return self.session.execute(
-            select(WatchlistEntry).where(WatchlistEntry.passport_hash == passport_hash)).scalar_one_or_none()
+            select(WatchlistEntry).where(WatchlistEntry.passport_hash == passport_hash)
+        ).scalar_one_or_none()
 
     def matches(self, passport_hash: str | None) -> bool:
         """Is this passport hash (Crypto.passport_hash) listed?"""

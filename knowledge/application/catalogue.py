@@ -13,6 +13,7 @@ start-up with the file, the place and the reason instead of producing a wrong fo
 The item, service and department keys are the files' own: a new item is a data edit
 (docs/application-fields.md).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,9 +33,25 @@ MATERIALS_CATALOGUE = APPLICATION_DIR.parent / "materials" / "catalogue.yml"
 ROLES = ("worker", "hr")
 # The variants of knowledge/materials/items.yml an item can be (code reads them: not data).
 ITEM_KINDS = ("new", "change", "extension", "default")
-FIELD_KINDS = ("name", "chinese_name", "gender", "date", "year", "country", "passport_number", "email",
-               "phone_cn", "address", "uscc", "text", "money_cny", "integer", "choice", "work_permit_number",
-               "family")
+FIELD_KINDS = (
+    "name",
+    "chinese_name",
+    "gender",
+    "date",
+    "year",
+    "country",
+    "passport_number",
+    "email",
+    "phone_cn",
+    "address",
+    "uscc",
+    "text",
+    "money_cny",
+    "integer",
+    "choice",
+    "work_permit_number",
+    "family",
+)
 CHOICE_KINDS = ("gender", "choice", "family")
 RULE_KINDS = ("date", "year")
 RULE_KEYS = ("min", "max", "age_min", "age_max")
@@ -128,8 +145,10 @@ class Consent:
     def text(self, lang: str) -> str:
         """The whole consent text, paragraphs separated by a blank line."""
         lang = lang_of(lang)
-        return "\n\n".join(p[lang].format(draft_days=self.draft_retention_days, case_days=self.case_retention_days)
-                           for p in self.paragraphs)
+        return "\n\n".join(
+            p[lang].format(draft_days=self.draft_retention_days, case_days=self.case_retention_days)
+            for p in self.paragraphs
+        )
 
 
 @dataclass(frozen=True)
@@ -140,8 +159,12 @@ class Savings:
     materials_separately: int
 
     def to_json(self) -> dict[str, int]:
-        return {"fields_once": self.fields_once, "fields_separately": self.fields_separately,
-                "materials_once": self.materials_once, "materials_separately": self.materials_separately}
+        return {
+            "fields_once": self.fields_once,
+            "fields_separately": self.fields_separately,
+            "materials_once": self.materials_once,
+            "materials_separately": self.materials_separately,
+        }
 
     def text(self, lang: str) -> str:
         return message("savings", lang, **self.to_json())
@@ -166,7 +189,9 @@ class Catalogue:
 
     def sensitive_slots(self) -> frozenset[str]:
         """Fields marked `sensitive` in fields.yml, and other forms' personal slots listed there."""
-        return frozenset({key for key, spec in self.fields.items() if spec.sensitive} | set(self.other_sensitive_slots))
+        return frozenset(
+            {key for key, spec in self.fields.items() if spec.sensitive} | set(self.other_sensitive_slots)
+        )
 
     # --- items -------------------------------------------------------------------------------
     def check_items(self, items: Iterable[str]) -> list[str]:
@@ -186,7 +211,7 @@ class Catalogue:
         chosen = [key for key in self._ordered(items, strict=False)]
         pairs = []
         for i, first in enumerate(chosen):
-            for second in chosen[i + 1:]:
+            for second in chosen[i + 1 :]:
                 if second in self.items[first].excludes or first in self.items[second].excludes:
                     pairs.append((first, second))
         return pairs
@@ -202,8 +227,11 @@ class Catalogue:
 
     def missing(self, items: Iterable[str], role: str, answers: Mapping[str, Any]) -> list[str]:
         """Required fields without an answer (a skipped optional field is not missing)."""
-        return [key for key in self.fields_for(items, role)
-                if not self.fields[key].optional and answers.get(key) in (None, "")]
+        return [
+            key
+            for key in self.fields_for(items, role)
+            if not self.fields[key].optional and answers.get(key) in (None, "")
+        ]
 
     def materials_for(self, items: Iterable[str]) -> list[str]:
         """The materials the chosen items need, each once, in item order."""
@@ -215,7 +243,9 @@ class Catalogue:
     def departments_for(self, items: Iterable[str]) -> dict[str, list[str]]:
         """Department -> the chosen items it decides (departments in the order of departments.yml)."""
         chosen = self._ordered(items)
-        split = {key: [item for item in chosen if item in dept.services] for key, dept in self.departments.items()}
+        split = {
+            key: [item for item in chosen if item in dept.services] for key, dept in self.departments.items()
+        }
         return {key: found for key, found in split.items() if found}
 
     def savings(self, items: Iterable[str], role: str = "worker") -> Savings:
@@ -396,7 +426,9 @@ class _ConsentFile(Strict):
     paragraphs: Paragraphs
 
 
-def _refs(source: DataFile, values: list[str], allowed: Iterable[str], loc: list[Any], note: str = "") -> list[str]:
+def _refs(
+    source: DataFile, values: list[str], allowed: Iterable[str], loc: list[Any], note: str = ""
+) -> list[str]:
     """`values` must all be keys of `allowed` (a reference to another list or file)."""
     bad = [v for v in values if v not in set(allowed)]
     if bad:
@@ -419,7 +451,9 @@ def _pattern(synonyms: _Synonyms) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in [*synonyms.en, *synonyms.zh]))
 
 
-def load_catalogue(directory: Path | str | None = None, materials_catalogue: Path | str | None = None) -> Catalogue:
+def load_catalogue(
+    directory: Path | str | None = None, materials_catalogue: Path | str | None = None
+) -> Catalogue:
     """Read and check the four YAML files of `directory` (default: this package)."""
     directory = Path(directory) if directory else APPLICATION_DIR
     materials_path = Path(materials_catalogue) if materials_catalogue else MATERIALS_CATALOGUE
@@ -438,31 +472,47 @@ def load_catalogue(directory: Path | str | None = None, materials_catalogue: Pat
     # Every item is decided by a department and every department decides items that exist.
     decided = {key for dept in raw_departments.values() for key in dept.services}
     if decided != set(raw.items):
-        raise items_file.fail(["items"], f"items must be exactly the items departments.yml assigns: "
-                                         f"{sorted(decided)} (missing {sorted(decided - set(raw.items))}, "
-                                         f"no department for {sorted(set(raw.items) - decided)})")
-    departments = {key: Department(key, dept.name.as_dict(), list(dept.services))
-                   for key, dept in raw_departments.items()}
+        raise items_file.fail(
+            ["items"],
+            f"items must be exactly the items departments.yml assigns: "
+            f"{sorted(decided)} (missing {sorted(decided - set(raw.items))}, "
+            f"no department for {sorted(set(raw.items) - decided)})",
+        )
+    departments = {
+        key: Department(key, dept.name.as_dict(), list(dept.services))
+        for key, dept in raw_departments.items()
+    }
     _refs(items_file, list(raw.services), engine_items, ["services"], " (knowledge/materials/items.yml)")
     items = {}
     for key, item in raw.items.items():
         at = ["items", key]
         if item.service not in raw.services or item.kind not in ITEM_KINDS:
-            raise items_file.fail([*at, "service"], f"service must be one of {tuple(raw.services)} and kind one of "
-                                                    f"{ITEM_KINDS}")
+            raise items_file.fail(
+                [*at, "service"], f"service must be one of {tuple(raw.services)} and kind one of {ITEM_KINDS}"
+            )
         items[key] = Item(
-            key=key, name=item.name.as_dict(), service=item.service, kind=item.kind,
+            key=key,
+            name=item.name.as_dict(),
+            service=item.service,
+            kind=item.kind,
             departments=_refs(items_file, item.departments, departments, [*at, "departments"]),
             fields=_refs(items_file, item.fields, fields, [*at, "fields"]),
-            materials=_refs(items_file, item.materials, materials, [*at, "materials"],
-                            " (knowledge/materials/catalogue.yml)"),
+            materials=_refs(
+                items_file,
+                item.materials,
+                materials,
+                [*at, "materials"],
+                " (knowledge/materials/catalogue.yml)",
+            ),
             excludes=_refs(items_file, item.excludes, raw.items, [*at, "excludes"]),
         )
     for key, built in items.items():
         for dept in departments.values():
             if (dept.key in built.departments) != (key in dept.services):
-                raise items_file.fail(["items", key, "departments"],
-                                      f"items.yml / departments.yml disagree on {key} and {dept.key}")
+                raise items_file.fail(
+                    ["items", key, "departments"],
+                    f"items.yml / departments.yml disagree on {key} and {dept.key}",
+                )
     for service, spec in raw.services.items():
         if not any(item.service == service for item in items.values()):
             raise items_file.fail(["services", service], "no item offers this service")
@@ -474,12 +524,21 @@ def load_catalogue(directory: Path | str | None = None, materials_catalogue: Pat
 
     consent_file = DataFile(directory / "consent.yml", "consent.yml")
     raw_consent = consent_file.parse(_ConsentFile)
-    consent = Consent(version=raw_consent.version, draft_retention_days=raw_consent.draft_retention_days,
-                      case_retention_days=raw_consent.case_retention_days,
-                      paragraphs=[p.as_dict() for p in raw_consent.paragraphs])
+    consent = Consent(
+        version=raw_consent.version,
+        draft_retention_days=raw_consent.draft_retention_days,
+        case_retention_days=raw_consent.case_retention_days,
+        paragraphs=[p.as_dict() for p in raw_consent.paragraphs],
+    )
     return Catalogue(
-        items=items, fields=fields, departments=departments, consent=consent,
-        services={key: Service(key, spec.default_kind, _pattern(spec.synonyms)) for key, spec in raw.services.items()},
+        items=items,
+        fields=fields,
+        departments=departments,
+        consent=consent,
+        services={
+            key: Service(key, spec.default_kind, _pattern(spec.synonyms))
+            for key, spec in raw.services.items()
+        },
         kinds={key: _pattern(spec.synonyms) for key, spec in raw.kinds.items()},
         other_sensitive_slots=tuple(raw_fields.other_sensitive_slots),
     )
@@ -487,16 +546,29 @@ def load_catalogue(directory: Path | str | None = None, materials_catalogue: Pat
 
 def _field_spec(key: str, raw: _Field) -> FieldSpec:
     return FieldSpec(
-        key=key, kind=raw.kind, label=raw.label.as_dict(), question=raw.question.as_dict(),
+        key=key,
+        kind=raw.kind,
+        label=raw.label.as_dict(),
+        question=raw.question.as_dict(),
         question_hr=raw.question_hr.as_dict() if raw.question_hr else None,
-        explain=raw.explain.as_dict(), example=raw.example.as_dict(),
-        optional=raw.optional, sensitive=raw.sensitive,
-        choices={str(k): Choice(str(k), c.as_dict(), [str(s).casefold() for s in c.synonyms])
-                 for k, c in raw.choices.items()},
-        carry_over_from=raw.carry_over_from, roles=list(raw.roles),
-        mentions=[str(m).casefold() for m in raw.mentions], lead_ins=[str(m).casefold() for m in raw.lead_ins],
-        rules=[dict(r) for r in raw.rules], min_length=raw.min_length, max_length=raw.max_length,
-        min=raw.min, max=raw.max, fractions=raw.fractions,
+        explain=raw.explain.as_dict(),
+        example=raw.example.as_dict(),
+        optional=raw.optional,
+        sensitive=raw.sensitive,
+        choices={
+            str(k): Choice(str(k), c.as_dict(), [str(s).casefold() for s in c.synonyms])
+            for k, c in raw.choices.items()
+        },
+        carry_over_from=raw.carry_over_from,
+        roles=list(raw.roles),
+        mentions=[str(m).casefold() for m in raw.mentions],
+        lead_ins=[str(m).casefold() for m in raw.lead_ins],
+        rules=[dict(r) for r in raw.rules],
+        min_length=raw.min_length,
+        max_length=raw.max_length,
+        min=raw.min,
+        max=raw.max,
+        fractions=raw.fractions,
     )
 
 

@@ -2,6 +2,7 @@
 
 Dates in answers are read by knowledge/reading/dates.py, shared with the eligibility form.
 """
+
 from __future__ import annotations
 
 import re

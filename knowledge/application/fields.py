@@ -8,6 +8,7 @@ plain strings and numbers. Kinds that forbid symbols (names, numbers, codes) ref
 fragments and emoji; free text (the address) is kept as plain text, length-limited, with control
 characters refused.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,30 +40,59 @@ from knowledge.reading import (
     read_year,
 )
 
-INPUT_MAX = 1000          # characters read at all; a longer answer is refused before parsing
-FAMILY_INPUT_MAX = 2000   # several people in one answer
-DEFAULT_MAX_LENGTH = {"name": 80, "chinese_name": 10, "address": 200, "text": 200, "email": 254,
-                      "passport_number": 20, "work_permit_number": 20, "uscc": 18, "family": FAMILY_INPUT_MAX}
+INPUT_MAX = 1000  # characters read at all; a longer answer is refused before parsing
+FAMILY_INPUT_MAX = 2000  # several people in one answer
+DEFAULT_MAX_LENGTH = {
+    "name": 80,
+    "chinese_name": 10,
+    "address": 200,
+    "text": 200,
+    "email": 254,
+    "passport_number": 20,
+    "work_permit_number": 20,
+    "uscc": 18,
+    "family": FAMILY_INPUT_MAX,
+}
 FREE_TEXT = ("text", "address")  # kept as typed
 FAMILY_AGE_MAX = 120
 
 # The error for an answer with symbols that this kind never contains (markup, SQL, emoji).
-FORMAT_ERROR = {"name": "name_characters", "chinese_name": "chinese_name_characters", "gender": "choice_unknown",
-                "choice": "choice_unknown", "date": "date_format", "year": "year_format",
-                "country": "country_unknown", "passport_number": "passport_format", "email": "email_format",
-                "phone_cn": "phone_format", "uscc": "uscc_characters", "text": "text_characters",
-                "money_cny": "money_format", "integer": "number_format",
-                "work_permit_number": "work_permit_number_format"}
+FORMAT_ERROR = {
+    "name": "name_characters",
+    "chinese_name": "chinese_name_characters",
+    "gender": "choice_unknown",
+    "choice": "choice_unknown",
+    "date": "date_format",
+    "year": "year_format",
+    "country": "country_unknown",
+    "passport_number": "passport_format",
+    "email": "email_format",
+    "phone_cn": "phone_format",
+    "uscc": "uscc_characters",
+    "text": "text_characters",
+    "money_cny": "money_format",
+    "integer": "number_format",
+    "work_permit_number": "work_permit_number_format",
+}
 _FORBIDDEN = set("<>{}[]\\;`|$^~*=")
 # Invisible characters that can disguise text (zero width, bidirectional overrides).
 _INVISIBLE = set("\u200b\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _TEXT_PUNCTUATION = set(" .,'’&()（）-–—/·:：#+@\"“”、，。!")
 # How the kinds read by knowledge/reading name their problems in messages.yml.
 READER_CODES: dict[str, dict[str, str]] = {
-    "money_cny": {"negative": "money_negative", "no_number": "money_format", "too_low": "money_too_low",
-                  "too_high": "money_too_high"},
-    "integer": {"negative": "number_range", "no_number": "number_format", "not_whole": "number_format",
-                "out_of_range": "number_range", "exceeds_age": "experience_exceeds_age"},
+    "money_cny": {
+        "negative": "money_negative",
+        "no_number": "money_format",
+        "too_low": "money_too_low",
+        "too_high": "money_too_high",
+    },
+    "integer": {
+        "negative": "number_range",
+        "no_number": "number_format",
+        "not_whole": "number_format",
+        "out_of_range": "number_range",
+        "exceeds_age": "experience_exceeds_age",
+    },
     "country": {"suggest": "country_suggest", "unknown": "country_unknown"},
 }
 
@@ -76,28 +106,52 @@ def _none(text: str) -> bool:
 
 
 # --- entry points -------------------------------------------------------------------------------
-def parse_field(key: str, text: Any, *, today: date | None = None, answers: Mapping[str, Any] | None = None,
-                cat: Catalogue | None = None) -> Parsed:
+def parse_field(
+    key: str,
+    text: Any,
+    *,
+    today: date | None = None,
+    answers: Mapping[str, Any] | None = None,
+    cat: Catalogue | None = None,
+) -> Parsed:
     """A natural-language answer for field `key` ("30w", "1990年5月12日", "my passport number is E1234567")."""
     return _read(_parse_text, key, text, today, answers, cat)
 
 
-def validate_value(key: str, value: Any, *, today: date | None = None, answers: Mapping[str, Any] | None = None,
-                   cat: Catalogue | None = None) -> Parsed:
+def validate_value(
+    key: str,
+    value: Any,
+    *,
+    today: date | None = None,
+    answers: Mapping[str, Any] | None = None,
+    cat: Catalogue | None = None,
+) -> Parsed:
     """A JSON value from the API (normalised values pass unchanged; strings are read as answers)."""
     return _read(_validate, key, value, today, answers, cat)
 
 
-def _read(reader: Any, key: str, value: Any, today: date | None, answers: Mapping[str, Any] | None,
-          cat: Catalogue | None) -> Parsed:
+def _read(
+    reader: Any,
+    key: str,
+    value: Any,
+    today: date | None,
+    answers: Mapping[str, Any] | None,
+    cat: Catalogue | None,
+) -> Parsed:
     spec = (cat or catalogue()).fields.get(key)
     if spec is None:
         return _fail("unknown_field")
     return _finish(spec, reader(spec, value, today or date.today(), answers or {}))
 
 
-def check_answers(items: Iterable[str], role: str, answers: Mapping[str, Any], *, today: date | None = None,
-                  cat: Catalogue | None = None) -> dict[str, Parsed]:
+def check_answers(
+    items: Iterable[str],
+    role: str,
+    answers: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    cat: Catalogue | None = None,
+) -> dict[str, Parsed]:
     """Field -> problem for the fields these items need: `missing` (required, no answer) or the
     validation error. Empty when the answers can be submitted."""
     cat = cat or catalogue()
@@ -115,7 +169,9 @@ def check_answers(items: Iterable[str], role: str, answers: Mapping[str, Any], *
     return problems
 
 
-def carry_over(slots: Mapping[str, Any], *, today: date | None = None, cat: Catalogue | None = None) -> dict[str, Any]:
+def carry_over(
+    slots: Mapping[str, Any], *, today: date | None = None, cat: Catalogue | None = None
+) -> dict[str, Any]:
     """Answers taken from the eligibility check: field -> value, for each field whose
     `carry_over_from` slot holds a value that is valid here too."""
     cat = cat or catalogue()
@@ -136,8 +192,13 @@ def _finish(spec: FieldSpec, result: Parsed) -> Parsed:
         result.params.setdefault("label", spec.label)
         result.params.setdefault("example", spec.example)
         if spec.choices:
-            result.params.setdefault("options", {lang: ("、" if lang == "zh" else ", ").join(
-                c.label[lang] for c in spec.choices.values()) for lang in ("en", "zh")})
+            result.params.setdefault(
+                "options",
+                {
+                    lang: ("、" if lang == "zh" else ", ").join(c.label[lang] for c in spec.choices.values())
+                    for lang in ("en", "zh")
+                },
+            )
         result.params.setdefault("max", spec.max_length or DEFAULT_MAX_LENGTH.get(spec.kind, INPUT_MAX))
         result.params.setdefault("min", spec.min_length if spec.min_length is not None else 0)
     return result
@@ -183,8 +244,12 @@ def _validate(spec: FieldSpec, value: Any, today: date, answers: Mapping[str, An
 
 
 def _has_control(text: str) -> bool:
-    return any((unicodedata.category(ch) == "Cc" and ch not in "\n\r\t") or ch in _INVISIBLE
-               or unicodedata.category(ch) == "Cs" for ch in text)
+    return any(
+        (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+        or ch in _INVISIBLE
+        or unicodedata.category(ch) == "Cs"
+        for ch in text
+    )
 
 
 def _has_forbidden(text: str) -> bool:
@@ -243,8 +308,13 @@ def match_choice(spec: FieldSpec, text: str) -> str | None:
     """The choice a text names: exactly (key, label, synonym), else the first choice in data order
     whose word occurs in it. Latin words of one or two letters ("m", "f", "x") count only alone."""
     norm = normalise(text, separators=True).strip(" .!?。！？")
-    terms = {key: [normalise(t, separators=True).strip() for t in (key, choice.label["en"], choice.label["zh"], *choice.synonyms)]
-             for key, choice in spec.choices.items()}
+    terms = {
+        key: [
+            normalise(t, separators=True).strip()
+            for t in (key, choice.label["en"], choice.label["zh"], *choice.synonyms)
+        ]
+        for key, choice in spec.choices.items()
+    }
     for key, words in terms.items():
         if norm in words:
             return key
@@ -264,7 +334,9 @@ def _choice(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any])
 
 
 # --- dates and years ------------------------------------------------------------------------------------
-def _check_rules(spec: FieldSpec, value: date, today: date, answers: Mapping[str, Any], years: bool = False) -> Parsed:
+def _check_rules(
+    spec: FieldSpec, value: date, today: date, answers: Mapping[str, Any], years: bool = False
+) -> Parsed:
     """The field's rules in order; the first that fails is the error. `years`: compare years only."""
     for rule in spec.rules:
         if "age_min" in rule or "age_max" in rule:
@@ -283,8 +355,11 @@ def _check_rules(spec: FieldSpec, value: date, today: date, answers: Mapping[str
         else:
             below, above = value < bound, value > bound
         if (side == "min" and below) or (side == "max" and above):
-            params: dict[str, Any] = {"limit": bound.isoformat(), "value": value.isoformat(),
-                                      side: bound.year if years else bound.isoformat()}
+            params: dict[str, Any] = {
+                "limit": bound.isoformat(),
+                "value": value.isoformat(),
+                side: bound.year if years else bound.isoformat(),
+            }
             if years:
                 params.update(value=value.year, limit=bound.year)
             if reference is not None:
@@ -346,8 +421,10 @@ def _work_permit_number(spec: FieldSpec, text: str, today: date, answers: Mappin
     return Parsed(value) if value else _fail("work_permit_number_format")
 
 
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]{1,64})@((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
-                    r"[A-Za-z]{2,24})(?![A-Za-z0-9\-])")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]{1,64})@((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,24})(?![A-Za-z0-9\-])"
+)
 
 
 def _email(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
@@ -388,7 +465,11 @@ def _uscc(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -
     plain = strip_lead_in(text, spec).upper()
     compact = re.sub(r"[\s\-]", "", plain)
     if not re.fullmatch(r"[0-9A-Z]+", compact):
-        words = [w for w in re.findall(r"(?<![0-9A-Z])[0-9A-Z]{10,30}(?![0-9A-Z])", plain) if any(c.isdigit() for c in w)]
+        words = [
+            w
+            for w in re.findall(r"(?<![0-9A-Z])[0-9A-Z]{10,30}(?![0-9A-Z])", plain)
+            if any(c.isdigit() for c in w)
+        ]
         if not words:
             return _fail("uscc_characters")
         compact = words[0]
@@ -410,7 +491,10 @@ def _address(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]
 
 def _text(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
     value = _one_line(strip_lead_in(text, spec)).rstrip("。!！?？")
-    if any(not (ch.isalnum() or ch in _TEXT_PUNCTUATION or unicodedata.category(ch).startswith("M")) for ch in value):
+    if any(
+        not (ch.isalnum() or ch in _TEXT_PUNCTUATION or unicodedata.category(ch).startswith("M"))
+        for ch in value
+    ):
         return _fail("text_characters")
     if len(value) < (spec.min_length or 1):
         return _fail("text_too_short", min=spec.min_length or 1)
@@ -436,15 +520,19 @@ def _money_value(spec: FieldSpec, value: float, today: date, answers: Mapping[st
 
 
 def _money(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
-    """"300000", "300,000 RMB", "300k", "30w", "三十万", "1.2 million", "月薪2万5" (x 12)."""
+    """ "300000", "300,000 RMB", "300k", "30w", "三十万", "1.2 million", "月薪2万5" (x 12)."""
     return _with_amount(read(_money_field(spec), text))
 
 
 def _years_options(spec: FieldSpec, today: date, answers: Mapping[str, Any]) -> dict[str, Any]:
     birth = as_date(answers.get("date_of_birth"))
     age = age_on(birth, today) if spec.key == "relevant_experience_years" and birth is not None else None
-    return {"low": spec.min if spec.min is not None else 0, "high": spec.max if spec.max is not None else 10**9,
-            "fractions": spec.fractions, "age": age}
+    return {
+        "low": spec.min if spec.min is not None else 0,
+        "high": spec.max if spec.max is not None else 10**9,
+        "fractions": spec.fractions,
+        "age": age,
+    }
 
 
 def _integer_value(spec: FieldSpec, value: float, today: date, answers: Mapping[str, Any]) -> Parsed:
@@ -452,7 +540,7 @@ def _integer_value(spec: FieldSpec, value: float, today: date, answers: Mapping[
 
 
 def _integer(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
-    """"6", "6 years", "六年", "none" (0), "half a year", "18 months" (1.5)."""
+    """ "6", "6 years", "六年", "none" (0), "half a year", "18 months" (1.5)."""
     return read(Field("years", codes=READER_CODES["integer"]), text, **_years_options(spec, today, answers))
 
 
@@ -461,8 +549,9 @@ _MEMBER_SPLIT = re.compile(r"\s*(?:\n|;|；|\|)\s*")
 _PART_SPLIT = re.compile(r"\s*[,，、]\s*")
 
 
-def _member(spec: FieldSpec, number: int, relation: Any, name: Any, nationality: Any, birth: Any,
-            today: date) -> Parsed:
+def _member(
+    spec: FieldSpec, number: int, relation: Any, name: Any, nationality: Any, birth: Any, today: date
+) -> Parsed:
     relation_key = match_choice(spec, str(relation or ""))
     if relation_key is None:
         return _fail("family_relation", number=number)
@@ -476,12 +565,18 @@ def _member(spec: FieldSpec, number: int, relation: Any, name: Any, nationality:
         born = read_date(birth).value
     if born is None or born > today or age_on(born, today) > FAMILY_AGE_MAX:
         return _fail("family_date", number=number)
-    return Parsed({"relation": relation_key, "name": _name_value(name, 80).value, "nationality": country.alpha_2,
-                   "date_of_birth": born.isoformat()})
+    return Parsed(
+        {
+            "relation": relation_key,
+            "name": _name_value(name, 80).value,
+            "nationality": country.alpha_2,
+            "date_of_birth": born.isoformat(),
+        }
+    )
 
 
 def _member_text(spec: FieldSpec, number: int, text: str, today: date) -> Parsed:
-    """"spouse, Anna Schmidt, Germany, 1991-03-02" in this order, or the parts in any order."""
+    """ "spouse, Anna Schmidt, Germany, 1991-03-02" in this order, or the parts in any order."""
     text = re.sub(r"([a-z]+\.?\s+\d{1,2})(?:st|nd|rd|th)?\s*,\s*(\d{4})", r"\1 \2", text, flags=re.IGNORECASE)
     parts = [p for p in _PART_SPLIT.split(text.strip(" .。")) if p]
     if len(parts) != 4:
@@ -502,7 +597,9 @@ def _member_text(spec: FieldSpec, number: int, text: str, today: date) -> Parsed
             roles.setdefault("name", part)
     if len(roles) != 4:
         return first
-    return _member(spec, number, roles["relation"], roles["name"], roles["nationality"], roles["birth"], today)
+    return _member(
+        spec, number, roles["relation"], roles["name"], roles["nationality"], roles["birth"], today
+    )
 
 
 def _family_list(spec: FieldSpec, members: list[Any], today: date) -> Parsed:
@@ -512,8 +609,15 @@ def _family_list(spec: FieldSpec, members: list[Any], today: date) -> Parsed:
     found = []
     for number, member in enumerate(members, start=1):
         if isinstance(member, dict):
-            result = _member(spec, number, member.get("relation"), member.get("name"), member.get("nationality"),
-                             member.get("date_of_birth"), today)
+            result = _member(
+                spec,
+                number,
+                member.get("relation"),
+                member.get("name"),
+                member.get("nationality"),
+                member.get("date_of_birth"),
+                today,
+            )
         elif isinstance(member, str):
             result = _member_text(spec, number, member, today)
         else:
@@ -536,11 +640,26 @@ def _family(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any])
 
 ParserFn = Callable[[FieldSpec, str, date, Mapping[str, Any]], Parsed]
 PARSERS: dict[str, ParserFn] = {
-    "name": _name, "chinese_name": _chinese_name, "gender": _choice, "choice": _choice, "date": _date,
-    "year": _year, "country": _country, "passport_number": _passport, "email": _email, "phone_cn": _phone,
-    "address": _address, "uscc": _uscc, "text": _text, "money_cny": _money, "integer": _integer,
-    "work_permit_number": _work_permit_number, "family": _family,
+    "name": _name,
+    "chinese_name": _chinese_name,
+    "gender": _choice,
+    "choice": _choice,
+    "date": _date,
+    "year": _year,
+    "country": _country,
+    "passport_number": _passport,
+    "email": _email,
+    "phone_cn": _phone,
+    "address": _address,
+    "uscc": _uscc,
+    "text": _text,
+    "money_cny": _money,
+    "integer": _integer,
+    "work_permit_number": _work_permit_number,
+    "family": _family,
 }
 NUMBER_CHECKS: dict[str, Callable[[FieldSpec, float, date, Mapping[str, Any]], Parsed]] = {
-    "money_cny": _money_value, "integer": _integer_value, "year": _year_value,
+    "money_cny": _money_value,
+    "integer": _integer_value,
+    "year": _year_value,
 }

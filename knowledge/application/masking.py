@@ -6,6 +6,7 @@ numbers keep the first 3 and last 2 characters, phones the first 3 and last 4 di
 first letter and the domain, dates of birth the year; family members become a count. The number
 of stars is fixed, so a mask does not tell the length either.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,7 +24,9 @@ def mask(key: str, value: Any, lang: str = "en", *, cat: Catalogue | None = None
     return display(key, value, lang, reveal=False, cat=cat)
 
 
-def display(key: str, value: Any, lang: str = "en", *, reveal: bool = False, cat: Catalogue | None = None) -> str:
+def display(
+    key: str, value: Any, lang: str = "en", *, reveal: bool = False, cat: Catalogue | None = None
+) -> str:
     """The value for a summary in `lang`: dates, amounts, countries and choices written out.
     Sensitive fields are masked unless `reveal` (the officer's audited "reveal")."""
     if value is None or value == "":
@@ -57,7 +60,11 @@ def _masked(spec: FieldSpec, value: Any, lang: str) -> str:
     if spec.kind == "family" and isinstance(value, list):
         if not value:
             return message("family_none", lang)
-        return message("family_count_one", lang) if len(value) == 1 else message("family_count", lang, count=len(value))
+        return (
+            message("family_count_one", lang)
+            if len(value) == 1
+            else message("family_count", lang, count=len(value))
+        )
     return STARS
 
 
@@ -102,6 +109,9 @@ def _family(spec: FieldSpec, members: list[Any], lang: str) -> str:
         except ValueError:
             born = str(member.get("date_of_birth", ""))
         name = member.get("name", "")
-        lines.append(f"{relation}：{name}（{nationality}，{born}）" if lang == "zh"
-                     else f"{relation}: {name} ({nationality}, {born})")
+        lines.append(
+            f"{relation}：{name}（{nationality}，{born}）"
+            if lang == "zh"
+            else f"{relation}: {name} ({nationality}, {born})"
+        )
     return ("；" if lang == "zh" else "; ").join(lines)

@@ -1,6 +1,7 @@
 """Which fields a message names ("my passport number is actually E98765432" -> passport_number),
 from the `mentions` words of fields.yml. Used for corrections of earlier answers at any time,
 and to strip the lead-in from an answer ("my surname is Schmidt" -> "Schmidt")."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,11 @@ def _longest_first(terms: list[str]) -> list[str]:
 
 @lru_cache(maxsize=8)
 def _patterns(cat: Catalogue) -> list[tuple[str, re.Pattern[str]]]:
-    return [(key, re.compile("|".join(term_pattern(t) for t in _longest_first(spec.mentions))))
-            for key, spec in cat.fields.items() if spec.mentions]
+    return [
+        (key, re.compile("|".join(term_pattern(t) for t in _longest_first(spec.mentions))))
+        for key, spec in cat.fields.items()
+        if spec.mentions
+    ]
 
 
 def find_field_mentions(text: str, cat: Catalogue | None = None) -> list[str]:
@@ -59,8 +63,10 @@ def find_field_mentions(text: str, cat: Catalogue | None = None) -> list[str]:
 
 
 _POSSESSIVE_EN = r"(?:(?:my|our|his|her|their|the applicant's|applicant's|the)\s+)?(?:(?:current|new|correct|actual|real|full)\s+)?"
-_COPULA_EN = (r"(?:\s*(?:is called|is named|is|are|was|were|will be|should be|has changed to|changed to|is now|now|called|named)\b"
-              r"(?:\s+actually\b)?\s*[:=]?|\s*[:=])\s*(?:actually\b\s*)?")
+_COPULA_EN = (
+    r"(?:\s*(?:is called|is named|is|are|was|were|will be|should be|has changed to|changed to|is now|now|called|named)\b"
+    r"(?:\s+actually\b)?\s*[:=]?|\s*[:=])\s*(?:actually\b\s*)?"
+)
 _POSSESSIVE_ZH = r"(?:我的|我|申请人的|申请人|他的|她的|其)?(?:现在的|新的|正确的|现)?"
 _COPULA_ZH = r"\s*(?:应该是|应为|改成|改为|更正为|变更为|换成|叫做|是|为|叫|:)\s*"
 

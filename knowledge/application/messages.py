@@ -4,6 +4,7 @@ Parameters stay JSON-able so a `Parsed` can travel through the API before it is 
 `texts.param` formats them per language: {en, zh} dicts are picked, {"cny": n} is an amount,
 "YYYY-MM-DD" strings are dates, numbers lose trailing zeros.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """Unified social credit codes (统一社会信用代码, GB 32100-2015): 18 characters, the last a check
 character computed from the first 17, so a mistyped character is caught before submission."""
+
 from __future__ import annotations
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z

@@ -5,6 +5,7 @@ them, picks the category, checks the basic conditions and collects the items' st
 materials, deadlines, fees and the social-insurance exemption. The result is language-
 neutral; `Assessment.to_json(lang)` writes it in English or Chinese.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ class Assessment:
         """Does any part of the answer tell the user to confirm with the office?"""
         d = self.data
         return (
-            self.table.uncertain or self.social.uncertain
+            self.table.uncertain
+            or self.social.uncertain
             or any(r.status == UNKNOWN for r in self.category.routes)
             or any(d.materials[m].uncertain for p in self.plans for m in p.materials)
             or any(d.deadlines[x].uncertain for p in self.plans for x in p.deadlines)
@@ -102,70 +104,117 @@ class Assessment:
                 "met_routes": list(category.met_routes),
                 "possibly_higher": category.possibly_higher,
                 "possibly_higher_text": r(Text(f"category.possibly_higher.{category.possibly_higher}"))
-                if category.possibly_higher else None,
-                "routes": [{"id": route.id, "category": route.category, "status": route.status,
-                            "text": m.join(list(route.reasons), lang)} for route in category.routes],
+                if category.possibly_higher
+                else None,
+                "routes": [
+                    {
+                        "id": route.id,
+                        "category": route.category,
+                        "status": route.status,
+                        "text": m.join(list(route.reasons), lang),
+                    }
+                    for route in category.routes
+                ],
             },
             "points": {
                 "total": points.total,
-                "table": {"id": self.table.id, "name": self.table.name.get(lang), "uncertain": self.table.uncertain,
-                          "source": self.table.source, "checked": self.table.checked},
+                "table": {
+                    "id": self.table.id,
+                    "name": self.table.name.get(lang),
+                    "uncertain": self.table.uncertain,
+                    "source": self.table.source,
+                    "checked": self.table.checked,
+                },
                 "thresholds": dict(self.table.thresholds),
                 "breakdown": points.breakdown,
                 "maximums": {key: points.factors[key].max for key in FACTOR_KEYS},
                 "explanations": {key: r(points.factors[key].explanation) for key in FACTOR_KEYS},
                 "improvements": [r(t) for t in improvements(points)],
-                "note": r(Text("pts.table_uncertain", {"table": self.table.name})) if self.table.uncertain else None,
+                "note": r(Text("pts.table_uncertain", {"table": self.table.name}))
+                if self.table.uncertain
+                else None,
             },
             "conditions": [{"id": c.id, "status": c.status, "text": r(c.text)} for c in self.conditions],
             "acceptance": {
                 "mode": "materials_to_follow" if category.code == "A" else "standard",
-                "text": r(Text("acceptance.materials_to_follow" if category.code == "A" else "acceptance.standard")),
+                "text": r(
+                    Text("acceptance.materials_to_follow" if category.code == "A" else "acceptance.standard")
+                ),
             },
             "in_china": self.in_china,
-            "items": [{
-                "id": plan.item.id,
-                "key": plan.key,
-                "application_type": plan.application_type,
-                "name": plan.item.name.get(lang),
-                "title": plan.variant.title.get(lang),
-                "office": r(plan.office.text) if plan.office else None,
-                "steps": [{"text": r(s.text), "uncertain": s.uncertain} for s in plan.steps],
-                "notes": [{"id": n.ref, "text": r(n.text), "uncertain": n.uncertain} for n in plan.notes],
-                "materials": list(plan.materials),
-                "deadlines": list(plan.deadlines),
-                "fees": list(plan.fees),
-            } for plan in self.plans],
+            "items": [
+                {
+                    "id": plan.item.id,
+                    "key": plan.key,
+                    "application_type": plan.application_type,
+                    "name": plan.item.name.get(lang),
+                    "title": plan.variant.title.get(lang),
+                    "office": r(plan.office.text) if plan.office else None,
+                    "steps": [{"text": r(s.text), "uncertain": s.uncertain} for s in plan.steps],
+                    "notes": [{"id": n.ref, "text": r(n.text), "uncertain": n.uncertain} for n in plan.notes],
+                    "materials": list(plan.materials),
+                    "deadlines": list(plan.deadlines),
+                    "fees": list(plan.fees),
+                }
+                for plan in self.plans
+            ],
             "materials": [self._material(mid, items, lang) for mid, items in materials.items()],
-            "deadlines": [{
-                "id": did, "items": items, "text": r(d.deadlines[did].text), "who": d.deadlines[did].who,
-                "who_text": r(Text(f"who.{d.deadlines[did].who}")), "days": d.deadlines[did].days,
-                "unit": d.deadlines[did].unit, "direction": d.deadlines[did].direction,
-                "counts_from": d.deadlines[did].counts_from, "counts_from_text": r(d.deadlines[did].event),
-                "uncertain": d.deadlines[did].uncertain, "source": d.deadlines[did].source,
-                "checked": d.deadlines[did].checked,
-            } for did, items in deadlines.items()],
-            "fees": [{
-                "id": fid, "items": items, "text": r(d.fees[fid].text),
-                "amounts": None if d.fees[fid].amounts is None else [
-                    {"cny": int(a.cny) if float(a.cny).is_integer() else a.cny,
-                     "validity": r(a.validity) if a.validity else None} for a in d.fees[fid].amounts or ()],
-                "uncertain": d.fees[fid].uncertain, "source": d.fees[fid].source, "checked": d.fees[fid].checked,
-            } for fid, items in fees.items()],
+            "deadlines": [
+                {
+                    "id": did,
+                    "items": items,
+                    "text": r(d.deadlines[did].text),
+                    "who": d.deadlines[did].who,
+                    "who_text": r(Text(f"who.{d.deadlines[did].who}")),
+                    "days": d.deadlines[did].days,
+                    "unit": d.deadlines[did].unit,
+                    "direction": d.deadlines[did].direction,
+                    "counts_from": d.deadlines[did].counts_from,
+                    "counts_from_text": r(d.deadlines[did].event),
+                    "uncertain": d.deadlines[did].uncertain,
+                    "source": d.deadlines[did].source,
+                    "checked": d.deadlines[did].checked,
+                }
+                for did, items in deadlines.items()
+            ],
+            "fees": [
+                {
+                    "id": fid,
+                    "items": items,
+                    "text": r(d.fees[fid].text),
+                    "amounts": None
+                    if d.fees[fid].amounts is None
+                    else [
+                        {
+                            "cny": int(a.cny) if float(a.cny).is_integer() else a.cny,
+                            "validity": r(a.validity) if a.validity else None,
+                        }
+                        for a in d.fees[fid].amounts or ()
+                    ],
+                    "uncertain": d.fees[fid].uncertain,
+                    "source": d.fees[fid].source,
+                    "checked": d.fees[fid].checked,
+                }
+                for fid, items in fees.items()
+            ],
             "social_insurance": {
                 "status": social.status,
                 "agreement": social.has_agreement,
                 "country": social.country.to_json(lang) if social.country else None,
-                "exempt": None if social.exempt is None else [
-                    {"id": i, "name": d.insurances[i].get(lang)} for i in social.exempt],
-                "must_join": None if social.must_join is None else [
-                    {"id": i, "name": d.insurances[i].get(lang)} for i in social.must_join],
+                "exempt": None
+                if social.exempt is None
+                else [{"id": i, "name": d.insurances[i].get(lang)} for i in social.exempt],
+                "must_join": None
+                if social.must_join is None
+                else [{"id": i, "name": d.insurances[i].get(lang)} for i in social.must_join],
                 "coverage_certificate": social.coverage_certificate,
                 "text": m.join(list(social.texts), lang),
                 "uncertain": social.uncertain,
-                "source": d.agreements_source if social.status in ("agreement", "no_agreement", "unconfirmed")
+                "source": d.agreements_source
+                if social.status in ("agreement", "no_agreement", "unconfirmed")
                 else None,
-                "checked": d.agreements_checked if social.status in ("agreement", "no_agreement", "unconfirmed")
+                "checked": d.agreements_checked
+                if social.status in ("agreement", "no_agreement", "unconfirmed")
                 else None,
             },
             "notes": [r(n.text) for n in self.region_notes],
@@ -179,19 +228,33 @@ class Assessment:
         m = self.data.messages
         auth_text = mat.authentication_note or Text(f"auth.{mat.authentication}")
         return {
-            "id": mid, "items": items, "name": mat.name.get(lang), "what": mat.what.get(lang),
-            "issuer": mat.issuer.get(lang), "validity": mat.validity.get(lang) if mat.validity else None,
-            "authentication": mat.authentication, "authentication_text": m.render(auth_text, lang),
-            "uncertain": mat.uncertain, "source": mat.source, "checked": mat.checked,
+            "id": mid,
+            "items": items,
+            "name": mat.name.get(lang),
+            "what": mat.what.get(lang),
+            "issuer": mat.issuer.get(lang),
+            "validity": mat.validity.get(lang) if mat.validity else None,
+            "authentication": mat.authentication,
+            "authentication_text": m.render(auth_text, lang),
+            "uncertain": mat.uncertain,
+            "source": mat.source,
+            "checked": mat.checked,
         }
 
 
-def assess(raw: Mapping[str, Any], *, data: EligibilityData, today: date,
-           regions: Mapping[str, Mapping[str, Any]] | None = None, default_region: str | None = None) -> Assessment:
+def assess(
+    raw: Mapping[str, Any],
+    *,
+    data: EligibilityData,
+    today: date,
+    regions: Mapping[str, Mapping[str, Any]] | None = None,
+    default_region: str | None = None,
+) -> Assessment:
     """Check the answers and assess them (raises InvalidInput)."""
     regions = regions or {}
-    applicant = parse_applicant(raw, today=today, regions=tuple(regions), tables=tuple(data.tables),
-                                items=tuple(data.items))
+    applicant = parse_applicant(
+        raw, today=today, regions=tuple(regions), tables=tuple(data.tables), items=tuple(data.items)
+    )
     region = applicant.region or (default_region if default_region in regions else None)
     profile = regions.get(region) if region else None
     table = data.table(applicant.points_table)
@@ -211,14 +274,29 @@ def assess(raw: Mapping[str, Any], *, data: EligibilityData, today: date,
         assumptions.append(Text("assume.default_items"))
 
     social = social_insurance(data, applicant.nationality)
-    situation = Situation(in_china=in_china, category=category.code, agreement=social.has_agreement,
-                          region=region, age=applicant.age)
+    situation = Situation(
+        in_china=in_china,
+        category=category.code,
+        agreement=social.has_agreement,
+        region=region,
+        age=applicant.age,
+    )
     plans = plan_items(data, applicant.items, situation)
-    region_notes = [o for key in ("integrated", "note")
-                    if (o := data.offices.get(region or "", {}).get(key)) is not None]
+    region_notes = [
+        o for key in ("integrated", "note") if (o := data.offices.get(region or "", {}).get(key)) is not None
+    ]
     return Assessment(
-        applicant=applicant, data=data, table=table, points=points, category=category,
-        conditions=check_conditions(applicant, category, today, data.policy), plans=plans, social=social, region=region,
-        region_name=region_name(region, profile), region_notes=region_notes, assumptions=assumptions,
+        applicant=applicant,
+        data=data,
+        table=table,
+        points=points,
+        category=category,
+        conditions=check_conditions(applicant, category, today, data.policy),
+        plans=plans,
+        social=social,
+        region=region,
+        region_name=region_name(region, profile),
+        region_notes=region_notes,
+        assumptions=assumptions,
         in_china=in_china,
     )

@@ -10,6 +10,7 @@ result says it may still be possible.
 The numbers (salary multiples, the age limit, years of experience) are data:
 knowledge/eligibility/categories.yml, given as `policy`; the sentences take them as parameters.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,22 +40,36 @@ class CategoryResult:
     met_routes: tuple[str, ...] = field(default=())
 
 
-def _salary_route(route_id: str, category: str, multiple: float, salary: float, wage: float | None,
-                  region_name: Local) -> Route:
+def _salary_route(
+    route_id: str, category: str, multiple: float, salary: float, wage: float | None, region_name: Local
+) -> Route:
     key = f"route.{route_id}"
     if wage is None:
-        return Route(route_id, category, UNKNOWN, (Text(f"{key}.unknown", {"region": region_name,
-                                                                          "multiple": multiple}),))
+        return Route(
+            route_id,
+            category,
+            UNKNOWN,
+            (Text(f"{key}.unknown", {"region": region_name, "multiple": multiple}),),
+        )
     threshold = wage * multiple
-    params = {"salary": Money(salary), "wage": Money(wage), "threshold": Money(threshold), "multiple": multiple}
+    params = {
+        "salary": Money(salary),
+        "wage": Money(wage),
+        "threshold": Money(threshold),
+        "multiple": multiple,
+    }
     status = MET if salary >= threshold else UNMET
     return Route(route_id, category, status, (Text(f"{key}.{status}", params),))
 
 
 def _points_route(route_id: str, category: str, total: int, threshold: int) -> Route:
     status = MET if total >= threshold else UNMET
-    return Route(route_id, category, status, (Text(f"route.{route_id}.{status}",
-                                                   {"total": total, "threshold": threshold}),))
+    return Route(
+        route_id,
+        category,
+        status,
+        (Text(f"route.{route_id}.{status}", {"total": total, "threshold": threshold}),),
+    )
 
 
 def _degree_experience(a: Applicant, policy: CategoryPolicy) -> Route:
@@ -101,20 +116,29 @@ def _language_teacher(a: Applicant, policy: CategoryPolicy) -> Route:
     return Route("b_language_teacher", "B", UNMET, (Text(f"{key}.no_experience", limits),))
 
 
-def categorise(a: Applicant, points: PointsResult, average_wage: float | None, region_name: Local,
-               policy: CategoryPolicy) -> CategoryResult:
+def categorise(
+    a: Applicant, points: PointsResult, average_wage: float | None, region_name: Local, policy: CategoryPolicy
+) -> CategoryResult:
     thresholds = points.table.thresholds
     numbers = policy.categories
-    talent = Route("a_talent_programme", "A", MET if a.talent_programme else UNMET,
-                   (Text("route.a_talent_programme." + ("met" if a.talent_programme else "unmet")),))
+    talent = Route(
+        "a_talent_programme",
+        "A",
+        MET if a.talent_programme else UNMET,
+        (Text("route.a_talent_programme." + ("met" if a.talent_programme else "unmet")),),
+    )
     routes = (
         talent,
-        _salary_route("a_salary", "A", numbers.A.salary_multiple, a.annual_salary_cny, average_wage, region_name),
+        _salary_route(
+            "a_salary", "A", numbers.A.salary_multiple, a.annual_salary_cny, average_wage, region_name
+        ),
         _points_route("a_points", "A", points.total, thresholds["A"]),
         _degree_experience(a, policy),
         _master(a),
         _language_teacher(a, policy),
-        _salary_route("b_salary", "B", numbers.B.salary_multiple, a.annual_salary_cny, average_wage, region_name),
+        _salary_route(
+            "b_salary", "B", numbers.B.salary_multiple, a.annual_salary_cny, average_wage, region_name
+        ),
         _points_route("b_points", "B", points.total, thresholds["B"]),
     )
     code = "C"
@@ -123,7 +147,9 @@ def categorise(a: Applicant, points: PointsResult, average_wage: float | None, r
             code = category
     possibly_higher = None
     for category in ("A", "B"):
-        if RANK[category] < RANK[code] and any(r.category == category and r.status == UNKNOWN for r in routes):
+        if RANK[category] < RANK[code] and any(
+            r.category == category and r.status == UNKNOWN for r in routes
+        ):
             possibly_higher = category
             break
     met = tuple(r.id for r in routes if r.status == MET and r.category == code)

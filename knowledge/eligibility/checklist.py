@@ -5,6 +5,7 @@ matched against the `when:` of each entry in knowledge/materials/items.yml; the 
 decides what is shown, this module only filters and collects. A material needed by
 several items is listed once, with every item that needs it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class ItemPlan:
 
     @property
     def key(self) -> str:
-        """"work_permit" for a default-variant item, else "work_permit_extension"."""
+        """ "work_permit" for a default-variant item, else "work_permit_extension"."""
         return self.item.id if self.variant.id == "default" else f"{self.item.id}_{self.variant.id}"
 
 
@@ -70,11 +71,19 @@ def plan_items(data: EligibilityData, items: tuple[tuple[str, str], ...], s: Sit
             # materials, deadlines and fees are reference rules: each has its id (data.py _ref_rules)
             return tuple(r.ref for r in chosen(rules) if r.ref is not None)
 
-        plans.append(ItemPlan(
-            item=item, application_type=variant.id, variant=variant, office=data.office(s.region, item.office),
-            steps=chosen(variant.steps), materials=refs(variant.materials),
-            deadlines=refs(variant.deadlines), fees=refs(variant.fees), notes=chosen(item.notes),
-        ))
+        plans.append(
+            ItemPlan(
+                item=item,
+                application_type=variant.id,
+                variant=variant,
+                office=data.office(s.region, item.office),
+                steps=chosen(variant.steps),
+                materials=refs(variant.materials),
+                deadlines=refs(variant.deadlines),
+                fees=refs(variant.fees),
+                notes=chosen(item.notes),
+            )
+        )
     return plans
 
 

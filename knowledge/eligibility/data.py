@@ -16,6 +16,7 @@ then the references between files (ids that exist, offices, events), so a bad da
 refused with one DataError (knowledge/schema.py) naming the file, the place and the line
 instead of producing a wrong answer later.
 """
+
 from __future__ import annotations
 
 import threading
@@ -55,7 +56,13 @@ DEADLINE_UNITS = ("days", "working_days", "months")
 WHO = ("applicant", "employer", "authority")
 
 
-__all__ = ["DataError", "EligibilityData", "CategoryPolicy", "load_data", "read_data"]  # DataError: knowledge.schema
+__all__ = [
+    "DataError",
+    "EligibilityData",
+    "CategoryPolicy",
+    "load_data",
+    "read_data",
+]  # DataError: knowledge.schema
 
 
 # --- the category and basic-condition numbers (knowledge/eligibility/categories.yml) -------
@@ -379,15 +386,22 @@ class _Factor(Strict):
             raise ValueError("the lowest band must start at 0")
         for lower, upper in zip(bands, bands[1:], strict=False):
             if lower.high != upper.low:
-                raise ValueError(f"bands must touch: one ends at {_num(lower.high)}, the next starts at {_num(upper.low)}")
+                raise ValueError(
+                    f"bands must touch: one ends at {_num(lower.high)}, the next starts at {_num(upper.low)}"
+                )
         if bands[-1].high is not None:
             raise ValueError("the highest band must have no `to` (open upwards)")
         return bands
 
     @root_validator(skip_on_failure=True)
     def _by_kind(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
-        needs = {"bands": ("bands",), "chinese": ("bands", "qualifying_points"), "choice": ("points",),
-                 "each": ("points",), "years": ("from_years", "points_at_start", "points_per_further_year")}
+        needs = {
+            "bands": ("bands",),
+            "chinese": ("bands", "qualifying_points"),
+            "choice": ("points",),
+            "each": ("points",),
+            "years": ("from_years", "points_at_start", "points_per_further_year"),
+        }
         missing = [k for k in needs.get(values["kind"], ()) if values.get(k) is None]
         if missing:
             raise ValueError(f"a {values['kind']} factor needs {', '.join(missing)}")
@@ -597,25 +611,40 @@ def _points_table(path: Path) -> PointsTable:
         f = raw.factors[key]
         options: dict[str, Any] = {}
         if f.kind in ("bands", "chinese"):
-            options.update(bands=tuple(Band(b.low, b.high, b.points) for b in f.bands or ()),
-                           unit_cny=float(f.unit_cny) or 1, whole_numbers=f.whole_numbers)
+            options.update(
+                bands=tuple(Band(b.low, b.high, b.points) for b in f.bands or ()),
+                unit_cny=float(f.unit_cny) or 1,
+                whole_numbers=f.whole_numbers,
+            )
         if f.kind == "chinese":
             options["qualifying_points"] = f.qualifying_points
         if f.kind in ("choice", "each"):
             options["points"] = {str(k): v for k, v in (f.points or {}).items()}
         if f.kind == "years":
-            options.update(from_years=f.from_years, points_at_start=f.points_at_start,
-                           points_per_further_year=f.points_per_further_year)
+            options.update(
+                from_years=f.from_years,
+                points_at_start=f.points_at_start,
+                points_per_further_year=f.points_per_further_year,
+            )
         factors[key] = Factor(key=key, kind=f.kind, max=f.max, **options)
-    return PointsTable(id=raw.id, name=_local(raw.name), source=raw.source, checked=raw.checked,
-                       uncertain=raw.uncertain, thresholds=dict(raw.thresholds), factors=factors)
+    return PointsTable(
+        id=raw.id,
+        name=_local(raw.name),
+        source=raw.source,
+        checked=raw.checked,
+        uncertain=raw.uncertain,
+        thresholds=dict(raw.thresholds),
+        factors=factors,
+    )
 
 
 def _text_rules(rules: list[_TextRule]) -> tuple[Rule, ...]:
     return tuple(Rule(ref=r.id, when=r.when or {}, text=_local(r.text), uncertain=r.uncertain) for r in rules)
 
 
-def _ref_rules(reader: _Reader, rules: list[str | _Ref], known: Mapping[str, Any], loc: list[Any]) -> tuple[Rule, ...]:
+def _ref_rules(
+    reader: _Reader, rules: list[str | _Ref], known: Mapping[str, Any], loc: list[Any]
+) -> tuple[Rule, ...]:
     out = []
     for i, rule in enumerate(rules):
         ref, when = (rule, None) if isinstance(rule, str) else (rule.id, rule.when)
@@ -648,11 +677,21 @@ class _OfficesFile(Strict):
 
 def _materials(path: Path) -> dict[str, Material]:
     raw = _Reader(path).parse(_MaterialsFile).materials
-    return {mid: Material(id=mid, name=_local(m.name), what=_local(m.what), issuer=_local(m.issuer),
-                          validity=_local(m.validity), authentication=m.authentication,
-                          authentication_note=_local(m.authentication_note), uncertain=m.uncertain,
-                          source=m.source, checked=m.checked)
-            for mid, m in raw.items()}
+    return {
+        mid: Material(
+            id=mid,
+            name=_local(m.name),
+            what=_local(m.what),
+            issuer=_local(m.issuer),
+            validity=_local(m.validity),
+            authentication=m.authentication,
+            authentication_note=_local(m.authentication_note),
+            uncertain=m.uncertain,
+            source=m.source,
+            checked=m.checked,
+        )
+        for mid, m in raw.items()
+    }
 
 
 def _deadlines(path: Path) -> dict[str, Deadline]:
@@ -663,22 +702,46 @@ def _deadlines(path: Path) -> dict[str, Deadline]:
     for did, d in raw.deadlines.items():
         if d.counts_from not in events:
             raise reader.fail(["deadlines", did, "counts_from"], f"unknown event {d.counts_from!r}")
-        out[did] = Deadline(id=did, who=d.who, days=d.days, unit=d.unit, direction=d.direction,
-                            counts_from=d.counts_from, event=events[d.counts_from], text=_local(d.text),
-                            uncertain=d.uncertain, source=d.source, checked=d.checked)
+        out[did] = Deadline(
+            id=did,
+            who=d.who,
+            days=d.days,
+            unit=d.unit,
+            direction=d.direction,
+            counts_from=d.counts_from,
+            event=events[d.counts_from],
+            text=_local(d.text),
+            uncertain=d.uncertain,
+            source=d.source,
+            checked=d.checked,
+        )
     return out
 
 
 def _fees(path: Path) -> dict[str, Fee]:
     raw = _Reader(path).parse(_FeesFile).fees
-    return {fid: Fee(id=fid, amounts=None if f.amounts is None else tuple(
-                FeeAmount(cny=float(a.cny), validity=_local(a.validity)) for a in f.amounts),
-                text=_local(f.text), uncertain=f.uncertain, source=f.source, checked=f.checked)
-            for fid, f in raw.items()}
+    return {
+        fid: Fee(
+            id=fid,
+            amounts=None
+            if f.amounts is None
+            else tuple(FeeAmount(cny=float(a.cny), validity=_local(a.validity)) for a in f.amounts),
+            text=_local(f.text),
+            uncertain=f.uncertain,
+            source=f.source,
+            checked=f.checked,
+        )
+        for fid, f in raw.items()
+    }
 
 
-def _items(path: Path, materials: Mapping[str, Material], deadlines: Mapping[str, Deadline],
-           fees: Mapping[str, Fee], offices: Mapping[str, Mapping[str, Office]]) -> dict[str, Item]:
+def _items(
+    path: Path,
+    materials: Mapping[str, Material],
+    deadlines: Mapping[str, Deadline],
+    fees: Mapping[str, Fee],
+    offices: Mapping[str, Mapping[str, Office]],
+) -> dict[str, Item]:
     reader = _Reader(path)
     out = {}
     for iid, item in reader.parse(_ItemsFile).items.items():
@@ -688,13 +751,20 @@ def _items(path: Path, materials: Mapping[str, Material], deadlines: Mapping[str
         for vid, v in item.variants.items():
             at = ["items", iid, "variants", vid]
             variants[vid] = Variant(
-                id=vid, title=_local(v.title), steps=_text_rules(v.steps),
+                id=vid,
+                title=_local(v.title),
+                steps=_text_rules(v.steps),
                 materials=_ref_rules(reader, v.materials, materials, [*at, "materials"]),
                 deadlines=_ref_rules(reader, v.deadlines, deadlines, [*at, "deadlines"]),
                 fees=_ref_rules(reader, v.fees, fees, [*at, "fees"]),
             )
-        out[iid] = Item(id=iid, name=_local(item.name), office=item.office, variants=variants,
-                        notes=_text_rules(item.notes))
+        out[iid] = Item(
+            id=iid,
+            name=_local(item.name),
+            office=item.office,
+            variants=variants,
+            notes=_text_rules(item.notes),
+        )
     return out
 
 
@@ -703,30 +773,45 @@ def _offices(path: Path) -> dict[str, dict[str, Office]]:
     raw = reader.parse(_OfficesFile).__root__
     if "default" not in raw:
         raise reader.fail("file", "needs a `default` section")
-    return {region: {key: Office(text=Local(en=o.en, zh=o.zh), uncertain=o.uncertain, source=o.source)
-                     for key, o in entries.items()}
-            for region, entries in raw.items()}
+    return {
+        region: {
+            key: Office(text=Local(en=o.en, zh=o.zh), uncertain=o.uncertain, source=o.source)
+            for key, o in entries.items()
+        }
+        for region, entries in raw.items()
+    }
 
 
 def _agreements(path: Path) -> tuple[dict[str, Agreement], frozenset[str], dict[str, Local], str, str]:
     raw = _Reader(path).parse(_Agreements)
-    agreements = {a.country: Agreement(country=a.country, exempt=None if a.exempt is None else tuple(a.exempt),
-                                       scope=_local(a.scope), in_force=a.in_force,
-                                       uncertain=a.exempt is None if a.uncertain is None else a.uncertain)
-                  for a in raw.agreements}
+    agreements = {
+        a.country: Agreement(
+            country=a.country,
+            exempt=None if a.exempt is None else tuple(a.exempt),
+            scope=_local(a.scope),
+            in_force=a.in_force,
+            uncertain=a.exempt is None if a.uncertain is None else a.uncertain,
+        )
+        for a in raw.agreements
+    }
     unconfirmed = frozenset(u.country.upper() for u in raw.unconfirmed)
     insurances = {key: _local(text) for key, text in raw.insurances.items()}
     return agreements, unconfirmed, insurances, raw.source, raw.checked
 
 
-
-
 def data_files(knowledge_dir: Path) -> list[Path]:
     points = knowledge_dir / "points"
     materials = knowledge_dir / "materials"
-    return [*sorted(points.glob("*.yml")), materials / "catalogue.yml", materials / "deadlines.yml",
-            materials / "fees.yml", materials / "offices.yml", materials / "items.yml",
-            knowledge_dir / "agreements.yml", policy_file(knowledge_dir)]
+    return [
+        *sorted(points.glob("*.yml")),
+        materials / "catalogue.yml",
+        materials / "deadlines.yml",
+        materials / "fees.yml",
+        materials / "offices.yml",
+        materials / "items.yml",
+        knowledge_dir / "agreements.yml",
+        policy_file(knowledge_dir),
+    ]
 
 
 def policy_file(knowledge_dir: Path) -> Path:
@@ -751,11 +836,21 @@ def read_data(knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR) -> EligibilityData:
     offices = _offices(materials_dir / "offices.yml")
     items = _items(materials_dir / "items.yml", materials, deadlines, fees, offices)
     agreements, unconfirmed, insurances, agreements_source, agreements_checked = _agreements(
-        knowledge_dir / "agreements.yml")
+        knowledge_dir / "agreements.yml"
+    )
     return EligibilityData(
-        tables=tables, active_table=active, materials=materials, deadlines=deadlines, fees=fees, items=items,
-        offices=offices, agreements=agreements, unconfirmed_agreements=unconfirmed, insurances=insurances,
-        agreements_source=agreements_source, agreements_checked=agreements_checked,
+        tables=tables,
+        active_table=active,
+        materials=materials,
+        deadlines=deadlines,
+        fees=fees,
+        items=items,
+        offices=offices,
+        agreements=agreements,
+        unconfirmed_agreements=unconfirmed,
+        insurances=insurances,
+        agreements_source=agreements_source,
+        agreements_checked=agreements_checked,
         messages=Messages(),
         policy=_Reader(policy_file(knowledge_dir)).parse(CategoryPolicy),
     )

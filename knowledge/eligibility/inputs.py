@@ -5,6 +5,7 @@ texts/backend.yml (the API renders it in the caller's language), so the engine i
 never writes an error sentence. All problems are collected, not just the first, so a
 form can show them all at once.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,15 +22,21 @@ LOCATIONS = ("western", "northeast", "poverty_county", "other")
 EXTRAS = ("top_overseas_university", "fortune500", "patent", "five_years_in_china")
 # The items of knowledge/materials/items.yml as shipped; parse_applicant is given the loaded
 # data's keys (assess.py), so an item added there is accepted without a code change.
-ITEMS = ("work_permit", "residence_permit", "social_insurance", "professional_title", "e_social_security_card")
+ITEMS = (
+    "work_permit",
+    "residence_permit",
+    "social_insurance",
+    "professional_title",
+    "e_social_security_card",
+)
 APPLICATION_TYPES = ("new", "change", "extension", "cancellation")
 TEACHING_QUALIFICATIONS = ("education_or_language_degree", "home_teaching_certificate", "tefl_120_hours")
 
-AGE_MIN, AGE_MAX = 16, 100          # outside this, the answer is a mistake, not an applicant
-SALARY_MAX_CNY = 100_000_000        # 1亿元 a year: anything above is a typo (wrong unit)
+AGE_MIN, AGE_MAX = 16, 100  # outside this, the answer is a mistake, not an applicant
+SALARY_MAX_CNY = 100_000_000  # 1亿元 a year: anything above is a typo (wrong unit)
 YEARS_MAX = 80
-BONUS_MAX_INPUT = 100               # the table caps the bonus; above this is a mistake
-WORKING_AGE_START = 14              # experience cannot start before this age
+BONUS_MAX_INPUT = 100  # the table caps the bonus; above this is a mistake
+WORKING_AGE_START = 14  # experience cannot start before this age
 
 # Items usually needed for each kind of application, when the caller names none.
 DEFAULT_ITEMS = {
@@ -39,18 +46,51 @@ DEFAULT_ITEMS = {
     "cancellation": ("work_permit",),
 }
 
-REQUIRED = ("age", "highest_degree", "relevant_experience_years", "annual_salary_cny",
-            "months_in_china_per_year", "hsk_level")
-OPTIONAL = ("former_chinese_national", "chinese_taught_degree", "work_location", "extras", "local_bonus",
-            "talent_programme", "nationality", "in_china", "items", "application_type", "region",
-            "points_table", "degree_from_chinese_university", "teaches_native_language",
-            "teaching_experience_years", "teaching_qualification", "passport_expiry",
-            "criminal_record_certificate_date", "medical_certificate_date", "application_date")
+REQUIRED = (
+    "age",
+    "highest_degree",
+    "relevant_experience_years",
+    "annual_salary_cny",
+    "months_in_china_per_year",
+    "hsk_level",
+)
+OPTIONAL = (
+    "former_chinese_national",
+    "chinese_taught_degree",
+    "work_location",
+    "extras",
+    "local_bonus",
+    "talent_programme",
+    "nationality",
+    "in_china",
+    "items",
+    "application_type",
+    "region",
+    "points_table",
+    "degree_from_chinese_university",
+    "teaches_native_language",
+    "teaching_experience_years",
+    "teaching_qualification",
+    "passport_expiry",
+    "criminal_record_certificate_date",
+    "medical_certificate_date",
+    "application_date",
+)
 FIELDS = REQUIRED + OPTIONAL
-BOOLEAN_FIELDS = ("former_chinese_national", "chinese_taught_degree", "talent_programme", "in_china",
-                  "degree_from_chinese_university", "teaches_native_language")
-DATE_FIELDS = ("passport_expiry", "criminal_record_certificate_date", "medical_certificate_date",
-               "application_date")
+BOOLEAN_FIELDS = (
+    "former_chinese_national",
+    "chinese_taught_degree",
+    "talent_programme",
+    "in_china",
+    "degree_from_chinese_university",
+    "teaches_native_language",
+)
+DATE_FIELDS = (
+    "passport_expiry",
+    "criminal_record_certificate_date",
+    "medical_certificate_date",
+    "application_date",
+)
 
 
 @dataclass(frozen=True)
@@ -131,13 +171,16 @@ class _Checker:
         return self.data.get(name) is not None
 
     @overload
-    def number(self, name: str, code: str, *, low: float, high: float, whole: Literal[True],
-               **params: Any) -> int | None: ...
+    def number(
+        self, name: str, code: str, *, low: float, high: float, whole: Literal[True], **params: Any
+    ) -> int | None: ...
     @overload
-    def number(self, name: str, code: str, *, low: float, high: float, whole: Literal[False] = False,
-               **params: Any) -> float | None: ...
-    def number(self, name: str, code: str, *, low: float, high: float, whole: bool = False,
-               **params: Any) -> float | None:
+    def number(
+        self, name: str, code: str, *, low: float, high: float, whole: Literal[False] = False, **params: Any
+    ) -> float | None: ...
+    def number(
+        self, name: str, code: str, *, low: float, high: float, whole: bool = False, **params: Any
+    ) -> float | None:
         value = self.data.get(name)
         if value is None:
             if name in REQUIRED:
@@ -154,7 +197,9 @@ class _Checker:
             return None
         return int(value) if whole else float(value)
 
-    def choice(self, name: str, code: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+    def choice(
+        self, name: str, code: str, choices: tuple[str, ...], default: str | None = None
+    ) -> str | None:
         value = self.data.get(name)
         if value is None:
             if name in REQUIRED:
@@ -192,8 +237,9 @@ class _Checker:
             return None
         if isinstance(value, str):
             value = [v for v in value.split(",") if v.strip()]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip().lower() in choices
-                                                  for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and v.strip().lower() in choices for v in value
+        ):
             self.error(name, code, choices=", ".join(choices))
             return None
         seen: list[str] = []
@@ -203,8 +249,9 @@ class _Checker:
         return tuple(seen)
 
 
-def _items(check: _Checker, application_type: str,
-           known: Collection[str] = ITEMS) -> tuple[tuple[tuple[str, str], ...], bool]:
+def _items(
+    check: _Checker, application_type: str, known: Collection[str] = ITEMS
+) -> tuple[tuple[tuple[str, str], ...], bool]:
     """(item, application type) pairs. An item is named plainly ("work_permit": the request's
     application_type) or with its own type ("work_permit_extension"). No items: the usual set."""
     raw = check.data.get("items")
@@ -220,8 +267,14 @@ def _items(check: _Checker, application_type: str,
         name = value.strip().lower() if isinstance(value, str) else ""
         pair: tuple[str, str] | None = (name, application_type)
         if name not in known:
-            pair = next(((i, name[len(i) + 1:]) for i in known
-                         if name.startswith(i + "_") and name[len(i) + 1:] in APPLICATION_TYPES), None)
+            pair = next(
+                (
+                    (i, name[len(i) + 1 :])
+                    for i in known
+                    if name.startswith(i + "_") and name[len(i) + 1 :] in APPLICATION_TYPES
+                ),
+                None,
+            )
         if pair is None:
             check.error("items", "elig_items", choices=", ".join(known))
             return (), True
@@ -233,8 +286,14 @@ def _items(check: _Checker, application_type: str,
     return tuple(pairs), True
 
 
-def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection[str] = (),
-                    tables: Collection[str] = (), items: Collection[str] = ITEMS) -> Applicant:
+def parse_applicant(
+    data: Mapping[str, Any],
+    *,
+    today: date,
+    regions: Collection[str] = (),
+    tables: Collection[str] = (),
+    items: Collection[str] = ITEMS,
+) -> Applicant:
     """Check the answers; raise InvalidInput with every problem found."""
     if not isinstance(data, Mapping):
         raise InvalidInput([FieldError("", "elig_not_object")])
@@ -247,12 +306,22 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
     degree = check.choice("highest_degree", "elig_highest_degree", DEGREES)
     experience = check.number("relevant_experience_years", "elig_experience", low=0, high=YEARS_MAX)
     salary = data.get("annual_salary_cny")
-    if salary is not None and not isinstance(salary, bool) and isinstance(salary, (int, float)) \
-            and math.isfinite(salary) and salary < 0:
+    if (
+        salary is not None
+        and not isinstance(salary, bool)
+        and isinstance(salary, (int, float))
+        and math.isfinite(salary)
+        and salary < 0
+    ):
         check.error("annual_salary_cny", "elig_salary_negative")
         salary_value = None
-    elif salary is not None and not isinstance(salary, bool) and isinstance(salary, (int, float)) \
-            and math.isfinite(salary) and salary > SALARY_MAX_CNY:
+    elif (
+        salary is not None
+        and not isinstance(salary, bool)
+        and isinstance(salary, (int, float))
+        and math.isfinite(salary)
+        and salary > SALARY_MAX_CNY
+    ):
         check.error("annual_salary_cny", "elig_salary_too_high", value=salary, high=SALARY_MAX_CNY)
         salary_value = None
     else:
@@ -267,8 +336,12 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
     location = check.choice("work_location", "elig_work_location", LOCATIONS, "other")
     extras = check.choices("extras", "elig_extras", EXTRAS) or ()
     bonus = check.number("local_bonus", "elig_local_bonus", low=0, high=BONUS_MAX_INPUT) or 0.0
-    teaching_years = check.number("teaching_experience_years", "elig_teaching_experience", low=0, high=YEARS_MAX)
-    qualification = check.choice("teaching_qualification", "elig_teaching_qualification", TEACHING_QUALIFICATIONS)
+    teaching_years = check.number(
+        "teaching_experience_years", "elig_teaching_experience", low=0, high=YEARS_MAX
+    )
+    qualification = check.choice(
+        "teaching_qualification", "elig_teaching_qualification", TEACHING_QUALIFICATIONS
+    )
 
     nationality: Country | None = None
     raw_country = data.get("nationality")
@@ -294,7 +367,9 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
             region = region.strip().lower()
     table = data.get("points_table")
     if table is not None and (not isinstance(table, str) or table not in tables):
-        check.error("points_table", "elig_points_table", value=str(table)[:60], choices=", ".join(sorted(tables)))
+        check.error(
+            "points_table", "elig_points_table", value=str(table)[:60], choices=", ".join(sorted(tables))
+        )
         table = None
 
     dates = {name: check.day(name) for name in DATE_FIELDS}
@@ -311,18 +386,31 @@ def parse_applicant(data: Mapping[str, Any], *, today: date, regions: Collection
     assert age is not None and degree is not None and experience is not None and salary_value is not None
     assert months is not None and hsk is not None
     return Applicant(
-        age=age, highest_degree=degree, relevant_experience_years=experience, annual_salary_cny=salary_value,
-        months_in_china_per_year=months, hsk_level=hsk,
+        age=age,
+        highest_degree=degree,
+        relevant_experience_years=experience,
+        annual_salary_cny=salary_value,
+        months_in_china_per_year=months,
+        hsk_level=hsk,
         former_chinese_national=bool(booleans["former_chinese_national"]),
         chinese_taught_degree=bool(booleans["chinese_taught_degree"]),
-        work_location=location or "other", extras=extras, local_bonus=bonus,
-        talent_programme=bool(booleans["talent_programme"]), nationality=nationality,
-        in_china=booleans["in_china"], items=pairs, items_given=items_given,
-        application_type=application_type or "new", region=region, points_table=table,
+        work_location=location or "other",
+        extras=extras,
+        local_bonus=bonus,
+        talent_programme=bool(booleans["talent_programme"]),
+        nationality=nationality,
+        in_china=booleans["in_china"],
+        items=pairs,
+        items_given=items_given,
+        application_type=application_type or "new",
+        region=region,
+        points_table=table,
         degree_from_chinese_university=booleans["degree_from_chinese_university"],
         teaches_native_language=bool(booleans["teaches_native_language"]),
-        teaching_experience_years=teaching_years, teaching_qualification=qualification,
+        teaching_experience_years=teaching_years,
+        teaching_qualification=qualification,
         passport_expiry=dates["passport_expiry"],
         criminal_record_certificate_date=dates["criminal_record_certificate_date"],
-        medical_certificate_date=dates["medical_certificate_date"], application_date=application_date,
+        medical_certificate_date=dates["medical_certificate_date"],
+        application_date=application_date,
     )

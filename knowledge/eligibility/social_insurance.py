@@ -6,6 +6,7 @@ is not (or the agreement is not confirmed) the answer says so and asks the user 
 confirm with the social insurance office. Either way an agreement needs a coverage
 certificate from the home country.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,12 @@ from knowledge.eligibility.data import INSURANCES, Agreement, EligibilityData
 from knowledge.eligibility.texts import Day, Local, Text
 
 AGREEMENT, NO_AGREEMENT, UNCONFIRMED, NO_COUNTRY, NOT_FOREIGN_STATUS = (
-    "agreement", "no_agreement", "unconfirmed", "no_country", "not_foreign")
+    "agreement",
+    "no_agreement",
+    "unconfirmed",
+    "no_country",
+    "not_foreign",
+)
 
 
 @dataclass(frozen=True)
@@ -36,17 +42,37 @@ class SocialInsurance:
 
 def social_insurance(data: EligibilityData, country: Country | None) -> SocialInsurance:
     if country is None:
-        return SocialInsurance(NO_COUNTRY, None, None, None, INSURANCES, (Text("si.no_country"),), False, False)
+        return SocialInsurance(
+            NO_COUNTRY, None, None, None, INSURANCES, (Text("si.no_country"),), False, False
+        )
     if country.alpha_2 in data.policy.conditions.not_foreign:
-        return SocialInsurance(NOT_FOREIGN_STATUS, country, None, None, None, (Text("si.not_foreign"),), False, False)
+        return SocialInsurance(
+            NOT_FOREIGN_STATUS, country, None, None, None, (Text("si.not_foreign"),), False, False
+        )
     name = Local(en=country.name_en, zh=country.name_zh)
     agreement = data.agreements.get(country.alpha_2)
     if agreement is None:
         if country.alpha_2 in data.unconfirmed_agreements:
-            return SocialInsurance(UNCONFIRMED, country, None, None, INSURANCES,
-                                   (Text("si.unconfirmed", {"country": name}),), False, True)
-        return SocialInsurance(NO_AGREEMENT, country, None, (), INSURANCES,
-                               (Text("si.no_agreement", {"country": name}),), False, False)
+            return SocialInsurance(
+                UNCONFIRMED,
+                country,
+                None,
+                None,
+                INSURANCES,
+                (Text("si.unconfirmed", {"country": name}),),
+                False,
+                True,
+            )
+        return SocialInsurance(
+            NO_AGREEMENT,
+            country,
+            None,
+            (),
+            INSURANCES,
+            (Text("si.no_agreement", {"country": name}),),
+            False,
+            False,
+        )
     texts: list[Text | Local] = []
     if agreement.exempt is not None and agreement.scope is not None:
         texts.append(agreement.scope)
@@ -57,5 +83,6 @@ def social_insurance(data: EligibilityData, country: Country | None) -> SocialIn
     if agreement.in_force is not None:
         texts.append(Text("si.in_force", {"date": Day(agreement.in_force)}))
     texts.append(Text("si.coverage_certificate"))
-    return SocialInsurance(AGREEMENT, country, agreement, agreement.exempt, must_join, tuple(texts), True,
-                           agreement.uncertain)
+    return SocialInsurance(
+        AGREEMENT, country, agreement, agreement.exempt, must_join, tuple(texts), True, agreement.uncertain
+    )

@@ -7,6 +7,7 @@ rendered (texts.param), so one assessment can be shown in English, in Chinese, o
 (the printable checklist) without being computed twice. The value types and formatters are
 texts/'s; this module adds the engine's `Text` and its scoped catalogue.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

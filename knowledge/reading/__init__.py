@@ -3,6 +3,7 @@
 
 Readers return a `Parsed`: a value, or a generic message code with its params (never a
 sentence); each form maps the codes to its own catalogue (see kinds.Field)."""
+
 from knowledge.reading.choices import first_match, is_none, is_skip, read_yes_no
 from knowledge.reading.country import read_country
 from knowledge.reading.dates import add, age_on, as_date, read_date, read_year
@@ -14,7 +15,34 @@ from knowledge.reading.normalise import CJK, normalise
 from knowledge.reading.numbers import NUMBER_RUN, chinese_digits_to_arabic, numbers_in, parse_number
 from knowledge.reading.parsed import Parsed, fail
 
-__all__ = ["CJK", "NUMBER_RUN", "READERS", "Field", "Parsed", "add", "age_on", "as_date", "check_money",
-           "check_years", "chinese_digits_to_arabic", "fail", "first_match", "first_number", "is_negative",
-           "is_none", "is_skip", "normalise", "numbers_in", "parse_number", "read", "read_country", "read_date",
-           "read_money", "read_months_per_year", "read_year", "read_years", "read_yes_no", "without_negated"]
+__all__ = [
+    "CJK",
+    "NUMBER_RUN",
+    "READERS",
+    "Field",
+    "Parsed",
+    "add",
+    "age_on",
+    "as_date",
+    "check_money",
+    "check_years",
+    "chinese_digits_to_arabic",
+    "fail",
+    "first_match",
+    "first_number",
+    "is_negative",
+    "is_none",
+    "is_skip",
+    "normalise",
+    "numbers_in",
+    "parse_number",
+    "read",
+    "read_country",
+    "read_date",
+    "read_money",
+    "read_months_per_year",
+    "read_year",
+    "read_years",
+    "read_yes_no",
+    "without_negated",
+]

@@ -1,4 +1,5 @@
 """Words that are not a value: "skip" / "I don't know", "none" / "没有", yes / no."""
+
 from __future__ import annotations
 
 import re
@@ -11,18 +12,31 @@ from knowledge.reading.normalise import normalise
 _SKIP = re.compile(
     r"^\W*(skip|skip it|skip this|pass|next|i don'?t know|don'?t know|dont know|dunno|not sure|i'?m not sure|"
     r"no idea|unknown|n/?a|prefer not to say|跳过|略过|不知道|不清楚|不确定|不记得|不好说|不方便说|说不准|不填|"
-    r"暂不填写|下一个)\W*$")
+    r"暂不填写|下一个)\W*$"
+)
 
 NONE_WORDS = ("none", "no", "nope", "nothing", "没有", "无", "没")
 # Extra "none" words by what is counted.
 NONE_EXTRA = {
     "amount": ("zero", "never", "零", "0"),
-    "people": ("nobody", "no one", "no family", "not applicable", "无人", "没有家属", "无家属", "没有随行家属", "不需要"),
+    "people": (
+        "nobody",
+        "no one",
+        "no family",
+        "not applicable",
+        "无人",
+        "没有家属",
+        "无家属",
+        "没有随行家属",
+        "不需要",
+    ),
 }
 _NO_EXPERIENCE = re.compile(r"no experience|没有经验|没有工作经验|无经验")
 
 _NO = re.compile(r"\bno\b|\bnope\b|\bnot\b|outside|abroad|overseas|境外|国外|不在|没在|还没|否")
-_YES = re.compile(r"\byes\b|\byeah\b|\byep\b|\bin china\b|inside|already|currently|境内|在中国|在国内|已经|是的|^是|^在")
+_YES = re.compile(
+    r"\byes\b|\byeah\b|\byep\b|\bin china\b|inside|already|currently|境内|在中国|在国内|已经|是的|^是|^在"
+)
 
 
 def is_skip(text: str) -> bool:
@@ -32,7 +46,9 @@ def is_skip(text: str) -> bool:
 
 def is_none(text: str, extra: str | Iterable[str] = ()) -> bool:
     """The whole answer says "none"; `extra`: a key of NONE_EXTRA or more words."""
-    return bool(_none_pattern(extra if isinstance(extra, str) else tuple(extra)).match(normalise(text, collapse=True)))
+    return bool(
+        _none_pattern(extra if isinstance(extra, str) else tuple(extra)).match(normalise(text, collapse=True))
+    )
 
 
 @lru_cache(maxsize=16)

@@ -10,6 +10,7 @@ date_ambiguous (first, second: the two readings). With `partial=True` a month ("
 "May 1990") reads as its first day and a year alone as 1 July, with params["precision"]
 "month" or "year", for questions where that is precise enough (an age).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -21,14 +22,31 @@ from knowledge.reading.normalise import normalise
 from knowledge.reading.numbers import chinese_digits_to_arabic, parse_number
 from knowledge.reading.parsed import Parsed, fail
 
-MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-          "oct": 10, "nov": 11, "dec": 12}
+MONTHS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _ORD = r"(?:st|nd|rd|th)?"
 
 # (name, pattern): each gives year, month and day groups in the order its reader expects.
 _FULL = [
-    ("ymd", re.compile(r"(?<!\d)(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})(?!\d)\s*(?:日|号)?")),
+    (
+        "ymd",
+        re.compile(
+            r"(?<!\d)(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})(?!\d)\s*(?:日|号)?"
+        ),
+    ),
     ("compact", re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")),
     ("dmy_word", re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}[\s\-.]*(?:of\s+)?{_MONTH}[\s\-.,]*(\d{{4}})(?!\d)")),
     ("mdy_word", re.compile(rf"(?<![a-z]){_MONTH}\s*(\d{{1,2}}){_ORD},?\s*(\d{{4}})(?!\d)")),
@@ -61,12 +79,15 @@ def _read_full(name: str, match: re.Match[str]) -> Parsed:
     if first > 12 and second > 12:
         return fail("date_invalid")
     if first > 12 or first == second:
-        return _make(year, second, first)          # day first: 13/05/1990
+        return _make(year, second, first)  # day first: 13/05/1990
     if second > 12:
-        return _make(year, first, second)          # month first: 05/13/1990
+        return _make(year, first, second)  # month first: 05/13/1990
     day_first, month_first = _make(year, second, first), _make(year, first, second)
-    return fail("date_ambiguous", first=day_first.value.isoformat() if day_first.value else "",
-                second=month_first.value.isoformat() if month_first.value else "")
+    return fail(
+        "date_ambiguous",
+        first=day_first.value.isoformat() if day_first.value else "",
+        second=month_first.value.isoformat() if month_first.value else "",
+    )
 
 
 def _read_partial(name: str, match: re.Match[str]) -> Parsed:

@@ -1,6 +1,7 @@
 """How long: years of experience ("6 years", "六年", "18 months", "half a year", "none") and months
 a year ("9个月", "all year", "6 weeks"). Generic codes: negative, no_number, not_whole,
 out_of_range (min, max), exceeds_age (years, age)."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,9 @@ def years_in(text: str) -> float | Parsed:
     return value
 
 
-def check_years(value: float, *, low: float = 0, high: float | None = None, fractions: bool = True,
-                age: Any = None) -> Parsed:
+def check_years(
+    value: float, *, low: float = 0, high: float | None = None, fractions: bool = True, age: Any = None
+) -> Parsed:
     """Years against the range, and against the working life when the age is known."""
     if not fractions and not float(value).is_integer():
         return fail("not_whole")
@@ -53,8 +55,9 @@ def check_years(value: float, *, low: float = 0, high: float | None = None, frac
     return Parsed(_plain(value))
 
 
-def read_years(text: str, *, low: float = 0, high: float | None = None, fractions: bool = True,
-               age: Any = None) -> Parsed:
+def read_years(
+    text: str, *, low: float = 0, high: float | None = None, fractions: bool = True, age: Any = None
+) -> Parsed:
     value = years_in(text)
     if isinstance(value, Parsed):
         value.params.update(min=low, max=high)  # "-2": out of the range

@@ -4,6 +4,7 @@ A form describes each of its questions as a `Field`: the kind, the options for t
 the form's own message code for each generic code the reader returns. `read(field, text)` is
 then the whole of reading an answer; both forms (eligibility and application) go through it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,10 +34,10 @@ def _country(text: str) -> Parsed:
 
 
 READERS: dict[str, Callable[..., Parsed]] = {
-    "money": read_money,                     # low, high (yuan a year)
-    "years": read_years,                     # low, high, fractions, age
+    "money": read_money,  # low, high (yuan a year)
+    "years": read_years,  # low, high, fractions, age
     "months_per_year": read_months_per_year,  # high
-    "date": _date,                           # partial
+    "date": _date,  # partial
     "year": _year,
     "country": _country,
 }

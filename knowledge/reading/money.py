@@ -1,5 +1,6 @@
 """Amounts of yuan: "300000", "300,000 RMB", "300 000", "300k", "30w", "三十万", "1.2 million",
 "月薪2万5" (a monthly amount, x 12). Generic codes: negative, no_number, too_low, too_high (amount)."""
+
 from __future__ import annotations
 
 import re
@@ -9,9 +10,12 @@ from knowledge.reading.normalise import normalise
 from knowledge.reading.numbers import NUMBER_RUN, parse_number
 from knowledge.reading.parsed import Parsed, fail
 
-MULTIPLIERS = [(re.compile(r"^\s*(k\b|thousand|千)"), 1_000), (re.compile(r"^\s*(w\b|wan\b|万)"), 10_000),
-               (re.compile(r"^\s*(m\b|mn\b|million|mio\b|百万)"), 1_000_000),
-               (re.compile(r"^\s*(bn\b|billion)"), 1_000_000_000)]
+MULTIPLIERS = [
+    (re.compile(r"^\s*(k\b|thousand|千)"), 1_000),
+    (re.compile(r"^\s*(w\b|wan\b|万)"), 10_000),
+    (re.compile(r"^\s*(m\b|mn\b|million|mio\b|百万)"), 1_000_000),
+    (re.compile(r"^\s*(bn\b|billion)"), 1_000_000_000),
+]
 MONTHLY = re.compile(r"month|/\s*mo\b|\bpm\b|月")
 YEARLY = re.compile(r"year|annual|\bpa\b|年薪|每年|一年|年收入")
 
@@ -24,7 +28,7 @@ def amount(text: str) -> float | None:
         if value is None:
             continue
         if not re.search(r"[万亿]$", match.group(0)):  # "三十万" has its unit already
-            rest = norm[match.end():]
+            rest = norm[match.end() :]
             for pattern, factor in MULTIPLIERS:
                 if pattern.search(rest):
                     value *= factor

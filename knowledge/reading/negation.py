@@ -1,4 +1,5 @@
 """Corrections inside one answer ("5 years, not 3", "30w, not 20w", "是5年不是3年") and negative numbers."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ def without_negated(text: str) -> str:
 
 
 def is_negative(text: str) -> bool:
-    """"-5000", "负10万", "minus 3"."""
+    """ "-5000", "负10万", "minus 3"."""
     return bool(_NEGATIVE.search(text))
 
 

@@ -1,4 +1,5 @@
 """One normalisation of typed answers, with explicit options for the few callers that need more."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,15 @@ _SPACES = re.compile(r"\s+")
 _END_PUNCTUATION = re.compile(r"^[\s.!?,;:~。！？，；：]+|[\s.!?,;:~。！？，；：]+$")
 
 
-def normalise(text: Any, *, collapse: bool = False, separators: bool = False, trim_punctuation: bool = False,
-              thousands: bool = False, thousands_spaces: bool = False) -> str:
+def normalise(
+    text: Any,
+    *,
+    collapse: bool = False,
+    separators: bool = False,
+    trim_punctuation: bool = False,
+    thousands: bool = False,
+    thousands_spaces: bool = False,
+) -> str:
     """NFKC (full-width digits, letters and punctuation as ASCII), case folded, one kind of apostrophe.
 
     collapse: runs of white space as one space, stripped at both ends.

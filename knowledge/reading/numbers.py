@@ -4,12 +4,26 @@
 a sentence. Measured against cn2an (docs/reading.md): it agrees on the common forms but refuses
 "俩" and "三点五万" and is slower, so this small reader is kept.
 """
+
 from __future__ import annotations
 
 import re
 
-DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-                          "七": 7, "八": 8, "九": 9}
+DIGITS: dict[str, int] = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 SMALL_UNITS: dict[str, int] = {"十": 10, "百": 100, "千": 1000}
 BIG_UNITS: dict[str, int] = {"万": 10_000, "亿": 100_000_000}
 NUMERAL_CHARS = "0-9.零〇一二两俩三四五六七八九十百千万亿点"
@@ -26,7 +40,7 @@ def _digit(token: str) -> int | None:
 
 
 def parse_number(run: str) -> float | None:
-    """"三十万" 300000, "2万5" 25000, "三千五" 3500, "一百零五" 105, "1.5万" 15000, "三点五" 3.5,
+    """ "三十万" 300000, "2万5" 25000, "三千五" 3500, "一百零五" 105, "1.5万" 15000, "三点五" 3.5,
     "二〇一五" 2015, "300" 300. None when the run is not one number."""
     run = re.sub(r"\s+", "", run).replace("点", ".").strip(".")
     if not run:
@@ -41,7 +55,7 @@ def parse_number(run: str) -> float | None:
 
 
 def _with_fraction(run: str) -> float | None:
-    """"1.5万", "三点五": the digits after the point, then an optional big unit for the whole."""
+    """ "1.5万", "三点五": the digits after the point, then an optional big unit for the whole."""
     left, right = run.split(".", 1)
     match = re.fullmatch(r"([0-9零〇一二两三四五六七八九]+)([万亿]?)", right)
     whole = parse_number(left) if left else 0.0
@@ -52,8 +66,8 @@ def _with_fraction(run: str) -> float | None:
 
 
 def _with_units(run: str) -> float | None:
-    total = 0.0          # completed 万 / 亿 groups
-    group = 0.0          # the part below the next big unit
+    total = 0.0  # completed 万 / 亿 groups
+    group = 0.0  # the part below the next big unit
     pending: float | None = None  # a digit still waiting for its unit
     last_unit = 1
     last_big = 0
@@ -96,9 +110,9 @@ def numbers_in(text: str) -> list[float]:
 
 def chinese_digits_to_arabic(text: str) -> str:
     """Chinese numerals before 年/月/日/号 written as Arabic: "一九九〇年五月十二日" -> "1990年5月12日"."""
+
     def replace(match: re.Match[str]) -> str:
         value = parse_number(match.group(1))
         return match.group(0) if value is None else str(int(value)) + match.group(2)
 
     return re.sub(r"([零〇一二两三四五六七八九十]+)(\s*[年月日号])", replace, text)
-

@@ -1,4 +1,5 @@
 """The one result type of every answer reader."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -54,9 +54,7 @@ def split_tokens(text: str) -> List[tuple]:
     return out
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class BilingualTokenizer(Tokenizer):
     """Segments Chinese with jieba and keeps Latin words, numbers and IDs whole."""
 

@@ -54,18 +54,24 @@ _LATIN = re.compile("[a-z]")
 _CASE_NUMBER = re.compile(r"(?<![a-z0-9])([a-z]{2})[\s-]?(20[0-9]{2})[\s-]?([0-9]{6})(?![0-9])")
 # Clause boundaries: a kind word ("extend") reaches the services of its own clause when a message
 # names several kinds ("change my work permit and extend my residence permit").
-_CLAUSE = re.compile(r"[,;.!?，；。！？、\n]|\b(?:and|also|plus|then|but)\b|和|及|以及|还有|并且|然后|另外|同时|但")
+_CLAUSE = re.compile(
+    r"[,;.!?，；。！？、\n]|\b(?:and|also|plus|then|but)\b|和|及|以及|还有|并且|然后|另外|同时|但"
+)
 # Administrative suffixes a Chinese city name is also written without (福州市 -> 福州).
 _ZH_CITY_SUFFIXES = ("综合实验区", "市", "区", "县")
 _PARENTHESIS = re.compile(r"\s*[(（].*$")
 
 # A demonym next to these words is a language, not a nationality.
-_LANGUAGE_BEFORE = frozenset("""in into speak speaks speaking spoke spoken reply replies respond answer answers
+_LANGUAGE_BEFORE = frozenset(
+    """in into speak speaks speaking spoke spoken reply replies respond answer answers
 write written talk talking learn learning learned study studying know knows use using switch translate
-translated translation understand read say""".split())
-_LANGUAGE_AFTER = frozenset("""language languages speaker speakers speaking lessons lesson class classes course
+translated translation understand read say""".split()
+)
+_LANGUAGE_AFTER = frozenset(
+    """language languages speaker speakers speaking lessons lesson class classes course
 courses test exam level proficiency skills skill translation version text name names food teacher
-tutor hsk""".split())
+tutor hsk""".split()
+)
 # Cues that "China" / "Chinese" is the person's nationality.
 _NATIONALITY = frozenset("""nationality citizenship""".split())
 _CN_NOUN_BEFORE = frozenset("""from nationality citizenship""".split())  # "from China"
@@ -74,8 +80,25 @@ _CN_AFTER = frozenset("""citizen citizens national nationals nationality passpor
 _CN_ZH_AFTER = re.compile(r"籍|国籍|公民|护照|人(?![民社力才事口大])")
 _CN_ZH_BEFORE = re.compile(r"(?:国籍|来自|是)\s*(?:是|为|[:：])?\s*$")
 # Country names that are everyday English words: only capitalised ("Jordan", not "jordan").
-_CAPITALISED_ONLY = frozenset({"chad", "jordan", "jersey", "guernsey", "reunion", "turkey", "georgia",
-                               "guinea", "niger", "man", "wales", "chile", "grenada", "mali", "togo"})
+_CAPITALISED_ONLY = frozenset(
+    {
+        "chad",
+        "jordan",
+        "jersey",
+        "guernsey",
+        "reunion",
+        "turkey",
+        "georgia",
+        "guinea",
+        "niger",
+        "man",
+        "wales",
+        "chile",
+        "grenada",
+        "mali",
+        "togo",
+    }
+)
 # Upper-case abbreviations that are also words when lower case ("us").
 _UPPER_CODES = {"US": "US", "USA": "US", "UK": "GB", "UAE": "AE"}
 
@@ -88,8 +111,13 @@ class Entity:
     end: int
 
     def as_dict(self, text: str) -> Dict[str, Any]:
-        return {"entity": self.entity, "value": self.value, "start": self.start, "end": self.end,
-                "confidence_entity": 1.0}
+        return {
+            "entity": self.entity,
+            "value": self.value,
+            "start": self.start,
+            "end": self.end,
+            "confidence_entity": 1.0,
+        }
 
 
 def fold(text: str) -> str:
@@ -112,7 +140,9 @@ def read_cities(regions_dir: Path = REGIONS_DIR) -> List[Tuple[str, str, str]]:
         with path.open(encoding="utf-8") as fh:
             profile = yaml.safe_load(fh) or {}
         for number, city in enumerate(profile.get("scope") or []):
-            if not isinstance(city, Mapping) or not all(isinstance(city.get(k), str) for k in ("id", "en", "zh")):
+            if not isinstance(city, Mapping) or not all(
+                isinstance(city.get(k), str) for k in ("id", "en", "zh")
+            ):
                 raise ValueError(f"{path.name}: scope[{number}] needs an id, en and zh")
             cities.append((city["id"], city["en"], city["zh"]))
     return cities
@@ -132,8 +162,12 @@ def _city_names(en: str, zh: str, city_id: str) -> Tuple[List[str], List[str]]:
 class EntityFinder:
     """Finds the four entities in a message; built once (patterns from the data), then read-only."""
 
-    def __init__(self, cat: Catalogue | None = None, cities: Sequence[Tuple[str, str, str]] | None = None,
-                 country_names: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cat: Catalogue | None = None,
+        cities: Sequence[Tuple[str, str, str]] | None = None,
+        country_names: Mapping[str, str] | None = None,
+    ) -> None:
         self.catalogue = cat or catalogue()
         self.en = spacy.blank("en")
         self.zh = spacy.blank("zh")  # segmenter "char": every Han character a token
@@ -193,24 +227,39 @@ class EntityFinder:
 
     @staticmethod
     def _case_numbers(folded: str) -> List[Entity]:
-        return [Entity(CASE_NUMBER, "".join(m.groups()).upper(), m.start(), m.end())
-                for m in _CASE_NUMBER.finditer(folded)]
+        return [
+            Entity(CASE_NUMBER, "".join(m.groups()).upper(), m.start(), m.end())
+            for m in _CASE_NUMBER.finditer(folded)
+        ]
 
     def _services(self, folded: str) -> List[Entity]:
         # Python's \b sees no boundary between a Han character and a Latin letter ("我想change"):
         # the Latin synonyms are also searched with the Han characters blanked out.
         mixed = _HAN_CHAR.search(folded) and _LATIN.search(folded)
         views = [folded, _HAN_CHAR.sub(" ", folded)] if mixed else [folded]
-        mentions = list({(m.start(), m.end(), key) for key, service in self.catalogue.services.items()
-                         for view in views for m in service.pattern.finditer(view) if m.end() > m.start()})
+        mentions = list(
+            {
+                (m.start(), m.end(), key)
+                for key, service in self.catalogue.services.items()
+                for view in views
+                for m in service.pattern.finditer(view)
+                if m.end() > m.start()
+            }
+        )
         if not mentions:
             return []
         kept: List[Tuple[int, int, str]] = []
         for mention in sorted(mentions, key=lambda s: (-(s[1] - s[0]), s[0])):
             if all(mention[1] <= o[0] or mention[0] >= o[1] for o in kept):
                 kept.append(mention)
-        kinds = list({(m.start(), kind) for kind, pattern in self.catalogue.kinds.items()
-                      for view in views for m in pattern.finditer(view)})
+        kinds = list(
+            {
+                (m.start(), kind)
+                for kind, pattern in self.catalogue.kinds.items()
+                for view in views
+                for m in pattern.finditer(view)
+            }
+        )
         named = list(dict.fromkeys(kind for _, kind in sorted(kinds)))
         clauses = [0] + [m.end() for m in _CLAUSE.finditer(folded)] + [len(folded) + 1]
         entities = []
@@ -257,11 +306,13 @@ class EntityFinder:
             name = span.text
             if name in _CAPITALISED_ONLY and not text[start_char].isupper():
                 return None
-            before = [t.text for t in doc[max(0, start - 4):start] if not t.is_space and not t.is_punct]
+            before = [t.text for t in doc[max(0, start - 4) : start] if not t.is_space and not t.is_punct]
             after = doc[end].text if end < len(doc) else ""
             if value == "CN" and not self._china_cue(name, before, after):
                 return None
-            if name in self.demonyms and ((before and before[-1] in _LANGUAGE_BEFORE) or after in _LANGUAGE_AFTER):
+            if name in self.demonyms and (
+                (before and before[-1] in _LANGUAGE_BEFORE) or after in _LANGUAGE_AFTER
+            ):
                 return None
         return Entity(entity, value, start_char, end_char)
 
@@ -275,7 +326,9 @@ class EntityFinder:
 
     @staticmethod
     def _china_cue_zh(folded: str, start: int, end: int) -> bool:
-        return bool(_CN_ZH_AFTER.match(folded, end) or _CN_ZH_BEFORE.search(folded[max(0, start - 8):start]))
+        return bool(
+            _CN_ZH_AFTER.match(folded, end) or _CN_ZH_BEFORE.search(folded[max(0, start - 8) : start])
+        )
 
 
 @lru_cache(maxsize=1)

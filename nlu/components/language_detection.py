@@ -171,8 +171,7 @@ def detect(text: str | None, english_words: Iterable[str] = ENGLISH_WORDS) -> De
     if not real_words:
         return Detection(None, NEUTRAL)  # numbers, IDs, emoji, punctuation
     if len(real_words) <= 2 and (
-        all(w in NEUTRAL_WORDS for w in real_words)
-        or not any(w in english_words for w in real_words)
+        all(w in NEUTRAL_WORDS for w in real_words) or not any(w in english_words for w in real_words)
     ):
         # "ok", "Germany", "master's", "E12345678 thx": no sentence, no language.
         return Detection(None, NEUTRAL)

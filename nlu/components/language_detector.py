@@ -44,9 +44,7 @@ _HAN = regex.compile(r"\p{Han}")
 VOCABULARY_FILE = "english_vocabulary.json"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LanguageDetector(GraphComponent):
     """Adds the message language to the parse data and overrides unusable intents.
 
@@ -60,8 +58,13 @@ class LanguageDetector(GraphComponent):
     def get_default_config() -> Dict[str, Any]:
         return {"max_message_chars": 2000}
 
-    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 vocabulary: FrozenSet[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: FrozenSet[str] = frozenset(),
+    ) -> None:
         self.max_chars = int(config.get("max_message_chars", 2000))
         self._model_storage = model_storage
         self._resource = resource

@@ -46,10 +46,21 @@ class TfidfIntentClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"C": 10.0, "char_ngram_range": [1, 4], "max_iter": 3000, "ranking_length": 10, "random_state": 42}
+        return {
+            "C": 10.0,
+            "char_ngram_range": [1, 4],
+            "max_iter": 3000,
+            "ranking_length": 10,
+            "random_state": 42,
+        }
 
-    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 pipeline: Any | None = None) -> None:
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        pipeline: Any | None = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
@@ -72,10 +83,22 @@ class TfidfIntentClassifier(GraphComponent):
             return  # binary logistic regression is not a softmax: use sklearn as is
         blocks, offset = [], 0
         for _, vectorizer in union.transformer_list:
-            blocks.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_,
-                           vectorizer.sublinear_tf, offset))
+            blocks.append(
+                (
+                    vectorizer.build_analyzer(),
+                    vectorizer.vocabulary_,
+                    vectorizer.idf_,
+                    vectorizer.sublinear_tf,
+                    offset,
+                )
+            )
             offset += len(vectorizer.vocabulary_)
-        self._fast = (blocks, np.ascontiguousarray(classifier.coef_.T), classifier.intercept_, classifier.classes_)
+        self._fast = (
+            blocks,
+            np.ascontiguousarray(classifier.coef_.T),
+            classifier.intercept_,
+            classifier.classes_,
+        )
 
     def predict_proba(self, documents: List[str]) -> Any:
         """Intent probabilities for each document, in the order of `classes`."""
@@ -116,8 +139,13 @@ class TfidfIntentClassifier(GraphComponent):
         return list(self.pipeline.steps[-1][1].classes_)
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> TfidfIntentClassifier:
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TfidfIntentClassifier:
         return cls(config, model_storage, resource)
 
     def _new_pipeline(self) -> Any:
@@ -130,8 +158,12 @@ class TfidfIntentClassifier(GraphComponent):
             TfidfVectorizer(analyzer="word", token_pattern=r"(?u)\S+", lowercase=False, sublinear_tf=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=(low, high), lowercase=False, sublinear_tf=True),
         )
-        classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
-                                        class_weight="balanced", random_state=self.config["random_state"])
+        classifier = LogisticRegression(
+            C=self.config["C"],
+            max_iter=self.config["max_iter"],
+            class_weight="balanced",
+            random_state=self.config["random_state"],
+        )
         return make_pipeline(features, classifier)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -152,7 +184,8 @@ class TfidfIntentClassifier(GraphComponent):
         classes = self.classes
         for message, row in zip(messages, probabilities, strict=True):
             intents: List[Dict[str, Any]] = [
-                {INTENT_NAME_KEY: name, "confidence": float(p)} for name, p in zip(classes, row, strict=True)]
+                {INTENT_NAME_KEY: name, "confidence": float(p)} for name, p in zip(classes, row, strict=True)
+            ]
             ranking = sorted(intents, key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"]], add_to_output=True)
@@ -165,8 +198,14 @@ class TfidfIntentClassifier(GraphComponent):
             sio.dump(self.pipeline, model_dir / MODEL_FILE)
 
     @classmethod
-    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> TfidfIntentClassifier:
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TfidfIntentClassifier:
         import skops.io as sio
 
         try:
@@ -174,7 +213,9 @@ class TfidfIntentClassifier(GraphComponent):
                 path = model_dir / MODEL_FILE
                 # Only types from scikit-learn, numpy and scipy may be loaded.
                 untrusted = sio.get_untrusted_types(file=path)
-                allowed = [t for t in untrusted if t.split(".")[0] in ("sklearn", "numpy", "scipy", "builtins")]
+                allowed = [
+                    t for t in untrusted if t.split(".")[0] in ("sklearn", "numpy", "scipy", "builtins")
+                ]
                 if len(allowed) != len(untrusted):
                     raise ValueError(f"unexpected types in {path}: {set(untrusted) - set(allowed)}")
                 pipeline = sio.load(path, trusted=allowed)

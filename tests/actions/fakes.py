@@ -5,6 +5,7 @@ request, 409 without consent, masked views only, submission checks, case numbers
 passport check with attempts and the 15-minute lock. `down = True` makes every call fail
 like an unreachable backend. Every request body is kept in `requests` (tests look for raw
 values there: they must be sent to the backend, and nowhere else)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -56,10 +57,15 @@ class FakeBackend:
         fields = cat.fields_for(draft["items"], draft["role"]) if draft["items"] and draft["role"] else []
         answers = draft["answers"]
         return {
-            "conversation_id": conversation_id, "role": draft["role"], "items": list(draft["items"]),
-            "state": copy.deepcopy(draft["state"]), "language": draft["language"],
+            "conversation_id": conversation_id,
+            "role": draft["role"],
+            "items": list(draft["items"]),
+            "state": copy.deepcopy(draft["state"]),
+            "language": draft["language"],
             "consent": {"given": draft["consent"] is not None, "version": draft["consent"]},
-            "answers_masked": {k: mask(k, answers[k], lang) for k in cat.fields if answers.get(k) is not None},
+            "answers_masked": {
+                k: mask(k, answers[k], lang) for k in cat.fields if answers.get(k) is not None
+            },
             "fields": fields,
             "missing": [k for k in fields if not cat.fields[k].optional and answers.get(k) in (None, "", [])],
             "updated_at": NOW,
@@ -71,11 +77,15 @@ class FakeBackend:
             return None
         return self.view(conversation_id, self.drafts[conversation_id]["language"])
 
-    async def save_draft(self, conversation_id: str, changes: Dict[str, Any], language: str) -> Dict[str, Any]:
+    async def save_draft(
+        self, conversation_id: str, changes: Dict[str, Any], language: str
+    ) -> Dict[str, Any]:
         self._call("PUT draft", conversation_id, changes)
         cat = catalogue()
-        draft = copy.deepcopy(self.drafts.get(conversation_id) or {
-            "items": [], "role": None, "state": {}, "consent": None, "answers": {}, "language": "en"})
+        draft = copy.deepcopy(
+            self.drafts.get(conversation_id)
+            or {"items": [], "role": None, "state": {}, "consent": None, "answers": {}, "language": "en"}
+        )
         problems = []
         if "items" in changes:
             codes = cat.check_items(changes["items"]) if changes["items"] else []
@@ -88,7 +98,9 @@ class FakeBackend:
         if "consent" in changes:
             consent = changes["consent"]
             if consent.get("given") and consent.get("version") != cat.consent.version:
-                problems.append({"field": "consent", "code": "consent_version_mismatch", "message": "version"})
+                problems.append(
+                    {"field": "consent", "code": "consent_version_mismatch", "message": "version"}
+                )
             draft["consent"] = consent.get("version") if consent.get("given") else None
         if "answers" in changes:
             if draft["consent"] is None and any(v is not None for v in changes["answers"].values()):
@@ -105,8 +117,11 @@ class FakeBackend:
                     draft["answers"].pop(key, None)
                 else:
                     draft["answers"][key] = parsed.value
-            problems += [{"field": k, "code": "unknown_field", "message": k} for k in changes["answers"]
-                         if k not in cat.fields]
+            problems += [
+                {"field": k, "code": "unknown_field", "message": k}
+                for k in changes["answers"]
+                if k not in cat.fields
+            ]
         if "state" in changes:
             draft["state"] = copy.deepcopy(changes["state"])
         if "language" in changes:
@@ -127,17 +142,28 @@ class FakeBackend:
             raise BackendError("no_draft", "No draft.", 404)
         problems = check_answers(draft["items"], draft["role"], draft["answers"], today=TODAY)
         if problems:
-            raise BackendError("case_invalid", "Not complete.", 400, [
-                {"field": k, "code": p.error, "message": p.message(language)} for k, p in problems.items()])
+            raise BackendError(
+                "case_invalid",
+                "Not complete.",
+                400,
+                [{"field": k, "code": p.error, "message": p.message(language)} for k, p in problems.items()],
+            )
         self.sequence += 1
         number = f"FJ2026{self.sequence:06d}"
         cat = catalogue()
         self.cases[number] = {
-            "number": number, "conversation_id": conversation_id, "items": list(draft["items"]),
-            "role": draft["role"], "passport": str(draft["answers"].get("passport_number", "")).upper(),
-            "answers": copy.deepcopy(draft["answers"]), "joint_review": False, "is_test": False,
+            "number": number,
+            "conversation_id": conversation_id,
+            "items": list(draft["items"]),
+            "role": draft["role"],
+            "passport": str(draft["answers"].get("passport_number", "")).upper(),
+            "answers": copy.deepcopy(draft["answers"]),
+            "joint_review": False,
+            "is_test": False,
             "departments": {d: "received" for d in cat.departments_for(draft["items"])},
-            "timeline": {d: [{"state": "received", "note": "", "at": NOW}] for d in cat.departments_for(draft["items"])},
+            "timeline": {
+                d: [{"state": "received", "note": "", "at": NOW}] for d in cat.departments_for(draft["items"])
+            },
         }
         del self.drafts[conversation_id]
         return self.case_view(number, language)
@@ -148,11 +174,22 @@ class FakeBackend:
         cat = catalogue()
         savings = cat.savings(case["items"], case["role"])
         return {
-            "number": number, "is_test": case["is_test"], "joint_review": case["joint_review"], "state": "submitted",
-            "created_at": NOW, "language": lang,
-            "items": [{"department": d, "department_name": cat.departments[d].name[lang], "services": services,
-                       "state": case["departments"][d], "timeline": copy.deepcopy(case["timeline"][d])}
-                      for d, services in cat.departments_for(case["items"]).items()],
+            "number": number,
+            "is_test": case["is_test"],
+            "joint_review": case["joint_review"],
+            "state": "submitted",
+            "created_at": NOW,
+            "language": lang,
+            "items": [
+                {
+                    "department": d,
+                    "department_name": cat.departments[d].name[lang],
+                    "services": services,
+                    "state": case["departments"][d],
+                    "timeline": copy.deepcopy(case["timeline"][d]),
+                }
+                for d, services in cat.departments_for(case["items"]).items()
+            ],
             "next_steps": ["Wait for the review" if lang == "en" else "等待审核"],
             "materials": [{"id": m, "name": m.replace("_", " ")} for m in cat.materials_for(case["items"])],
             "deadlines": ["Within 30 days of entry" if lang == "en" else "入境后30日内"],
@@ -162,14 +199,26 @@ class FakeBackend:
 
     def change_state(self, number: str, department: str, state: str, note: str = "") -> None:
         self.cases[number]["departments"][department] = state
-        self.cases[number]["timeline"][department].append({"state": state, "note": note, "at": "2026-11-25T09:00:00Z"})
+        self.cases[number]["timeline"][department].append(
+            {"state": state, "note": note, "at": "2026-11-25T09:00:00Z"}
+        )
 
     async def conversation_cases(self, conversation_id: str, language: str = "en") -> List[Dict[str, Any]]:
         self._call("GET cases", conversation_id)
-        return [{"number": n, "created_at": NOW} for n, c in self.cases.items() if c["conversation_id"] == conversation_id]
+        return [
+            {"number": n, "created_at": NOW}
+            for n, c in self.cases.items()
+            if c["conversation_id"] == conversation_id
+        ]
 
-    async def case_status(self, case_number: str, language: str, *, conversation_id: str | None = None,
-                          passport_number: str | None = None) -> Dict[str, Any]:
+    async def case_status(
+        self,
+        case_number: str,
+        language: str,
+        *,
+        conversation_id: str | None = None,
+        passport_number: str | None = None,
+    ) -> Dict[str, Any]:
         self._call("POST status", case_number, conversation_id, passport_number)
         case = self.cases.get(case_number)
         if case is not None and conversation_id and case["conversation_id"] == conversation_id:
@@ -186,14 +235,25 @@ class FakeBackend:
         if self.failures[key] >= 3:
             self.locked.add(key)
             raise BackendError("status_locked", "Locked.", 423, extra={"retry_after": 900})
-        raise BackendError("verification_failed", "Wrong.", 403, extra={"attempts_left": 3 - self.failures[key]})
+        raise BackendError(
+            "verification_failed", "Wrong.", 403, extra={"attempts_left": 3 - self.failures[key]}
+        )
 
 
 # --- a small stand-in for Rasa's form loop --------------------------------------------------------
 
-APPLICATION_SLOTS = ("application_confirmed", "application_phase", "application_step", "application_items",
-                     "application_role", "application_summary", "application_state", "status_case_number",
-                     "status_verified", "requested_slot")
+APPLICATION_SLOTS = (
+    "application_confirmed",
+    "application_phase",
+    "application_step",
+    "application_items",
+    "application_role",
+    "application_summary",
+    "application_state",
+    "status_case_number",
+    "status_verified",
+    "requested_slot",
+)
 
 
 class Dialogue:
@@ -202,8 +262,14 @@ class Dialogue:
     is complete; check_status through action_check_status and the status_form. Rejected turns
     (left to the rules) are recorded as `rejected`."""
 
-    def __init__(self, monkeypatch, backend: FakeBackend, language: str = "en", sender: str = "conv-1",
-                 slots: Dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        monkeypatch,
+        backend: FakeBackend,
+        language: str = "en",
+        sender: str = "conv-1",
+        slots: Dict[str, Any] | None = None,
+    ) -> None:
         monkeypatch.setattr(application_actions, "BackendClient", lambda: backend)
         monkeypatch.setattr(status, "BackendClient", lambda: backend)
         monkeypatch.setattr(application_machine, "today", lambda: TODAY)
@@ -216,16 +282,22 @@ class Dialogue:
         self.events: List[Dict[str, Any]] = [{"event": "slot", "name": "language", "value": language}]
         self.active_loop: str | None = None
         self.turns: List[List[Dict[str, Any]]] = []  # bot messages per user message
-        self.returned: List[Dict[str, Any]] = []     # every event an action returned
+        self.returned: List[Dict[str, Any]] = []  # every event an action returned
         self.rejected = False
         self.latest: Dict[str, Any] = {}
 
     # --- plumbing ---
     def tracker(self):
-        return Tracker(sender_id=self.sender, slots=dict(self.slots), latest_message=copy.deepcopy(self.latest),
-                       events=copy.deepcopy(self.events), paused=False, followup_action=None,
-                       active_loop={"name": self.active_loop} if self.active_loop else {},
-                       latest_action_name=None)
+        return Tracker(
+            sender_id=self.sender,
+            slots=dict(self.slots),
+            latest_message=copy.deepcopy(self.latest),
+            events=copy.deepcopy(self.events),
+            paused=False,
+            followup_action=None,
+            active_loop={"name": self.active_loop} if self.active_loop else {},
+            latest_action_name=None,
+        )
 
     def run(self, action, messages: List[Dict[str, Any]], form: str | None = None) -> List[Dict[str, Any]]:
         if form:
@@ -244,18 +316,31 @@ class Dialogue:
                 self.active_loop = event["name"]
         return events
 
-    def user(self, text: str, intent: str, confidence: float, language: str | None,
-             entities: List[Dict[str, Any]] | None = None) -> None:
+    def user(
+        self,
+        text: str,
+        intent: str,
+        confidence: float,
+        language: str | None,
+        entities: List[Dict[str, Any]] | None = None,
+    ) -> None:
         if language:
             self.language = language
-        self.latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
-                       "entities": entities or [],
-                       # the detector marks an explicit request (nlu/components/language_detection.py)
-                       "language": {"language": self.language,
-                                    "reason": "request" if intent == "change_language" else "script"}}
-        self.events += [{"event": "action", "name": "action_listen"},
-                        {"event": "user", "text": text, "parse_data": copy.deepcopy(self.latest)},
-                        {"event": "action", "name": "action_extract_slots"}]
+        self.latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": entities or [],
+            # the detector marks an explicit request (nlu/components/language_detection.py)
+            "language": {
+                "language": self.language,
+                "reason": "request" if intent == "change_language" else "script",
+            },
+        }
+        self.events += [
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": text, "parse_data": copy.deepcopy(self.latest)},
+            {"event": "action", "name": "action_extract_slots"},
+        ]
         # as LanguagePolicy: the `language` slot follows the message, inside a form only on request
         resolved = resolve(self.latest["language"], self.slots["language"], in_form=bool(self.active_loop))
         if resolved != self.slots["language"]:
@@ -297,8 +382,13 @@ class Dialogue:
                 return
 
     # --- what tests call ---
-    def start(self, text: str = "I want to apply", intent: str = "start_application",
-              language: str | None = None, entities: List[Dict[str, Any]] | None = None) -> List[Dict[str, Any]]:
+    def start(
+        self,
+        text: str = "I want to apply",
+        intent: str = "start_application",
+        language: str | None = None,
+        entities: List[Dict[str, Any]] | None = None,
+    ) -> List[Dict[str, Any]]:
         self.user(text, intent, 0.95, language, entities)
         messages: List[Dict[str, Any]] = []
         self.run(ActionApplicationStart(), messages)
@@ -312,8 +402,9 @@ class Dialogue:
         self.turns.append(messages)
         return messages
 
-    def say(self, text: str, intent: str = "inform", confidence: float = 0.9,
-            language: str | None = None) -> List[Dict[str, Any]]:
+    def say(
+        self, text: str, intent: str = "inform", confidence: float = 0.9, language: str | None = None
+    ) -> List[Dict[str, Any]]:
         self.rejected = False
         self.user(text, intent, confidence, language)
         messages: List[Dict[str, Any]] = []
@@ -321,7 +412,9 @@ class Dialogue:
         self.turns.append(messages)
         return messages
 
-    def status(self, text: str, intent: str = "check_status", language: str | None = None) -> List[Dict[str, Any]]:
+    def status(
+        self, text: str, intent: str = "check_status", language: str | None = None
+    ) -> List[Dict[str, Any]]:
         self.rejected = False
         self.user(text, intent, 0.95, language)
         messages: List[Dict[str, Any]] = []
@@ -332,8 +425,9 @@ class Dialogue:
         return messages
 
     def external(self, entities: Dict[str, str]) -> List[Dict[str, Any]]:
-        self.user("", "EXTERNAL_case_update", 1.0, None,
-                  [{"entity": k, "value": v} for k, v in entities.items()])
+        self.user(
+            "", "EXTERNAL_case_update", 1.0, None, [{"entity": k, "value": v} for k, v in entities.items()]
+        )
         self.latest.pop("language", None)
         messages: List[Dict[str, Any]] = []
         self.run(ActionCaseUpdate(), messages)

@@ -8,6 +8,7 @@ resume (also "tomorrow", with fresh slots), start over, edits in the summary, ba
 and that no raw passport number, phone, e-mail or date of birth ever reaches a slot or a bot
 message (while the backend does receive them).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,23 +25,61 @@ from tests.actions.fakes import Dialogue, FakeBackend
 
 # A valid answer for every field (en), as a user would type it.
 VALID: Dict[str, str] = {
-    "surname": "Schmidt", "given_names": "Anna Maria", "chinese_name": "施安娜", "gender": "female",
-    "date_of_birth": "1990-05-12", "nationality": "Germany", "passport_number": "E12345678",
-    "passport_expiry": "2031-03-01", "email": "anna.schmidt@example.com", "phone": "13812345678",
+    "surname": "Schmidt",
+    "given_names": "Anna Maria",
+    "chinese_name": "施安娜",
+    "gender": "female",
+    "date_of_birth": "1990-05-12",
+    "nationality": "Germany",
+    "passport_number": "E12345678",
+    "passport_expiry": "2031-03-01",
+    "email": "anna.schmidt@example.com",
+    "phone": "13812345678",
     "address_in_china": "Room 1203, Building 5, 88 Wusi Road, Gulou District, Fuzhou",
-    "date_of_entry": "2026-11-03", "current_work_permit_number": "156320240012345678",
-    "employer_name": "Fuzhou Example Technology Co. Ltd.", "employer_uscc": "91350100M000100Y43",
-    "employer_contact": "Li Ming, 0591-87654321", "position": "Senior Software Engineer", "work_city": "Xiamen",
-    "contract_start": "2027-01-01", "contract_end": "2028-12-31", "annual_salary_cny": "300k",
-    "highest_degree": "master's", "institution": "Technical University of Munich", "graduation_year": "2015",
-    "relevant_experience_years": "6 years", "family_members": "spouse, Max Schmidt, Germany, 1989-02-01",
+    "date_of_entry": "2026-11-03",
+    "current_work_permit_number": "156320240012345678",
+    "employer_name": "Fuzhou Example Technology Co. Ltd.",
+    "employer_uscc": "91350100M000100Y43",
+    "employer_contact": "Li Ming, 0591-87654321",
+    "position": "Senior Software Engineer",
+    "work_city": "Xiamen",
+    "contract_start": "2027-01-01",
+    "contract_end": "2028-12-31",
+    "annual_salary_cny": "300k",
+    "highest_degree": "master's",
+    "institution": "Technical University of Munich",
+    "graduation_year": "2015",
+    "relevant_experience_years": "6 years",
+    "family_members": "spouse, Max Schmidt, Germany, 1989-02-01",
 }
-VALID_ZH = {**VALID, "gender": "女", "date_of_birth": "1990年5月12日", "nationality": "德国", "annual_salary_cny": "三十万",
-            "highest_degree": "硕士", "address_in_china": "福州市鼓楼区五四路88号5号楼1203室", "employer_name": "福州示例科技有限公司",
-            "position": "高级软件工程师", "work_city": "厦门", "relevant_experience_years": "6年", "family_members": "无",
-            "institution": "慕尼黑工业大学", "graduation_year": "2015年"}
-RAW_SENSITIVE = ("E12345678", "13812345678", "anna.schmidt@example.com", "1990-05-12", "1990年5月12日",
-                 "E98765432", "13912345678", "156320240012345678", "Max Schmidt", "1989-02-01")
+VALID_ZH = {
+    **VALID,
+    "gender": "女",
+    "date_of_birth": "1990年5月12日",
+    "nationality": "德国",
+    "annual_salary_cny": "三十万",
+    "highest_degree": "硕士",
+    "address_in_china": "福州市鼓楼区五四路88号5号楼1203室",
+    "employer_name": "福州示例科技有限公司",
+    "position": "高级软件工程师",
+    "work_city": "厦门",
+    "relevant_experience_years": "6年",
+    "family_members": "无",
+    "institution": "慕尼黑工业大学",
+    "graduation_year": "2015年",
+}
+RAW_SENSITIVE = (
+    "E12345678",
+    "13812345678",
+    "anna.schmidt@example.com",
+    "1990-05-12",
+    "1990年5月12日",
+    "E98765432",
+    "13912345678",
+    "156320240012345678",
+    "Max Schmidt",
+    "1989-02-01",
+)
 
 
 @pytest.fixture
@@ -69,7 +108,9 @@ def fill(dialogue: Dialogue, answers: Dict[str, str], stop_at: str | None = None
     raise AssertionError("the form did not reach the summary")
 
 
-def begin(dialogue: Dialogue, items_text: str, role_text: str = "I am the worker", language: str = "en") -> None:
+def begin(
+    dialogue: Dialogue, items_text: str, role_text: str = "I am the worker", language: str = "en"
+) -> None:
     dialogue.start("I want to apply" if language == "en" else "我要申请")
     dialogue.say("I agree" if language == "en" else "同意", intent="affirm")
     dialogue.say(role_text)
@@ -83,6 +124,7 @@ def assert_nothing_raw(dialogue: Dialogue) -> None:
 
 
 # --- the whole conversation -------------------------------------------------------------------
+
 
 def test_one_item_in_chinese_from_consent_to_case_number(monkeypatch, backend):
     d = Dialogue(monkeypatch, backend, "zh")
@@ -110,8 +152,13 @@ def test_all_items_by_the_employers_hr_in_english(monkeypatch, backend):
     d = Dialogue(monkeypatch, backend, "en")
     begin(d, "all", role_text="I am the employer's HR")
     assert d.slots["application_role"] == "hr"
-    assert d.slots["application_items"] == ["work_permit_new", "residence_permit_new", "social_insurance",
-                                            "professional_title", "e_social_security_card"]
+    assert d.slots["application_items"] == [
+        "work_permit_new",
+        "residence_permit_new",
+        "social_insurance",
+        "professional_title",
+        "e_social_security_card",
+    ]
     fields = d.slots["application_state"]["fields"]
     assert fields == catalogue().fields_for(d.slots["application_items"], "hr")
     assert "applicant's surname" in texts(d.turns[-1])  # HR is asked about the applicant
@@ -124,21 +171,36 @@ def test_all_items_by_the_employers_hr_in_english(monkeypatch, backend):
     assert asked == fields  # every field once, in order
     done = texts(d.say("confirm", intent="affirm"))
     assert "Your case number is FJ2026000123" in done
-    for department in ("Science and technology department", "Public security exit-entry administration",
-                       "Human resources and social security department", "Medical insurance bureau"):
+    for department in (
+        "Science and technology department",
+        "Public security exit-entry administration",
+        "Human resources and social security department",
+        "Medical insurance bureau",
+    ):
         assert department in done
     savings = catalogue().savings(d.backend.cases["FJ2026000123"]["items"], "hr")
-    assert (f"you gave {savings.fields_once} pieces of information instead of {savings.fields_separately}"
-            in done)
+    assert (
+        f"you gave {savings.fields_once} pieces of information instead of {savings.fields_separately}" in done
+    )
     assert_nothing_raw(d)
     sent = str(backend.requests)
     assert "E12345678" in sent and "13812345678" in sent  # the backend, and only the backend, gets them
 
 
 def test_eligibility_answers_are_carried_over_and_not_asked(monkeypatch, backend):
-    d = Dialogue(monkeypatch, backend, "en", slots={
-        "age": 34, "highest_degree": "master", "nationality": "DE", "annual_salary_cny": 300_000,
-        "relevant_experience_years": 5, "hsk_level": 4})
+    d = Dialogue(
+        monkeypatch,
+        backend,
+        "en",
+        slots={
+            "age": 34,
+            "highest_degree": "master",
+            "nationality": "DE",
+            "annual_salary_cny": 300_000,
+            "relevant_experience_years": 5,
+            "hsk_level": 4,
+        },
+    )
     begin(d, "work permit")
     assert "4 answers are taken over from your eligibility check" in texts(d.turns[-1])
     answers = backend.drafts["conv-1"]["answers"]
@@ -150,7 +212,9 @@ def test_eligibility_answers_are_carried_over_and_not_asked(monkeypatch, backend
             break
         asked.append(d.slots["application_step"])
         d.say(VALID[d.slots["application_step"]])
-    assert not {"nationality", "annual_salary_cny", "highest_degree", "relevant_experience_years"} & set(asked)
+    assert not {"nationality", "annual_salary_cny", "highest_degree", "relevant_experience_years"} & set(
+        asked
+    )
     assert "Germany" in texts(d.turns[-1]) and "CNY 300,000" in texts(d.turns[-1])
 
 
@@ -163,13 +227,17 @@ def test_skipped_or_invalid_eligibility_answers_are_asked(monkeypatch, backend):
 
 # --- corrections, back, skip, keep -------------------------------------------------------------
 
-@pytest.mark.parametrize("language, text, field, masked", [
-    ("en", "my passport number is actually E98765432", "passport_number", "E98****32"),
-    ("zh", "我的护照号码应该是E98765432", "passport_number", "E98****32"),
-    ("en", "sorry, my phone number is 13912345678", "phone", "139****5678"),
-    ("zh", "我的手机号改成13912345678", "phone", "139****5678"),
-    ("en", "actually my surname is Miller", "surname", "Miller"),
-])
+
+@pytest.mark.parametrize(
+    "language, text, field, masked",
+    [
+        ("en", "my passport number is actually E98765432", "passport_number", "E98****32"),
+        ("zh", "我的护照号码应该是E98765432", "passport_number", "E98****32"),
+        ("en", "sorry, my phone number is 13912345678", "phone", "139****5678"),
+        ("zh", "我的手机号改成13912345678", "phone", "139****5678"),
+        ("en", "actually my surname is Miller", "surname", "Miller"),
+    ],
+)
 def test_correction_of_an_earlier_field_at_any_time(monkeypatch, backend, language, text, field, masked):
     d = Dialogue(monkeypatch, backend, language)
     begin(d, "e social security card" if language == "en" else "电子社保卡", language=language)
@@ -195,8 +263,10 @@ def test_a_field_name_inside_an_answer_is_not_a_correction(monkeypatch, backend)
     assert "employer_name" not in backend.drafts["conv-1"]["answers"]
 
 
-@pytest.mark.parametrize("language, back", [("en", "back"), ("en", "go back to the previous question"),
-                                            ("zh", "上一步"), ("zh", "返回上一题")])
+@pytest.mark.parametrize(
+    "language, back",
+    [("en", "back"), ("en", "go back to the previous question"), ("zh", "上一步"), ("zh", "返回上一题")],
+)
 def test_go_back_asks_the_previous_question_with_the_masked_answer(monkeypatch, backend, language, back):
     d = Dialogue(monkeypatch, backend, language)
     begin(d, "e social security card" if language == "en" else "电子社保卡", language=language)
@@ -231,7 +301,9 @@ def test_skip_an_optional_field(monkeypatch, backend, text, language):
     assert "chinese_name" not in backend.drafts["conv-1"]["answers"]
 
 
-@pytest.mark.parametrize("text, language, expected", [("skip", "en", "cannot be skipped"), ("跳过", "zh", "不能跳过")])
+@pytest.mark.parametrize(
+    "text, language, expected", [("skip", "en", "cannot be skipped"), ("跳过", "zh", "不能跳过")]
+)
 def test_required_fields_cannot_be_skipped(monkeypatch, backend, text, language, expected):
     d = Dialogue(monkeypatch, backend, language)
     begin(d, "work permit", language=language)
@@ -264,8 +336,12 @@ INVALID = [
     ("contract_start", "2020-01-01", "at most one year ago", "最早为一年前"),
     ("family_members", "spouse, ???", "family member 1", "第1位家属"),
 ]
-INVALID_ITEMS = {"current_work_permit_number": "work permit extension", "date_of_entry": "residence permit",
-                 "address_in_china": "residence permit", "family_members": "residence permit"}
+INVALID_ITEMS = {
+    "current_work_permit_number": "work permit extension",
+    "date_of_entry": "residence permit",
+    "address_in_china": "residence permit",
+    "family_members": "residence permit",
+}
 
 
 def at_field(monkeypatch, backend: FakeBackend, field: str, language: str) -> Dialogue:
@@ -279,8 +355,9 @@ def at_field(monkeypatch, backend: FakeBackend, field: str, language: str) -> Di
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 @pytest.mark.parametrize("field, answer, en, zh", INVALID)
-def test_invalid_values_are_explained_with_an_example_and_nothing_is_lost(monkeypatch, backend, field, answer, en,
-                                                                          zh, language):
+def test_invalid_values_are_explained_with_an_example_and_nothing_is_lost(
+    monkeypatch, backend, field, answer, en, zh, language
+):
     d = at_field(monkeypatch, backend, field, language)
     before = dict(backend.drafts["conv-1"]["answers"])
     reply = d.say(answer)
@@ -292,12 +369,30 @@ def test_invalid_values_are_explained_with_an_example_and_nothing_is_lost(monkey
     assert backend.drafts["conv-1"]["answers"] == before  # nothing already entered is lost
 
 
-@pytest.mark.parametrize("answer, language", [
-    ("'; DROP TABLE drafts; --", "en"), ("<img src=x onerror=alert(1)>", "zh"), ("x" * 5000, "en"),
-    ("😀😀😀", "zh"), ("Robert'); DELETE FROM cases;--", "en"), ("\u202eevil", "en"),
-])
-@pytest.mark.parametrize("field", ["surname", "passport_number", "phone", "email", "date_of_birth", "employer_uscc",
-                                   "employer_name", "annual_salary_cny"])
+@pytest.mark.parametrize(
+    "answer, language",
+    [
+        ("'; DROP TABLE drafts; --", "en"),
+        ("<img src=x onerror=alert(1)>", "zh"),
+        ("x" * 5000, "en"),
+        ("😀😀😀", "zh"),
+        ("Robert'); DELETE FROM cases;--", "en"),
+        ("\u202eevil", "en"),
+    ],
+)
+@pytest.mark.parametrize(
+    "field",
+    [
+        "surname",
+        "passport_number",
+        "phone",
+        "email",
+        "date_of_birth",
+        "employer_uscc",
+        "employer_name",
+        "annual_salary_cny",
+    ],
+)
 def test_hostile_values_are_refused_and_change_nothing(monkeypatch, backend, field, answer, language):
     d = at_field(monkeypatch, backend, field, language)
     before = dict(backend.drafts["conv-1"]["answers"])
@@ -314,7 +409,9 @@ def test_markup_in_the_address_is_kept_as_plain_text(monkeypatch, backend):
     assert d.slots["application_step"] != "address_in_china"
 
 
-@pytest.mark.parametrize("language, help_text", [("en", "Let me help with this question"), ("zh", "这道题我来帮您说明")])
+@pytest.mark.parametrize(
+    "language, help_text", [("en", "Let me help with this question"), ("zh", "这道题我来帮您说明")]
+)
 def test_two_failed_attempts_offer_help_and_a_person(monkeypatch, backend, language, help_text):
     d = at_field(monkeypatch, backend, "passport_number", language)
     first = d.say("E1")
@@ -332,9 +429,18 @@ def test_two_failed_attempts_offer_help_and_a_person(monkeypatch, backend, langu
 
 # --- other requests mid-form are left to the rules --------------------------------------------------
 
-@pytest.mark.parametrize("text, intent", [("stop", "stop"), ("算了", "stop"), ("talk to a person", "request_human"),
-                                          ("/request_human", "request_human"), ("are you a robot?", "bot_challenge"),
-                                          ("delete my data", "delete_my_data")])
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("stop", "stop"),
+        ("算了", "stop"),
+        ("talk to a person", "request_human"),
+        ("/request_human", "request_human"),
+        ("are you a robot?", "bot_challenge"),
+        ("delete my data", "delete_my_data"),
+    ],
+)
 def test_other_requests_are_left_to_the_rules(monkeypatch, backend, text, intent):
     d = at_field(monkeypatch, backend, "email", "en")
     assert d.say(text, intent=intent, confidence=0.95) == [] and d.rejected
@@ -353,6 +459,7 @@ def test_an_old_button_mid_form_asks_the_current_question(monkeypatch, backend):
 
 
 # --- stop and resume, start over ---------------------------------------------------------------------
+
 
 def test_stop_then_resume_where_it_left_off(monkeypatch, backend):
     d = at_field(monkeypatch, backend, "email", "en")
@@ -398,8 +505,14 @@ def test_start_over_in_the_middle_of_the_form(monkeypatch, backend):
 
 # --- consent --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, language, expected", [("I do not agree", "en", "I will not ask for or keep any"),
-                                                      ("不同意", "zh", "不会询问或保存您的任何个人信息")])
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("I do not agree", "en", "I will not ask for or keep any"),
+        ("不同意", "zh", "不会询问或保存您的任何个人信息"),
+    ],
+)
 def test_declined_consent_collects_nothing_and_ends_the_form(monkeypatch, backend, text, language, expected):
     d = Dialogue(monkeypatch, backend, language)
     d.start()
@@ -413,7 +526,7 @@ def test_unclear_consent_answer_asks_again(monkeypatch, backend):
     d = Dialogue(monkeypatch, backend, "en")
     d.start()
     reply = texts(d.say("what is this for?", intent="ask_policy"))
-    assert "Please answer \"I agree\"" in reply and backend.drafts == {}
+    assert 'Please answer "I agree"' in reply and backend.drafts == {}
 
 
 def test_items_that_cannot_be_combined(monkeypatch, backend):
@@ -427,6 +540,7 @@ def test_items_that_cannot_be_combined(monkeypatch, backend):
 
 # --- the summary --------------------------------------------------------------------------------------
 
+
 def summary_dialogue(monkeypatch, backend: FakeBackend, language: str = "en") -> Dialogue:
     d = Dialogue(monkeypatch, backend, language)
     begin(d, "e social security card" if language == "en" else "电子社保卡", language=language)
@@ -438,15 +552,19 @@ def summary_dialogue(monkeypatch, backend: FakeBackend, language: str = "en") ->
 def test_summary_has_masked_values_edit_buttons_and_confirm(monkeypatch, backend):
     d = summary_dialogue(monkeypatch, backend)
     summary = d.turns[-1][-1]
-    assert "7. Passport number: E12****78" in summary["text"] and "5. Date of birth: 1990-**-**" in summary["text"]
+    assert (
+        "7. Passport number: E12****78" in summary["text"]
+        and "5. Date of birth: 1990-**-**" in summary["text"]
+    )
     buttons = summary["buttons"]
     assert buttons[0] == {"title": "Confirm and submit", "payload": "confirm"}
     assert {"title": "Change 8: Mobile phone in China", "payload": "change 8"} in buttons
     assert_nothing_raw(d)
 
 
-@pytest.mark.parametrize("edit, language", [("change 8", "en"), ("change phone", "en"), ("修改8", "zh"),
-                                            ("修改手机号", "zh")])
+@pytest.mark.parametrize(
+    "edit, language", [("change 8", "en"), ("change phone", "en"), ("修改8", "zh"), ("修改手机号", "zh")]
+)
 def test_edit_a_field_from_the_summary(monkeypatch, backend, edit, language):
     d = summary_dialogue(monkeypatch, backend, language)
     reply = texts(d.say(edit))
@@ -479,6 +597,7 @@ def test_change_the_services_from_the_summary(monkeypatch, backend):
 
 # --- the backend: outages and refusals ------------------------------------------------------------------
 
+
 def test_backend_down_at_the_start_is_honest_and_closes_the_form(monkeypatch, backend):
     backend.down = True
     d = Dialogue(monkeypatch, backend, "zh")
@@ -496,7 +615,9 @@ def test_backend_down_during_an_answer_keeps_everything(monkeypatch, backend):
     backend.down = False
     d.say(VALID["email"])
     assert d.slots["application_step"] == "phone" and backend.drafts["conv-1"]["answers"] == {
-        **before, "email": "anna.schmidt@example.com"}
+        **before,
+        "email": "anna.schmidt@example.com",
+    }
 
 
 def test_backend_down_at_submission_reopens_the_summary(monkeypatch, backend):
@@ -519,12 +640,15 @@ def test_a_refused_submission_asks_the_missing_field(monkeypatch, backend):
 
 def test_a_value_the_backend_refuses_is_explained(monkeypatch, backend):
     d = at_field(monkeypatch, backend, "contract_end", "en")
-    reply = texts(d.say("2026-12-01"))  # before the contract start: only the backend knows the start date here
+    reply = texts(
+        d.say("2026-12-01")
+    )  # before the contract start: only the backend knows the start date here
     assert "could not be saved" in reply and "must end after it starts" in reply
     assert d.slots["application_step"] == "contract_end"
 
 
 # --- slots and messages never hold raw personal data ------------------------------------------------------
+
 
 def test_slots_hold_field_keys_and_masked_values_only(monkeypatch, backend):
     d = summary_dialogue(monkeypatch, backend)
@@ -540,8 +664,11 @@ def test_slots_hold_field_keys_and_masked_values_only(monkeypatch, backend):
 
 # --- delete my data -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("language, expected", [("en", "I have deleted your unfinished application"),
-                                                ("zh", "已删除您未完成的申请")])
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [("en", "I have deleted your unfinished application"), ("zh", "已删除您未完成的申请")],
+)
 def test_delete_my_data_deletes_the_draft(monkeypatch, backend, language, expected):
     d = at_field(monkeypatch, backend, "email", language)
     d.active_loop = None
@@ -562,56 +689,124 @@ def test_delete_my_data_without_a_draft(monkeypatch, backend):
 
 # --- the parsers of the dialogue -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, items", [
-    ("work permit and residence permit", ["work_permit_new", "residence_permit_new"]),
-    ("工作许可和居留许可", ["work_permit_new", "residence_permit_new"]),
-    ("全部", ["work_permit_new", "residence_permit_new", "social_insurance", "professional_title",
-            "e_social_security_card"]),
-    ("all", ["work_permit_new", "residence_permit_new", "social_insurance", "professional_title",
-             "e_social_security_card"]),
-    ("全部（首次申请）", ["work_permit_new", "residence_permit_new", "social_insurance", "professional_title",
-                  "e_social_security_card"]),
-    ("工作许可延期", ["work_permit_extension"]),
-    ("I want to extend my work permit", ["work_permit_extension"]),
-    ("work permit extension and residence permit extension", ["work_permit_extension", "residence_permit_extension"]),
-    ("居留许可延期和工作许可延期", ["work_permit_extension", "residence_permit_extension"]),
-    ("change of work permit and residence permit extension", ["work_permit_change", "residence_permit_extension"]),
-    ("social insurance and e social security card", ["social_insurance", "e_social_security_card"]),
-    ("社保和电子社保卡", ["social_insurance", "e_social_security_card"]),
-    ("职称评审", ["professional_title"]),
-    ("hello", []), ("<script>", []), ("x" * 5000, []),
-])
+
+@pytest.mark.parametrize(
+    "text, items",
+    [
+        ("work permit and residence permit", ["work_permit_new", "residence_permit_new"]),
+        ("工作许可和居留许可", ["work_permit_new", "residence_permit_new"]),
+        (
+            "全部",
+            [
+                "work_permit_new",
+                "residence_permit_new",
+                "social_insurance",
+                "professional_title",
+                "e_social_security_card",
+            ],
+        ),
+        (
+            "all",
+            [
+                "work_permit_new",
+                "residence_permit_new",
+                "social_insurance",
+                "professional_title",
+                "e_social_security_card",
+            ],
+        ),
+        (
+            "全部（首次申请）",
+            [
+                "work_permit_new",
+                "residence_permit_new",
+                "social_insurance",
+                "professional_title",
+                "e_social_security_card",
+            ],
+        ),
+        ("工作许可延期", ["work_permit_extension"]),
+        ("I want to extend my work permit", ["work_permit_extension"]),
+        (
+            "work permit extension and residence permit extension",
+            ["work_permit_extension", "residence_permit_extension"],
+        ),
+        ("居留许可延期和工作许可延期", ["work_permit_extension", "residence_permit_extension"]),
+        (
+            "change of work permit and residence permit extension",
+            ["work_permit_change", "residence_permit_extension"],
+        ),
+        ("social insurance and e social security card", ["social_insurance", "e_social_security_card"]),
+        ("社保和电子社保卡", ["social_insurance", "e_social_security_card"]),
+        ("职称评审", ["professional_title"]),
+        ("hello", []),
+        ("<script>", []),
+        ("x" * 5000, []),
+    ],
+)
 def test_parse_items(text, items):
     assert parse_items(text) == items
 
 
-@pytest.mark.parametrize("text, role", [
-    ("I am the worker", "worker"), ("我是申请人本人", "worker"), ("I'm applying for myself", "worker"),
-    ("I am the employer's HR", "hr"), ("我是用人单位人事", "hr"), ("HR", "hr"), ("代员工填写", "hr"), ("hello", None),
-])
+@pytest.mark.parametrize(
+    "text, role",
+    [
+        ("I am the worker", "worker"),
+        ("我是申请人本人", "worker"),
+        ("I'm applying for myself", "worker"),
+        ("I am the employer's HR", "hr"),
+        ("我是用人单位人事", "hr"),
+        ("HR", "hr"),
+        ("代员工填写", "hr"),
+        ("hello", None),
+    ],
+)
 def test_parse_role(text, role):
     assert parse_role(text) == role
 
 
-@pytest.mark.parametrize("text, name", [
-    ("start over", "restart"), ("重新开始", "restart"), ("go back", "back"), ("上一步", "back"), ("返回", "back"),
-    ("skip", "skip"), ("跳过", "skip"), ("keep", "keep"), ("保留", "keep"), ("change items", "items"),
-    ("修改事项", "items"), ("I don't want to continue", None), ("Schmidt", None),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("start over", "restart"),
+        ("重新开始", "restart"),
+        ("go back", "back"),
+        ("上一步", "back"),
+        ("返回", "back"),
+        ("skip", "skip"),
+        ("跳过", "skip"),
+        ("keep", "keep"),
+        ("保留", "keep"),
+        ("change items", "items"),
+        ("修改事项", "items"),
+        ("I don't want to continue", None),
+        ("Schmidt", None),
+    ],
+)
 def test_commands(text, name):
     assert command(text) == name
 
 
 def test_no_validation_when_the_form_starts():
-    tracker = Tracker(sender_id="x", slots={"application_phase": "consent"}, latest_message={"text": "apply"},
-                      events=[{"event": "user", "text": "apply"}, {"event": "action", "name": "action_application_start"},
-                              {"event": "action", "name": "application_form"}],
-                      paused=False, followup_action=None, active_loop={"name": "application_form"},
-                      latest_action_name="action_application_start")
+    tracker = Tracker(
+        sender_id="x",
+        slots={"application_phase": "consent"},
+        latest_message={"text": "apply"},
+        events=[
+            {"event": "user", "text": "apply"},
+            {"event": "action", "name": "action_application_start"},
+            {"event": "action", "name": "application_form"},
+        ],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "application_form"},
+        latest_action_name="action_application_start",
+    )
     assert asyncio.run(application.ValidateApplicationForm().run(CollectingDispatcher(), tracker, {})) == []
 
 
 # --- the reply language while fields are answered -----------------------------------------------------
+
 
 def test_latin_answers_do_not_move_a_chinese_conversation_to_english(monkeypatch, backend):
     d = Dialogue(monkeypatch, backend, "zh")
@@ -625,7 +820,9 @@ def test_latin_answers_do_not_move_a_chinese_conversation_to_english(monkeypatch
 
 def test_chinese_answers_do_not_move_an_english_conversation_to_chinese(monkeypatch, backend):
     d = at_field(monkeypatch, backend, "address_in_china", "en")
-    assert "On which date did you (last) enter China?" in texts(d.say("福州市鼓楼区五四路88号5号楼1203室", language="zh"))
+    assert "On which date did you (last) enter China?" in texts(
+        d.say("福州市鼓楼区五四路88号5号楼1203室", language="zh")
+    )
 
 
 def test_an_explicit_language_request_moves_the_form(monkeypatch, backend):
@@ -646,16 +843,28 @@ def test_a_case_update_pushed_mid_form_is_left_to_its_rule(monkeypatch, backend)
     before = dict(d.slots)
     d.user("", "EXTERNAL_case_update", 1.0, None, [{"entity": "case_number", "value": "FJ2026000001"}])
     messages: List[Dict[str, Any]] = []
-    assert d.run(application.ValidateApplicationForm(), messages, form="application_form") == [] and messages == []
+    assert (
+        d.run(application.ValidateApplicationForm(), messages, form="application_form") == []
+        and messages == []
+    )
     assert d.slots == before
 
 
-@pytest.mark.parametrize("text, intent, language, expected", [
-    ("what documents do I need for a work permit?", "ask_policy", "en", "To do something else first, say \"stop\""),
-    ("我的申请到哪一步了", "check_status", "zh", "如需先办理其他事项，请说“暂停”"),
-])
-def test_another_request_mid_form_is_pointed_to_stop_without_counting(monkeypatch, backend, text, intent, language,
-                                                                      expected):
+@pytest.mark.parametrize(
+    "text, intent, language, expected",
+    [
+        (
+            "what documents do I need for a work permit?",
+            "ask_policy",
+            "en",
+            'To do something else first, say "stop"',
+        ),
+        ("我的申请到哪一步了", "check_status", "zh", "如需先办理其他事项，请说“暂停”"),
+    ],
+)
+def test_another_request_mid_form_is_pointed_to_stop_without_counting(
+    monkeypatch, backend, text, intent, language, expected
+):
     d = at_field(monkeypatch, backend, "phone", language)
     reply = texts(d.say(text, intent=intent, confidence=0.95))
     assert expected in reply and d.slots["application_step"] == "phone"

@@ -1,5 +1,6 @@
 """The application form's state machine runs without rasa-sdk: plain input in, messages and slot
 changes out (actions/application/machine.py); rasa-sdk only in actions/application/actions.py."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Run in a fresh interpreter: in this one, rasa_sdk is already imported by other tests.
-SCRIPT = r'''
+SCRIPT = r"""
 import asyncio, json, sys
 sys.modules["rasa_sdk"] = None  # any import of rasa_sdk (or a submodule) now raises ImportError
 
@@ -38,11 +39,13 @@ print(json.dumps({
     "messages": turn.messages,
     "rasa_sdk_loaded": any(name.startswith("rasa_sdk.") for name in sys.modules),
 }))
-'''
+"""
 
 
 def test_the_machine_drives_a_turn_without_rasa_sdk() -> None:
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["changes"] == {"application_phase": "role", "application_confirmed": None}
@@ -56,5 +59,7 @@ def test_the_machine_drives_a_turn_without_rasa_sdk() -> None:
 def test_blocking_rasa_sdk_is_noticed() -> None:
     # The check above is only worth something if importing the rasa-sdk side fails there.
     script = 'import sys; sys.modules["rasa_sdk"] = None\nimport actions.application.actions'
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode != 0 and "rasa_sdk" in done.stderr

@@ -7,6 +7,7 @@
   and stays correctable;
 - country with a social-insurance answer: the bilateral agreement's line for that country.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,28 +35,57 @@ EXTENSIONS = items("work_permit_extension", "residence_permit_extension")
 
 # --- service_item: the application ------------------------------------------------------------
 
-@pytest.mark.parametrize("entities, expected", [
-    (EXTENSIONS, ["work_permit_extension", "residence_permit_extension"]),
-    (items("residence_permit_extension", "work_permit_extension", "work_permit_extension"),
-     ["work_permit_extension", "residence_permit_extension"]),  # catalogue order, once each
-    (items("work_permit_new", "work_permit_extension"), []),       # conflict: asked
-    (items("work_permit_new", "passport"), []),                    # an unknown item: asked
-    ([{"entity": "country", "value": "DE"}], []),
-    ([], []),
-])
+
+@pytest.mark.parametrize(
+    "entities, expected",
+    [
+        (EXTENSIONS, ["work_permit_extension", "residence_permit_extension"]),
+        (
+            items("residence_permit_extension", "work_permit_extension", "work_permit_extension"),
+            ["work_permit_extension", "residence_permit_extension"],
+        ),  # catalogue order, once each
+        (items("work_permit_new", "work_permit_extension"), []),  # conflict: asked
+        (items("work_permit_new", "passport"), []),  # an unknown item: asked
+        ([{"entity": "country", "value": "DE"}], []),
+        ([], []),
+    ],
+)
 def test_items_from_the_entities(entities, expected):
     assert entity_items({"entities": entities}) == expected
 
 
-@pytest.mark.parametrize("language, start, agree, role, noted, summary", [
-    ("en", "I want to extend my work permit and residence permit", "I agree", "I am the worker",
-     ["Work permit: extension", "Residence permit: extension"], "Services: Work permit: extension"),
-    ("zh", "我要办工作许可延期和居留许可延期", "同意", "我是申请人本人",
-     ["外国人来华工作许可：延期", "外国人居留证件：延期"], "申请事项：外国人来华工作许可：延期"),
-    ("en", "我想extend my work permit和residence permit", "I agree", "I am the worker",
-     ["Work permit: extension", "Residence permit: extension"], "Services: Work permit: extension"),
-])
-def test_items_named_at_the_start_skip_the_items_question(monkeypatch, language, start, agree, role, noted, summary):
+@pytest.mark.parametrize(
+    "language, start, agree, role, noted, summary",
+    [
+        (
+            "en",
+            "I want to extend my work permit and residence permit",
+            "I agree",
+            "I am the worker",
+            ["Work permit: extension", "Residence permit: extension"],
+            "Services: Work permit: extension",
+        ),
+        (
+            "zh",
+            "我要办工作许可延期和居留许可延期",
+            "同意",
+            "我是申请人本人",
+            ["外国人来华工作许可：延期", "外国人居留证件：延期"],
+            "申请事项：外国人来华工作许可：延期",
+        ),
+        (
+            "en",
+            "我想extend my work permit和residence permit",
+            "I agree",
+            "I am the worker",
+            ["Work permit: extension", "Residence permit: extension"],
+            "Services: Work permit: extension",
+        ),
+    ],
+)
+def test_items_named_at_the_start_skip_the_items_question(
+    monkeypatch, language, start, agree, role, noted, summary
+):
     backend = FakeBackend()
     d = Dialogue(monkeypatch, backend, language)
     d.start(start, entities=EXTENSIONS)
@@ -88,8 +118,10 @@ def test_items_named_at_the_start_with_the_hr_role(monkeypatch):
 
 def test_conflicting_items_at_the_start_are_asked(monkeypatch):
     d = Dialogue(monkeypatch, FakeBackend(), "en")
-    d.start("I want to apply for a new work permit and extend my work permit",
-            entities=items("work_permit_new", "work_permit_extension"))
+    d.start(
+        "I want to apply for a new work permit and extend my work permit",
+        entities=items("work_permit_new", "work_permit_extension"),
+    )
     assert d.slots["application_items"] is None
     d.say("I agree", intent="affirm")
     assert "Which services" in Dialogue.text(d.say("I am the worker"))
@@ -112,7 +144,9 @@ def test_a_resumed_draft_keeps_its_own_items(monkeypatch):
     d.say("electronic social security card", intent="ask_policy")
     d.say("stop", intent="stop", confidence=0.99)
     d.active_loop = None
-    offer = Dialogue.text(d.start("I want to extend my work permit and residence permit", entities=EXTENSIONS))
+    offer = Dialogue.text(
+        d.start("I want to extend my work permit and residence permit", entities=EXTENSIONS)
+    )
     assert d.slots["application_items"] == ["e_social_security_card"] and "unfinished application" in offer
     d.say("continue", intent="affirm")
     assert d.slots["application_items"] == ["e_social_security_card"]
@@ -135,20 +169,34 @@ def test_a_failed_save_at_the_role_keeps_the_role_question(monkeypatch):
 
 # --- country: the eligibility form -------------------------------------------------------------
 
-def starting_tracker(text: str, entities: List[Dict[str, Any]], language: str = "en",
-                     slots: Dict[str, Any] | None = None) -> Tracker:
+
+def starting_tracker(
+    text: str, entities: List[Dict[str, Any]], language: str = "en", slots: Dict[str, Any] | None = None
+) -> Tracker:
     """The tracker of the validation Rasa runs when check_eligibility activates the form."""
     all_slots = dict.fromkeys(eligibility.FORM_SLOTS)
     all_slots.update(slots or {})
     all_slots.update({"language": language, "requested_slot": None})
     return Tracker(
-        sender_id="test-user", slots=all_slots,
-        latest_message={"text": text, "intent": {"name": "check_eligibility", "confidence": 0.97},
-                        "entities": entities, "language": {"language": language, "reason": "script"}},
-        events=[{"event": "slot", "name": "language", "value": language}, {"event": "user", "text": text},
-                {"event": "action", "name": "action_extract_slots"},
-                {"event": "action", "name": "utter_eligibility_intro"}],
-        paused=False, followup_action=None, active_loop={}, latest_action_name="utter_eligibility_intro")
+        sender_id="test-user",
+        slots=all_slots,
+        latest_message={
+            "text": text,
+            "intent": {"name": "check_eligibility", "confidence": 0.97},
+            "entities": entities,
+            "language": {"language": language, "reason": "script"},
+        },
+        events=[
+            {"event": "slot", "name": "language", "value": language},
+            {"event": "user", "text": text},
+            {"event": "action", "name": "action_extract_slots"},
+            {"event": "action", "name": "utter_eligibility_intro"},
+        ],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="utter_eligibility_intro",
+    )
 
 
 def validate(tracker: Tracker) -> tuple[List[str], Dict[str, Any]]:
@@ -160,23 +208,31 @@ def validate(tracker: Tracker) -> tuple[List[str], Dict[str, Any]]:
 FRANCE = [{"entity": "country", "value": "FR"}, {"entity": "service_item", "value": "work_permit_new"}]
 
 
-@pytest.mark.parametrize("text, language, said", [
-    ("I'm French, can I get a work permit?", "en", "Noted: nationality: France."),
-    ("我是法国人，可以办工作许可吗？", "zh", "已记录：国籍：法国。"),
-    ("I'm French, 能办work permit吗", "en", "Noted: nationality: France."),
-])
+@pytest.mark.parametrize(
+    "text, language, said",
+    [
+        ("I'm French, can I get a work permit?", "en", "Noted: nationality: France."),
+        ("我是法国人，可以办工作许可吗？", "zh", "已记录：国籍：法国。"),
+        ("I'm French, 能办work permit吗", "en", "Noted: nationality: France."),
+    ],
+)
 def test_a_country_at_the_start_fills_the_nationality(text, language, said):
     messages, slots = validate(starting_tracker(text, FRANCE, language))
     assert slots == {"nationality": "FR"} and messages == [said]
 
 
 def test_a_country_at_the_start_replaces_an_earlier_nationality():
-    assert validate(starting_tracker("I'm French, can I get a work permit?", FRANCE,
-                                     slots={"nationality": "DE", "age": 34}))[1] == {"nationality": "FR"}
+    assert validate(
+        starting_tracker(
+            "I'm French, can I get a work permit?", FRANCE, slots={"nationality": "DE", "age": 34}
+        )
+    )[1] == {"nationality": "FR"}
 
 
-@pytest.mark.parametrize("entities", [[], [{"entity": "service_item", "value": "work_permit_new"}],
-                                      [{"entity": "country", "value": "XX"}]])
+@pytest.mark.parametrize(
+    "entities",
+    [[], [{"entity": "service_item", "value": "work_permit_new"}], [{"entity": "country", "value": "XX"}]],
+)
 def test_no_country_at_the_start_fills_nothing(entities):
     assert validate(starting_tracker("can I get a work permit?", entities)) == ([], {})
 
@@ -186,15 +242,27 @@ def test_the_prefilled_nationality_stays_correctable():
     _, slots = validate(tracker)
     text = "sorry, my nationality is German, not French"
     answer = Tracker(
-        sender_id="test-user", slots={**tracker.slots, **slots, "requested_slot": "age"},
-        latest_message={"text": text, "intent": {"name": "inform", "confidence": 0.9},
-                        "entities": [{"entity": "country", "value": "DE"}],
-                        "language": {"language": "en", "reason": "script"}},
-        events=[*tracker.events, {"event": "action", "name": "eligibility_form"},
-                {"event": "action", "name": "action_listen"}, {"event": "user", "text": text},
-                {"event": "action", "name": "action_extract_slots"}, {"event": "action", "name": "eligibility_form"}],
-        paused=False, followup_action=None, active_loop={"name": "eligibility_form"},
-        latest_action_name="action_listen")
+        sender_id="test-user",
+        slots={**tracker.slots, **slots, "requested_slot": "age"},
+        latest_message={
+            "text": text,
+            "intent": {"name": "inform", "confidence": 0.9},
+            "entities": [{"entity": "country", "value": "DE"}],
+            "language": {"language": "en", "reason": "script"},
+        },
+        events=[
+            *tracker.events,
+            {"event": "action", "name": "eligibility_form"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": text},
+            {"event": "action", "name": "action_extract_slots"},
+            {"event": "action", "name": "eligibility_form"},
+        ],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "eligibility_form"},
+        latest_action_name="action_listen",
+    )
     messages, corrected = validate(answer)
     assert corrected.get("nationality") == "DE" and any("nationality: Germany" in m for m in messages)
 
@@ -207,19 +275,35 @@ def test_a_country_mid_form_is_not_a_start():
 
 # --- country: social-insurance answers ----------------------------------------------------------
 
-SI_ENTRY = FaqEntry(id="si-foreigners-join", question="Do foreigners pay social insurance?",
-                    answer="Yes, foreigners employed in China join the social insurance.",
-                    source="https://example.org/si", checked="2026-11-02", topic="social_insurance")
-FEE_ENTRY = FaqEntry(id="t-wp-fee", question="How much is the work permit?", answer="It is free.",
-                     topic="work_permit")
+SI_ENTRY = FaqEntry(
+    id="si-foreigners-join",
+    question="Do foreigners pay social insurance?",
+    answer="Yes, foreigners employed in China join the social insurance.",
+    source="https://example.org/si",
+    checked="2026-11-02",
+    topic="social_insurance",
+)
+FEE_ENTRY = FaqEntry(
+    id="t-wp-fee", question="How much is the work permit?", answer="It is free.", topic="work_permit"
+)
 
 
 def faq_tracker(text: str, entities: List[Dict[str, Any]], language: str = "en") -> Tracker:
-    return Tracker(sender_id="test-user", slots={"language": language, "last_faq_id": None},
-                   latest_message={"text": text, "intent": {"name": "ask_policy", "confidence": 0.99},
-                                   "entities": entities, "language": {"language": language, "reason": "script"}},
-                   events=[{"event": "slot", "name": "language", "value": language}, {"event": "user", "text": text}],
-                   paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+    return Tracker(
+        sender_id="test-user",
+        slots={"language": language, "last_faq_id": None},
+        latest_message={
+            "text": text,
+            "intent": {"name": "ask_policy", "confidence": 0.99},
+            "entities": entities,
+            "language": {"language": language, "reason": "script"},
+        },
+        events=[{"event": "slot", "name": "language", "value": language}, {"event": "user", "text": text}],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
 
 
 class StubFaq:
@@ -233,46 +317,73 @@ class StubFaq:
 def answer(monkeypatch, entry: FaqEntry, text: str, entities: List[Dict[str, Any]], language: str = "en"):
     monkeypatch.setattr(faq, "BackendClient", lambda: StubFaq(entry))
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionAnswerPolicyQuestion().run(dispatcher, faq_tracker(text, entities, language), {}))
+    events = asyncio.run(
+        ActionAnswerPolicyQuestion().run(dispatcher, faq_tracker(text, entities, language), {})
+    )
     return dispatcher.messages, events
 
 
 GERMAN = [{"entity": "country", "value": "DE"}, {"entity": "service_item", "value": "social_insurance"}]
 
 
-@pytest.mark.parametrize("text, language, line", [
-    ("I'm German, do I need to pay social insurance?", "en",
-     "For you as a national of Germany: Under the China-Germany agreement you can be exempt from Chinese pension "
-     "and unemployment insurance for 60 months"),
-    ("我是德国人，需要交社保吗？", "zh", "按您的国籍（德国）：根据中德社会保险协定，您可免缴中国的基本养老保险和失业保险"),
-    ("I'm German, 要交社保吗", "zh", "按您的国籍（德国）："),
-])
+@pytest.mark.parametrize(
+    "text, language, line",
+    [
+        (
+            "I'm German, do I need to pay social insurance?",
+            "en",
+            "For you as a national of Germany: Under the China-Germany agreement you can be exempt from Chinese pension "
+            "and unemployment insurance for 60 months",
+        ),
+        (
+            "我是德国人，需要交社保吗？",
+            "zh",
+            "按您的国籍（德国）：根据中德社会保险协定，您可免缴中国的基本养老保险和失业保险",
+        ),
+        ("I'm German, 要交社保吗", "zh", "按您的国籍（德国）："),
+    ],
+)
 def test_a_social_insurance_answer_for_a_nationality(monkeypatch, text, language, line):
     messages, events = answer(monkeypatch, SI_ENTRY, text, GERMAN, language)
     first = messages[0]["text"]
-    assert first.startswith(SI_ENTRY.answer) and line in first and "Source: https://example.org/si" not in first[:40]
+    assert (
+        first.startswith(SI_ENTRY.answer)
+        and line in first
+        and "Source: https://example.org/si" not in first[:40]
+    )
     assert len(messages) == 2  # the answer, "was this helpful?": the agreement's scope is known
     assert [e["value"] for e in events if e.get("name") == "last_faq_id"] == ["si-foreigners-join"]
 
 
 def test_an_agreement_without_a_known_scope_offers_a_person(monkeypatch):
-    messages, _ = answer(monkeypatch, SI_ENTRY, "I'm French, do I need to pay social insurance?",
-                         [{"entity": "country", "value": "FR"}])
-    assert "China has a social security agreement with France, but our sources do not give" in messages[0]["text"]
+    messages, _ = answer(
+        monkeypatch,
+        SI_ENTRY,
+        "I'm French, do I need to pay social insurance?",
+        [{"entity": "country", "value": "FR"}],
+    )
+    assert (
+        "China has a social security agreement with France, but our sources do not give"
+        in messages[0]["text"]
+    )
     assert any(b["payload"] == "/request_human" for m in messages for b in m.get("buttons") or [])
 
 
 def test_no_agreement_means_all_five_insurances():
-    entry = for_country(SI_ENTRY, faq_tracker("I'm American, social insurance?", [
-        {"entity": "country", "value": "US"}]), "en")
+    entry = for_country(
+        SI_ENTRY, faq_tracker("I'm American, social insurance?", [{"entity": "country", "value": "US"}]), "en"
+    )
     assert "no social security agreement with United States" in entry.answer and not entry.uncertain
 
 
-@pytest.mark.parametrize("entry, entities", [
-    (SI_ENTRY, []),                                          # no nationality named
-    (FEE_ENTRY, [{"entity": "country", "value": "DE"}]),     # not about social insurance
-    (SI_ENTRY, [{"entity": "country", "value": "ZZ"}]),      # not a country
-])
+@pytest.mark.parametrize(
+    "entry, entities",
+    [
+        (SI_ENTRY, []),  # no nationality named
+        (FEE_ENTRY, [{"entity": "country", "value": "DE"}]),  # not about social insurance
+        (SI_ENTRY, [{"entity": "country", "value": "ZZ"}]),  # not a country
+    ],
+)
 def test_other_answers_are_unchanged(entry, entities):
     assert for_country(entry, faq_tracker("question", entities), "en") == entry
 

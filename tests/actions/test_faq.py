@@ -1,4 +1,5 @@
 """action_answer_policy_question and action_faq_feedback against a real backend on a local port."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,14 @@ from texts import entries
 MESSAGES = entries("faq")  # texts/faq.yml
 
 
-def make_tracker(text: str, language: str = "en", *, intent: str = "ask_policy", entities: Any = None,
-                 last_faq_id: str | None = None) -> Tracker:
+def make_tracker(
+    text: str,
+    language: str = "en",
+    *,
+    intent: str = "ask_policy",
+    entities: Any = None,
+    last_faq_id: str | None = None,
+) -> Tracker:
     """A tracker as the action server receives it after the user's message."""
     return Tracker(
         sender_id="test-user",
@@ -68,9 +75,13 @@ def backend_env(backend: BackendServer, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 async def test_answer_cites_source_and_date_then_asks_if_it_helped() -> None:
-    messages, events = await run(ActionAnswerPolicyQuestion(), make_tracker("How much does the work permit cost?"))
-    assert messages[0]["text"] == ("The work permit itself is free of charge.\n\n"
-                                   "Source: https://example.org/work-permit-guide (checked on 2026-11-02).")
+    messages, events = await run(
+        ActionAnswerPolicyQuestion(), make_tracker("How much does the work permit cost?")
+    )
+    assert messages[0]["text"] == (
+        "The work permit itself is free of charge.\n\n"
+        "Source: https://example.org/work-permit-guide (checked on 2026-11-02)."
+    )
     assert messages[-1]["text"] == "Was this answer helpful?"
     assert payloads(messages) == ["/affirm", "/deny"]
     assert last_faq_id(events) == "t-wp-fee"
@@ -78,8 +89,9 @@ async def test_answer_cites_source_and_date_then_asks_if_it_helped() -> None:
 
 async def test_answer_is_in_chinese_for_a_chinese_conversation() -> None:
     messages, _ = await run(ActionAnswerPolicyQuestion(), make_tracker("工作许可多少钱？", "zh"))
-    assert messages[0]["text"] == ("工作许可本身不收费。\n\n"
-                                   "来源：https://example.org/work-permit-guide（核对日期：2026-11-02）。")
+    assert messages[0]["text"] == (
+        "工作许可本身不收费。\n\n来源：https://example.org/work-permit-guide（核对日期：2026-11-02）。"
+    )
     assert messages[-1]["text"] == "这个回答对您有帮助吗？"
     assert [b["title"] for b in messages[-1]["buttons"]] == ["有帮助", "没有帮助"]
 
@@ -94,15 +106,20 @@ async def test_uncertain_answer_says_confirm_with_the_office_and_offers_staff() 
 
 
 async def test_unrelated_question_is_not_answered_with_confidence() -> None:
-    messages, events = await run(ActionAnswerPolicyQuestion(), make_tracker("what's the weather in Paris tomorrow"))
+    messages, events = await run(
+        ActionAnswerPolicyQuestion(), make_tracker("what's the weather in Paris tomorrow")
+    )
     assert "Was this answer helpful?" not in [m.get("text") for m in messages]
     assert payloads(messages)[-1] == "/request_human"
     assert last_faq_id(events) is None
 
 
 async def test_clicking_a_candidate_button_answers_that_entry() -> None:
-    tracker = make_tracker('/ask_policy{"faq_id":"t-rp-deadline"}', "zh",
-                           entities=[{"entity": "faq_id", "value": "t-rp-deadline"}])
+    tracker = make_tracker(
+        '/ask_policy{"faq_id":"t-rp-deadline"}',
+        "zh",
+        entities=[{"entity": "faq_id", "value": "t-rp-deadline"}],
+    )
     messages, events = await run(ActionAnswerPolicyQuestion(), tracker)
     assert messages[0]["text"].startswith("入境后30日内申请工作类居留许可。")
     assert last_faq_id(events) == "t-rp-deadline"
@@ -113,16 +130,25 @@ async def test_too_long_question_gets_a_clear_request_to_shorten_it() -> None:
     assert messages[0]["text"] == MESSAGES["too_long"]["en"]
 
 
-async def test_backend_outage_gives_a_clear_message_in_the_users_language(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_backend_outage_gives_a_clear_message_in_the_users_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
     monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{closed_port}")
     messages, events = await run(ActionAnswerPolicyQuestion(), make_tracker("工作许可多少钱？", "zh"))
-    assert messages == [{**messages[0], "text": MESSAGES["backend_down"]["zh"],
-                         "buttons": [{"title": "转人工", "payload": "/request_human"}]}]
+    assert messages == [
+        {
+            **messages[0],
+            "text": MESSAGES["backend_down"]["zh"],
+            "buttons": [{"title": "转人工", "payload": "/request_human"}],
+        }
+    ]
     assert last_faq_id(events) is None
-    feedback, _ = await run(ActionFaqFeedback(), make_tracker("是的", "zh", intent="affirm", last_faq_id="t-wp-fee"))
+    feedback, _ = await run(
+        ActionFaqFeedback(), make_tracker("是的", "zh", intent="affirm", last_faq_id="t-wp-fee")
+    )
     assert feedback[0]["text"] == MESSAGES["feedback_not_saved"]["zh"]
 
 
@@ -140,19 +166,22 @@ def _feedback_rows(backend: BackendServer) -> list[tuple[str, bool, str]]:
 
 async def test_yes_to_was_this_helpful_is_stored_with_the_entry_id(backend: BackendServer) -> None:
     before = _feedback_rows(backend)
-    messages, events = await run(ActionFaqFeedback(),
-                                 make_tracker("yes", intent="affirm", last_faq_id="t-rp-deadline"))
+    messages, events = await run(
+        ActionFaqFeedback(), make_tracker("yes", intent="affirm", last_faq_id="t-rp-deadline")
+    )
     assert messages[0]["text"] == "Thank you for your feedback!"
-    assert _feedback_rows(backend)[len(before):] == [("t-rp-deadline", True, "en")]
+    assert _feedback_rows(backend)[len(before) :] == [("t-rp-deadline", True, "en")]
     assert last_faq_id(events) is None
 
 
 async def test_no_to_was_this_helpful_is_stored_and_offers_staff(backend: BackendServer) -> None:
     before = _feedback_rows(backend)
-    messages, _ = await run(ActionFaqFeedback(), make_tracker("没有", "zh", intent="deny", last_faq_id="t-wp-fee"))
+    messages, _ = await run(
+        ActionFaqFeedback(), make_tracker("没有", "zh", intent="deny", last_faq_id="t-wp-fee")
+    )
     assert messages[0]["text"] == MESSAGES["feedback_sorry"]["zh"]
     assert payloads(messages) == ["/request_human"]
-    assert _feedback_rows(backend)[len(before):] == [("t-wp-fee", False, "zh")]
+    assert _feedback_rows(backend)[len(before) :] == [("t-wp-fee", False, "zh")]
 
 
 async def test_feedback_without_a_previous_answer_stores_nothing(backend: BackendServer) -> None:
@@ -194,7 +223,9 @@ class _NeverConfidentRetriever:
 
 
 async def test_below_the_threshold_offers_three_candidate_questions_and_staff(
-    tmp_path: Path, database_urls: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    tmp_path: Path,
+    database_urls: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = start_backend(tmp_path, database_urls(), retriever_factory=_NeverConfidentRetriever)
     try:
@@ -202,12 +233,21 @@ async def test_below_the_threshold_offers_three_candidate_questions_and_staff(
         messages, events = await run(ActionAnswerPolicyQuestion(), make_tracker("permit?", "zh"))
     finally:
         server.stop()
-    assert messages == [{**messages[0], "text": MESSAGES["candidates"]["zh"], "buttons": [
-        {"title": "入境后多少天内要申请居留许可？", "payload": '/ask_policy{"faq_id":"t-rp-deadline"}'},
-        {"title": "离开中国时养老保险能退吗？", "payload": '/ask_policy{"faq_id":"t-si-refund"}'},
-        {"title": "办理工作许可要收费吗？", "payload": '/ask_policy{"faq_id":"t-wp-fee"}'},
-        {"title": "转人工", "payload": "/request_human"},
-    ]}]
+    assert messages == [
+        {
+            **messages[0],
+            "text": MESSAGES["candidates"]["zh"],
+            "buttons": [
+                {
+                    "title": "入境后多少天内要申请居留许可？",
+                    "payload": '/ask_policy{"faq_id":"t-rp-deadline"}',
+                },
+                {"title": "离开中国时养老保险能退吗？", "payload": '/ask_policy{"faq_id":"t-si-refund"}'},
+                {"title": "办理工作许可要收费吗？", "payload": '/ask_policy{"faq_id":"t-wp-fee"}'},
+                {"title": "转人工", "payload": "/request_human"},
+            ],
+        }
+    ]
     assert last_faq_id(events) is None
 
 
@@ -232,7 +272,9 @@ class _AnswersWithRelatedRetriever(_NeverConfidentRetriever):
 
 
 async def test_a_direct_answer_offers_related_questions_before_asking_if_it_helped(
-    tmp_path: Path, database_urls: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    tmp_path: Path,
+    database_urls: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = start_backend(tmp_path, database_urls(), retriever_factory=_AnswersWithRelatedRetriever)
     try:
@@ -241,9 +283,15 @@ async def test_a_direct_answer_offers_related_questions_before_asking_if_it_help
     finally:
         server.stop()
     assert messages[0]["text"].startswith("Apply for the work residence permit within 30 days")
-    assert messages[-2] == {**messages[-2], "text": MESSAGES["related"]["en"], "buttons": [
-        {"title": "Can I get my pension contributions back when I leave China?",
-         "payload": '/ask_policy{"faq_id":"t-si-refund"}'},
-    ]}
+    assert messages[-2] == {
+        **messages[-2],
+        "text": MESSAGES["related"]["en"],
+        "buttons": [
+            {
+                "title": "Can I get my pension contributions back when I leave China?",
+                "payload": '/ask_policy{"faq_id":"t-si-refund"}',
+            },
+        ],
+    }
     assert messages[-1]["text"] == MESSAGES["ask_helpful"]["en"]
     assert last_faq_id(events) == "t-rp-deadline"

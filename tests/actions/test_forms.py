@@ -1,4 +1,5 @@
 """The form base (actions/forms/): the settings file and the shared decisions."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,12 +20,15 @@ def test_every_form_has_its_settings() -> None:
     assert "delete_my_data" in loaded.forms["application_form"].only_when_sure
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"confidence": 2}, "confidence"),
-    ({"only_when_sure": ["nope"]}, "only_when_sure"),
-    ({"elsewhere": ["stop"]}, "elsewhere"),
-    ({"surprise": 1}, "surprise"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"confidence": 2}, "confidence"),
+        ({"only_when_sure": ["nope"]}, "only_when_sure"),
+        ({"elsewhere": ["stop"]}, "elsewhere"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
 def test_a_bad_settings_file_is_refused(tmp_path: Path, change: dict, problem: str) -> None:
     data = yaml.safe_load(form_settings.SETTINGS_FILE.read_text(encoding="utf-8"))
     data["forms"]["status_form"].update(change)

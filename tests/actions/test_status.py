@@ -4,6 +4,7 @@ The conversation that submitted a case sees it at once; any other case number ne
 full passport number (status_form): right, wrong with the attempts left, and the
 lock after the third wrong answer. The four characters are never stored in a slot nor echoed.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -24,8 +25,12 @@ def texts(messages: List[Dict[str, Any]]) -> str:
     return Dialogue.text(messages)
 
 
-def submitted(monkeypatch, backend: FakeBackend, sender: str = "owner-1", items: str = "work permit and residence "
-              "permit") -> str:
+def submitted(
+    monkeypatch,
+    backend: FakeBackend,
+    sender: str = "owner-1",
+    items: str = "work permit and residence permit",
+) -> str:
     """A case submitted by conversation `sender` through the form; its number."""
     d = Dialogue(monkeypatch, backend, "en", sender=sender)
     begin(d, items)
@@ -36,13 +41,30 @@ def submitted(monkeypatch, backend: FakeBackend, sender: str = "owner-1", items:
 
 # --- the owner ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("language, text, expected", [
-    ("en", "where is my application?", ["Application FJ2026000123, submitted on 23 November 2026: submitted.",
-                                        "Public security exit-entry administration (Residence permit: new application):"
-                                        " under review", "25 November 2026: under review. Note: Documents checked."]),
-    ("zh", "我的申请到哪一步了", ["申请 FJ2026000123（提交于2026年11月23日）：已提交。", "公安机关出入境管理部门（外国人居留证件：首次申请）：审查中",
-                             "2026年11月25日：审查中。备注：Documents checked."]),
-])
+
+@pytest.mark.parametrize(
+    "language, text, expected",
+    [
+        (
+            "en",
+            "where is my application?",
+            [
+                "Application FJ2026000123, submitted on 23 November 2026: submitted.",
+                "Public security exit-entry administration (Residence permit: new application): under review",
+                "25 November 2026: under review. Note: Documents checked.",
+            ],
+        ),
+        (
+            "zh",
+            "我的申请到哪一步了",
+            [
+                "申请 FJ2026000123（提交于2026年11月23日）：已提交。",
+                "公安机关出入境管理部门（外国人居留证件：首次申请）：审查中",
+                "2026年11月25日：审查中。备注：Documents checked.",
+            ],
+        ),
+    ],
+)
 def test_the_owner_sees_the_timeline_per_item(monkeypatch, backend, language, text, expected):
     number = submitted(monkeypatch, backend)
     backend.change_state(number, "exit_entry", "under_review", "Documents checked.")
@@ -76,7 +98,10 @@ def test_no_case_in_this_conversation_asks_for_a_number_then_the_passport(monkey
 
 # --- another case number: the passport check ---------------------------------------------------------------
 
-@pytest.mark.parametrize("language, passport", [("en", "E12345678"), ("zh", "e12345678"), ("en", " E1234-5678 ")])
+
+@pytest.mark.parametrize(
+    "language, passport", [("en", "E12345678"), ("zh", "e12345678"), ("en", " E1234-5678 ")]
+)
 def test_another_number_with_the_full_passport_number(monkeypatch, backend, language, passport):
     number = submitted(monkeypatch, backend)
     d = Dialogue(monkeypatch, backend, language, sender="other-phone")
@@ -106,11 +131,18 @@ def test_a_new_conversation_gets_no_fresh_tries(monkeypatch, backend):
     assert "locked after three wrong answers" in reply
 
 
-@pytest.mark.parametrize("language, wrong2, wrong1, locked", [
-    ("en", "You have 2 more attempts", "You have one more attempt", "locked after three wrong answers. Please try "
-                                                                    "again in 15 minutes"),
-    ("zh", "您还可以再试2次", "您还可以再试1次", "查询已锁定。请15分钟后再试"),
-])
+@pytest.mark.parametrize(
+    "language, wrong2, wrong1, locked",
+    [
+        (
+            "en",
+            "You have 2 more attempts",
+            "You have one more attempt",
+            "locked after three wrong answers. Please try again in 15 minutes",
+        ),
+        ("zh", "您还可以再试2次", "您还可以再试1次", "查询已锁定。请15分钟后再试"),
+    ],
+)
 def test_wrong_answers_count_down_then_lock(monkeypatch, backend, language, wrong2, wrong1, locked):
     number = submitted(monkeypatch, backend)
     d = Dialogue(monkeypatch, backend, language, sender="guesser")
@@ -133,8 +165,15 @@ def test_unknown_numbers_look_like_wrong_answers(monkeypatch, backend):
     assert "You have 2 more attempts" in texts(d.say("X1234567"))
 
 
-@pytest.mark.parametrize("text, expected", [("12", "5 to 20 letters"), ("E1234567890123456789012", "5 to 20 letters"),
-                                            ("😀😀", "5 to 20 letters"), ("<b>1</b>", "5 to 20 letters")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12", "5 to 20 letters"),
+        ("E1234567890123456789012", "5 to 20 letters"),
+        ("😀😀", "5 to 20 letters"),
+        ("<b>1</b>", "5 to 20 letters"),
+    ],
+)
 def test_the_passport_check_wants_a_passport_number(monkeypatch, backend, text, expected):
     number = submitted(monkeypatch, backend)
     d = Dialogue(monkeypatch, backend, "en", sender="other")
@@ -158,30 +197,68 @@ def test_backend_down(monkeypatch, backend):
     assert "办件服务暂时不可用" in texts(d.status("我的申请到哪一步了"))
 
 
-@pytest.mark.parametrize("text, number", [
-    ("status of FJ2026000123", "FJ2026000123"), ("我的案件号fj2026000123进度如何", "FJ2026000123"),
-    ("case WH 2026 000456", "WH2026000456"), ("E12345678", None), ("13812345678", None), ("FJ20260001234", None),
-])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("status of FJ2026000123", "FJ2026000123"),
+        ("我的案件号fj2026000123进度如何", "FJ2026000123"),
+        ("case WH 2026 000456", "WH2026000456"),
+        ("E12345678", None),
+        ("13812345678", None),
+        ("FJ20260001234", None),
+    ],
+)
 def test_find_case_number(text, number):
     assert find_case_number(text) == number
 
 
 # --- notifications ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("language, state, note, expected", [
-    ("en", "approved", "", ["News about your application", "Science and technology department (or administrative "
-                                                            "approval bureau) has changed its state to \"approved\"",
-                            "Congratulations"]),
-    ("zh", "supplement_requested", "请补充学历认证。", ["您的申请", "科技部门（或行政审批服务部门）的办理状态已变为“需补充材料”",
-                                               "部门备注：请补充学历认证。", "请按部门要求补充材料"]),
-    ("en", "rejected", "The contract is not valid.", ["\"not approved\"", "The department's note: The contract is not "
-                                                                          "valid.", "a member of staff can help"]),
-])
+
+@pytest.mark.parametrize(
+    "language, state, note, expected",
+    [
+        (
+            "en",
+            "approved",
+            "",
+            [
+                "News about your application",
+                "Science and technology department (or administrative "
+                'approval bureau) has changed its state to "approved"',
+                "Congratulations",
+            ],
+        ),
+        (
+            "zh",
+            "supplement_requested",
+            "请补充学历认证。",
+            [
+                "您的申请",
+                "科技部门（或行政审批服务部门）的办理状态已变为“需补充材料”",
+                "部门备注：请补充学历认证。",
+                "请按部门要求补充材料",
+            ],
+        ),
+        (
+            "en",
+            "rejected",
+            "The contract is not valid.",
+            [
+                '"not approved"',
+                "The department's note: The contract is not valid.",
+                "a member of staff can help",
+            ],
+        ),
+    ],
+)
 def test_case_update_tells_what_changed_and_what_to_do(monkeypatch, backend, language, state, note, expected):
     number = submitted(monkeypatch, backend)
     backend.change_state(number, "science_technology", state, note)
     d = Dialogue(monkeypatch, backend, language, sender="owner-1")
-    reply = texts(d.external({"case_number": number, "department": "science_technology", "case_state": state}))
+    reply = texts(
+        d.external({"case_number": number, "department": "science_technology", "case_state": state})
+    )
     for part in expected:
         assert part in reply
     assert "/check_status" in [b["payload"] for m in d.turns[-1] for b in m.get("buttons") or []]
@@ -201,5 +278,7 @@ def test_case_update_without_a_number_says_nothing(monkeypatch, backend):
 
 
 def test_timeline_text_without_items():
-    text = timeline_text({"number": "FJ2026000001", "created_at": "2026-11-23T08:00:00Z", "state": "submitted"}, "en")
+    text = timeline_text(
+        {"number": "FJ2026000001", "created_at": "2026-11-23T08:00:00Z", "state": "submitted"}, "en"
+    )
     assert text == "Application FJ2026000001, submitted on 23 November 2026: submitted."

@@ -2,6 +2,7 @@
 
 Set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run the same tests on
 PostgreSQL (each run gets its own schema, dropped afterwards)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -155,8 +156,9 @@ class Client:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
 
-    def request(self, method: str, path: str, *, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
         try:
             with self.opener.open(req, timeout=30) as resp:
@@ -167,8 +169,14 @@ class Client:
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
 
-    def post_json(self, path: str, data: Any, *, token: str | None = SERVICE_TOKEN,
-                  headers: dict[str, str] | None = None) -> Response:
+    def post_json(
+        self,
+        path: str,
+        data: Any,
+        *,
+        token: str | None = SERVICE_TOKEN,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
@@ -176,22 +184,36 @@ class Client:
 
     def post_form(self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None) -> Response:
         body = urllib.parse.urlencode(fields).encode("utf-8")
-        return self.request("POST", path, body=body,
-                            headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+        return self.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+        )
 
-    def post_multipart(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> Response:
+    def post_multipart(
+        self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]]
+    ) -> Response:
         boundary = "----test" + secrets.token_hex(8)
         parts: list[bytes] = []
         for name, value in fields.items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
         for name, (filename, content) in files.items():
             parts.append(
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                f"Content-Type: application/x-yaml\r\n\r\n".encode() + content + b"\r\n"
+                f"Content-Type: application/x-yaml\r\n\r\n".encode()
+                + content
+                + b"\r\n"
             )
         parts.append(f"--{boundary}--\r\n".encode())
-        return self.request("POST", path, body=b"".join(parts),
-                            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        return self.request(
+            "POST",
+            path,
+            body=b"".join(parts),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
 
     def csrf(self, path: str = "/console/kb") -> str:
         page = self.get(path)
@@ -202,16 +224,27 @@ class Client:
     def login(self, username: str, password: str = PASSWORD) -> Response:
         page = self.get("/console/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        return self.post_form("/console/login", {"csrf_token": token, "username": username, "password": password,
-                                                 "next": "/console/kb"})
+        return self.post_form(
+            "/console/login",
+            {"csrf_token": token, "username": username, "password": password, "next": "/console/kb"},
+        )
 
 
-def start_backend(tmp_path: Path, database_url: str, *, faq_files: list[Path] | None = None,
-                  retriever_factory: Any = None, **overrides: Any) -> BackendServer:
+def start_backend(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    faq_files: list[Path] | None = None,
+    retriever_factory: Any = None,
+    **overrides: Any,
+) -> BackendServer:
     knowledge_dir = make_knowledge_dir(tmp_path / "knowledge", faq_files)
-    settings = Settings(database_url=database_url, service_token=SERVICE_TOKEN, knowledge_dir=knowledge_dir,
-                        **overrides)
-    app = create_app(settings, name=f"backend_test_{secrets.token_hex(4)}", retriever_factory=retriever_factory)
+    settings = Settings(
+        database_url=database_url, service_token=SERVICE_TOKEN, knowledge_dir=knowledge_dir, **overrides
+    )
+    app = create_app(
+        settings, name=f"backend_test_{secrets.token_hex(4)}", retriever_factory=retriever_factory
+    )
     with app.ctx.session_factory() as session:
         staff = StaffService(session)
         for username, role in USERS.items():
@@ -244,14 +277,18 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 needs_chromium = pytest.mark.skipif(
     not (os.path.exists(CHROMIUM) or shutil.which("chromium")),
-    reason=f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    reason=f"Debian chromium is not installed at {CHROMIUM} (apt-get install -y chromium)",
+)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM if os.path.exists(CHROMIUM)
-                                              else shutil.which("chromium"), args=BROWSER_FLAGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
+            args=BROWSER_FLAGS,
+            headless=True,
+        )
         yield chromium
         chromium.close()

@@ -1,4 +1,5 @@
 """The JSON API over a real socket: answers, errors in both languages, auth, feedback."""
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,9 @@ def test_openapi_document_covers_every_api_route(client: Client, backend: Backen
 
 
 def test_confident_answer_cites_source_and_date_checked(client: Client) -> None:
-    result = client.post_json(ANSWER, {"question": "How much does the work permit cost?", "language": "en"}).json()
+    result = client.post_json(
+        ANSWER, {"question": "How much does the work permit cost?", "language": "en"}
+    ).json()
     assert result["status"] == "answer"
     entry = result["entry"]
     assert entry["id"] == "t-wp-fee"
@@ -48,14 +51,17 @@ def test_answer_comes_in_the_conversation_language(client: Client) -> None:
 
 
 def test_uncertain_entries_are_flagged(client: Client) -> None:
-    result = client.post_json(ANSWER, {"question": "Can I get my pension contributions back when I leave China?",
-                                       "language": "en"}).json()
+    result = client.post_json(
+        ANSWER, {"question": "Can I get my pension contributions back when I leave China?", "language": "en"}
+    ).json()
     assert result["status"] == "answer"
     assert result["entry"]["uncertain"] is True
 
 
 def test_answer_reports_the_decision_and_related_entries(client: Client) -> None:
-    result = client.post_json(ANSWER, {"question": "How much does the work permit cost?", "language": "en"}).json()
+    result = client.post_json(
+        ANSWER, {"question": "How much does the work permit cost?", "language": "en"}
+    ).json()
     assert result["decision"] == "answer"
     assert len(result["related"]) <= 2
     assert {e["id"] for e in result["related"]} <= {e["id"] for e in result["candidates"]}
@@ -70,14 +76,18 @@ def test_off_topic_question_is_no_match_with_nothing_to_pick(client: Client) -> 
 
 
 def test_unrelated_question_is_never_a_confident_answer(client: Client) -> None:
-    result = client.post_json(ANSWER, {"question": "what's the weather in Paris tomorrow", "language": "en"}).json()
+    result = client.post_json(
+        ANSWER, {"question": "what's the weather in Paris tomorrow", "language": "en"}
+    ).json()
     assert result["status"] in ("candidates", "no_match")
     assert result["entry"] is None
     assert len(result["candidates"]) <= 3
 
 
 def test_html_in_a_question_is_just_text(client: Client) -> None:
-    response = client.post_json(ANSWER, {"question": "<script>alert(1)</script> work permit fee?", "language": "en"})
+    response = client.post_json(
+        ANSWER, {"question": "<script>alert(1)</script> work permit fee?", "language": "en"}
+    )
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("application/json")
 
@@ -85,9 +95,12 @@ def test_html_in_a_question_is_just_text(client: Client) -> None:
 def test_request_without_token_is_refused_in_the_callers_language(client: Client) -> None:
     en = client.post_json(ANSWER, {"question": "fee?"}, token=None)
     assert en.status == 401
-    assert en.json() == {"error": {"code": "unauthorized",
-                                   "message": "A valid service token or staff login is required."}}
-    zh = client.post_json(ANSWER, {"question": "fee?"}, token=None, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert en.json() == {
+        "error": {"code": "unauthorized", "message": "A valid service token or staff login is required."}
+    }
+    zh = client.post_json(
+        ANSWER, {"question": "fee?"}, token=None, headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+    )
     assert zh.status == 401
     assert zh.json()["error"]["message"] == "需要有效的服务令牌或工作人员登录。"
 
@@ -117,9 +130,12 @@ def test_ten_thousand_character_question_is_refused(client: Client) -> None:
 def test_unknown_language_and_malformed_json_are_refused(client: Client) -> None:
     bad_language = client.post_json(ANSWER, {"question": "fee?", "language": "fr"})
     assert bad_language.status == 400 and bad_language.json()["error"]["code"] == "invalid_language"
-    malformed = client.request("POST", ANSWER, body=b"{not json",
-                               headers={"Authorization": f"Bearer {SERVICE_TOKEN}",
-                                        "Content-Type": "application/json"})
+    malformed = client.request(
+        "POST",
+        ANSWER,
+        body=b"{not json",
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}", "Content-Type": "application/json"},
+    )
     assert malformed.status == 400 and malformed.json()["error"]["code"] == "invalid_json"
     not_object = client.post_json(ANSWER, ["fee?"])
     assert not_object.status == 400 and not_object.json()["error"]["code"] == "invalid_json"
@@ -134,18 +150,23 @@ def test_unknown_api_address_is_a_json_error(client: Client) -> None:
 
 
 def test_feedback_is_stored_with_the_entry_id(client: Client) -> None:
-    response = client.post_json("/api/v1/faq/feedback", {"entry_id": "t-wp-fee", "helpful": True, "language": "en"})
+    response = client.post_json(
+        "/api/v1/faq/feedback", {"entry_id": "t-wp-fee", "helpful": True, "language": "en"}
+    )
     assert response.status == 201
     assert response.json()["entry_id"] == "t-wp-fee"
-    no = client.post_json("/api/v1/faq/feedback", {"entry_id": "t-wp-fee", "helpful": False, "language": "zh"})
+    no = client.post_json(
+        "/api/v1/faq/feedback", {"entry_id": "t-wp-fee", "helpful": False, "language": "zh"}
+    )
     assert no.status == 201
 
 
 def test_feedback_needs_a_known_entry_and_a_boolean(client: Client) -> None:
-    unknown = client.post_json("/api/v1/faq/feedback", {"entry_id": "nope", "helpful": True},
-                               headers={"Accept-Language": "zh"})
+    unknown = client.post_json(
+        "/api/v1/faq/feedback", {"entry_id": "nope", "helpful": True}, headers={"Accept-Language": "zh"}
+    )
     assert unknown.status == 404
-    assert unknown.json()["error"]["message"] == "知识库中没有编号为 \"nope\" 的条目。"
+    assert unknown.json()["error"]["message"] == '知识库中没有编号为 "nope" 的条目。'
     not_bool = client.post_json("/api/v1/faq/feedback", {"entry_id": "t-wp-fee", "helpful": "yes"})
     assert not_bool.status == 400 and not_bool.json()["error"]["code"] == "feedback_invalid"
     no_token = client.post_json("/api/v1/faq/feedback", {"entry_id": "t-wp-fee", "helpful": True}, token=None)
@@ -153,11 +174,14 @@ def test_feedback_needs_a_known_entry_and_a_boolean(client: Client) -> None:
 
 
 def test_entry_can_be_read_in_one_language(client: Client) -> None:
-    response = client.get("/api/v1/faq/entries/t-rp-deadline?language=zh",
-                          headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    response = client.get(
+        "/api/v1/faq/entries/t-rp-deadline?language=zh", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    )
     assert response.status == 200
     assert response.json()["answer"] == "入境后30日内申请工作类居留许可。"
-    listing = client.get("/api/v1/faq/entries?q=pension", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+    listing = client.get(
+        "/api/v1/faq/entries?q=pension", headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    )
     assert [e["id"] for e in listing.json()["entries"]] == ["t-si-refund"]
 
 

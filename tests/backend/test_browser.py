@@ -1,6 +1,7 @@
 """Real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is
 downloaded): a policy editor changes an answer and the bot's answer endpoint returns it;
 the chat page shows bot text as text and sends a button's payload."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ class FakeRasa(BaseHTTPRequestHandler):
         FakeRasa.received.append(body)
         reply = [
             {"recipient_id": body["sender"], "text": "Answer with <script>window.pwned=1</script> in it."},
-            {"recipient_id": body["sender"], "text": "Was this answer helpful?",
-             "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]},
+            {
+                "recipient_id": body["sender"],
+                "text": "Was this answer helpful?",
+                "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+            },
         ]
         data = json.dumps(reply).encode()
         self.send_response(200)
@@ -65,18 +69,25 @@ def fake_rasa() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, database_urls: Any, fake_rasa: str) -> Iterator[BackendServer]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, database_urls: Any, fake_rasa: str
+) -> Iterator[BackendServer]:
     server = start_backend(tmp_path_factory.mktemp("browser"), database_urls(), rasa_url=fake_rasa)
     yield server
     server.stop()
 
 
-
-def test_policy_editor_changes_an_answer_and_the_bot_answers_with_it(site: BackendServer, browser: Any) -> None:
+def test_policy_editor_changes_an_answer_and_the_bot_answers_with_it(
+    site: BackendServer, browser: Any
+) -> None:
     question = "How much does the work permit cost?"
     api = Client(site.url)
-    assert api.post_json("/api/v1/faq/answer", {"question": question, "language": "en"}).json()["entry"][
-        "answer"] == "The work permit itself is free of charge."
+    assert (
+        api.post_json("/api/v1/faq/answer", {"question": question, "language": "en"}).json()["entry"][
+            "answer"
+        ]
+        == "The work permit itself is free of charge."
+    )
 
     page = browser.new_page()
     page.goto(f"{site.url}/console/kb")
@@ -105,7 +116,9 @@ def test_policy_editor_changes_an_answer_and_the_bot_answers_with_it(site: Backe
     page.close()
 
 
-def test_chat_page_shows_bot_text_as_text_and_sends_button_payloads(site: BackendServer, browser: Any) -> None:
+def test_chat_page_shows_bot_text_as_text_and_sends_button_payloads(
+    site: BackendServer, browser: Any
+) -> None:
     FakeRasa.received.clear()
     page = browser.new_page()
     page.goto(f"{site.url}/?lang=en")

@@ -2,6 +2,7 @@
 downloaded): an officer signs in, filters the case list, opens a case, sees the personal data
 masked, reveals it, moves the item received -> under review with a note, and the timeline
 shows it; then the applicant's /status page shows the new state."""
+
 from __future__ import annotations
 
 import os
@@ -23,21 +24,41 @@ pytestmark = [needs_chromium]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, database_urls: Any) -> Iterator[BackendServer]:
     # No Rasa here: the push to the applicant fails fast and the state change goes on.
-    server = start_backend(tmp_path_factory.mktemp("case-browser"), database_urls(),
-                           rasa_url="http://127.0.0.1:9", notify_wait=0.2, notify_timeout=1.0)
+    server = start_backend(
+        tmp_path_factory.mktemp("case-browser"),
+        database_urls(),
+        rasa_url="http://127.0.0.1:9",
+        notify_wait=0.2,
+        notify_timeout=1.0,
+    )
     with server.app.ctx.session_factory() as session:
         StaffService(session).create_user("hrss_officer", PASSWORD, "officer", department="hrss")
     yield server
     server.stop()
 
 
-
 def submit(site: BackendServer, passport_number: str, *, test: bool = False) -> str:
-    answers = {"surname": "Schmidt", "given_names": "Anna", "gender": "female", "date_of_birth": "1990-05-17",
-               "nationality": "Germany", "passport_number": passport_number, "phone": "13812345678"}
-    response = Client(site.url).post_json("/api/v1/cases", {
-        "items": ["e_social_security_card"], "role": "worker", "answers": answers, "language": "en",
-        "channel": "rest", "conversation_id": "conv-" + secrets.token_hex(6), "test": test})
+    answers = {
+        "surname": "Schmidt",
+        "given_names": "Anna",
+        "gender": "female",
+        "date_of_birth": "1990-05-17",
+        "nationality": "Germany",
+        "passport_number": passport_number,
+        "phone": "13812345678",
+    }
+    response = Client(site.url).post_json(
+        "/api/v1/cases",
+        {
+            "items": ["e_social_security_card"],
+            "role": "worker",
+            "answers": answers,
+            "language": "en",
+            "channel": "rest",
+            "conversation_id": "conv-" + secrets.token_hex(6),
+            "test": test,
+        },
+    )
     assert response.status == 201, response.text
     return response.json()["case"]["number"]
 

@@ -1,6 +1,7 @@
 """The officer console for cases, the watchlist, the audit log and the public /status page,
 over a real socket: roles, department scoping, masking and audited reveals, state changes,
 test cases, joint reviews, CSRF, escaping and the status lockout, in English and Chinese."""
+
 from __future__ import annotations
 
 import html
@@ -27,8 +28,13 @@ HOSTILE = "<script>window.pwned=1</script>' OR 1=1; DROP TABLE cases; --"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, database_urls: Any) -> Iterator[BackendServer]:
     # Rasa is not running: pushes fail fast and a state change must not care.
-    server = start_backend(tmp_path_factory.mktemp("cases"), database_urls(), rasa_url="http://127.0.0.1:9",
-                           notify_wait=0.2, notify_timeout=1.0)
+    server = start_backend(
+        tmp_path_factory.mktemp("cases"),
+        database_urls(),
+        rasa_url="http://127.0.0.1:9",
+        notify_wait=0.2,
+        notify_timeout=1.0,
+    )
     with server.app.ctx.session_factory() as session:
         staff = StaffService(session)
         for username, department in OFFICERS.items():
@@ -47,23 +53,49 @@ def passport() -> str:
 
 
 def person(passport_number: str) -> dict[str, Any]:
-    return {"surname": "Schmidt", "given_names": "Anna", "gender": "female", "date_of_birth": "1990-05-17",
-            "nationality": "Germany", "passport_number": passport_number, "phone": "13812345678"}
+    return {
+        "surname": "Schmidt",
+        "given_names": "Anna",
+        "gender": "female",
+        "date_of_birth": "1990-05-17",
+        "nationality": "Germany",
+        "passport_number": passport_number,
+        "phone": "13812345678",
+    }
 
 
 def employer(name: str = "Fuzhou Example Technology Co. Ltd.") -> dict[str, Any]:
-    return {"address_in_china": "88 Wusi Road, Gulou District, Fuzhou", "employer_name": name,
-            "employer_uscc": uscc(3), "contract_start": (date.today() - timedelta(days=30)).isoformat(), "annual_salary_cny": 400000}
+    return {
+        "address_in_china": "88 Wusi Road, Gulou District, Fuzhou",
+        "employer_name": name,
+        "employer_uscc": uscc(3),
+        "contract_start": (date.today() - timedelta(days=30)).isoformat(),
+        "annual_salary_cny": 400000,
+    }
 
 
-def submit(site: BackendServer, items: list[str], passport_number: str | None = None, *, test: bool = False,
-           extra: dict[str, Any] | None = None, language: str = "en") -> str:
+def submit(
+    site: BackendServer,
+    items: list[str],
+    passport_number: str | None = None,
+    *,
+    test: bool = False,
+    extra: dict[str, Any] | None = None,
+    language: str = "en",
+) -> str:
     answers = person(passport_number or passport())
     if "social_insurance" in items:
         answers.update(employer())
     answers.update(extra or {})
-    body = {"items": items, "role": "worker", "answers": answers, "language": language, "channel": "rest",
-            "conversation_id": "conv-" + secrets.token_hex(6), "test": test}
+    body = {
+        "items": items,
+        "role": "worker",
+        "answers": answers,
+        "language": language,
+        "channel": "rest",
+        "conversation_id": "conv-" + secrets.token_hex(6),
+        "test": test,
+    }
     response = Client(site.url).post_json("/api/v1/cases", body)
     assert response.status == 201, response.text
     return response.json()["case"]["number"]
@@ -73,8 +105,10 @@ def officer(site: BackendServer, username: str = "hrss_officer") -> Client:
     client = Client(site.url)
     page = client.get("/console/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post_form("/console/login", {"csrf_token": token, "username": username, "password": PASSWORD,
-                                                   "next": "/console/cases"})
+    response = client.post_form(
+        "/console/login",
+        {"csrf_token": token, "username": username, "password": PASSWORD, "next": "/console/cases"},
+    )
     assert response.status == 302 and response.headers["Location"] == "/console/cases"
     return client
 
@@ -94,8 +128,9 @@ def item_ids(page: str) -> dict[str, int]:
 
 def audit_rows(site: BackendServer, action: str) -> list[AuditLog]:
     with site.app.ctx.session_factory() as session:
-        return list(session.execute(select(AuditLog).where(AuditLog.action == action)
-                                    .order_by(AuditLog.id)).scalars())
+        return list(
+            session.execute(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).scalars()
+        )
 
 
 def all_database_text(site: BackendServer) -> str:
@@ -111,8 +146,9 @@ def all_database_text(site: BackendServer) -> str:
 
 
 # --- sign-in and roles ------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/console/cases", "/console/cases/FJ2026000001", "/console/watchlist",
-                                  "/console/audit"])
+@pytest.mark.parametrize(
+    "path", ["/console/cases", "/console/cases/FJ2026000001", "/console/watchlist", "/console/audit"]
+)
 def test_pages_need_a_login(site: BackendServer, path: str) -> None:
     response = Client(site.url).get(path)
     assert response.status == 302
@@ -149,12 +185,20 @@ def test_officer_nav_shows_the_case_pages(site: BackendServer) -> None:
 
 # --- list: scoping and filters ------------------------------------------------------------------
 def test_each_department_sees_its_items_and_admin_sees_all(site: BackendServer) -> None:
-    card = submit(site, ["e_social_security_card"])              # hrss
-    insurance = submit(site, ["social_insurance"])               # hrss + medical_insurance
-    residence = submit(site, ["residence_permit_change"], extra={
-        "passport_expiry": (date.today() + timedelta(days=5 * 365)).isoformat(), "address_in_china": "88 Wusi Road, Gulou District, Fuzhou",
-        "employer_name": "Fuzhou Example Technology Co. Ltd.", "employer_uscc": uscc(5),
-        "employer_contact": "Li Ming, 0591-87654321", "position": "Engineer"})  # exit_entry
+    card = submit(site, ["e_social_security_card"])  # hrss
+    insurance = submit(site, ["social_insurance"])  # hrss + medical_insurance
+    residence = submit(
+        site,
+        ["residence_permit_change"],
+        extra={
+            "passport_expiry": (date.today() + timedelta(days=5 * 365)).isoformat(),
+            "address_in_china": "88 Wusi Road, Gulou District, Fuzhou",
+            "employer_name": "Fuzhou Example Technology Co. Ltd.",
+            "employer_uscc": uscc(5),
+            "employer_contact": "Li Ming, 0591-87654321",
+            "position": "Engineer",
+        },
+    )  # exit_entry
     hrss = numbers_listed(officer(site).get("/console/cases").text)
     assert {card, insurance} <= hrss and residence not in hrss
     exit_page = officer(site, "exit_officer").get("/console/cases").text
@@ -182,14 +226,22 @@ def test_filters_by_state_test_flag_and_number(site: BackendServer) -> None:
     found = client.get(f"/console/cases?q={real.lower()}")
     assert numbers_listed(found.text) == {real}
     ids = item_ids(client.get(f"/console/cases/{real}").text)
-    assert post(client, f"/console/cases/{real}/items/{ids['hrss']}/state",
-                {"new_state": "under_review", "note": ""}).status == 302
+    assert (
+        post(
+            client,
+            f"/console/cases/{real}/items/{ids['hrss']}/state",
+            {"new_state": "under_review", "note": ""},
+        ).status
+        == 302
+    )
     reviewing = numbers_listed(client.get("/console/cases?state=under_review").text)
     assert real in reviewing and test_case not in reviewing
     assert real not in numbers_listed(client.get("/console/cases?state=received").text)
     # Unknown filter values are ignored, hostile search text is shown as text.
     page = client.get("/console/cases?state=bogus&kind=x&q=" + "%3Cscript%3Ealert(1)%3C%2Fscript%3E")
-    assert page.status == 200 and "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)" in page.text
+    assert (
+        page.status == 200 and "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)" in page.text
+    )
     zh = client.get("/console/cases?lang=zh&state=under_review").text
     assert "审查中" in zh and "办件编号" in zh
 
@@ -226,16 +278,24 @@ def test_detail_is_masked_and_reveal_is_audited(site: BackendServer) -> None:
 
 def test_hostile_answers_and_notes_are_shown_as_text(site: BackendServer) -> None:
     # The form refuses markup where a field's kind does not allow it; an address may hold anything.
-    case = submit(site, ["social_insurance"], extra={"employer_name": "O'Brien & Co' OR '1' -- (x)",
-                                                     "address_in_china": HOSTILE})
+    case = submit(
+        site,
+        ["social_insurance"],
+        extra={"employer_name": "O'Brien & Co' OR '1' -- (x)", "address_in_china": HOSTILE},
+    )
     client = officer(site)
     ids = item_ids(client.get(f"/console/cases/{case}").text)
-    response = post(client, f"/console/cases/{case}/items/{ids['hrss']}/state",
-                    {"new_state": "under_review", "note": HOSTILE})
+    response = post(
+        client,
+        f"/console/cases/{case}/items/{ids['hrss']}/state",
+        {"new_state": "under_review", "note": HOSTILE},
+    )
     assert response.status == 302
     escaped = str(escape(HOSTILE))
-    for page in (client.get(f"/console/cases/{case}").text,
-                 post(client, f"/console/cases/{case}/reveal", {}, csrf_from=f"/console/cases/{case}").text):
+    for page in (
+        client.get(f"/console/cases/{case}").text,
+        post(client, f"/console/cases/{case}/reveal", {}, csrf_from=f"/console/cases/{case}").text,
+    ):
         assert "<script>window.pwned" not in page
         assert escaped in page  # the note (and, revealed, the address)
         assert "O&#39;Brien &amp; Co&#39; OR &#39;1&#39; -- (x)" in page
@@ -254,26 +314,40 @@ def test_state_change_with_note_writes_timeline_and_audit(site: BackendServer) -
     assert re.search(r'<select name="new_state"[^>]*>\s*<option value="under_review"', page)
     assert 'value="approved"' not in page  # only the allowed transitions are offered
     note = "We check your passport copy this week."
-    response = post(client, f"/console/cases/{case}/items/{item}/state", {"new_state": "under_review", "note": note})
-    assert response.status == 302 and response.headers["Location"].startswith(f"/console/cases/{case}?done=state")
+    response = post(
+        client, f"/console/cases/{case}/items/{item}/state", {"new_state": "under_review", "note": note}
+    )
+    assert response.status == 302 and response.headers["Location"].startswith(
+        f"/console/cases/{case}?done=state"
+    )
     page = client.get(response.headers["Location"].split("#")[0]).text
     assert "The state is now: Under review." in page
     assert note in page and "by hrss_officer" in page
     with site.app.ctx.session_factory() as session:
-        events = list(session.execute(select(CaseEvent).where(CaseEvent.case_item_id == item)
-                                      .order_by(CaseEvent.id)).scalars())
+        events = list(
+            session.execute(
+                select(CaseEvent).where(CaseEvent.case_item_id == item).order_by(CaseEvent.id)
+            ).scalars()
+        )
     assert [e.state for e in events] == ["received", "under_review"]
     assert events[-1].note == note and events[-1].actor == "hrss_officer"
     change = audit_rows(site, "state_change")[-1]
-    assert change.actor == "hrss_officer" and change.detail["from"] == "received" and change.detail["to"] == \
-        "under_review"
+    assert (
+        change.actor == "hrss_officer"
+        and change.detail["from"] == "received"
+        and change.detail["to"] == "under_review"
+    )
     # A note is needed to ask for a supplement.
-    refused = post(client, f"/console/cases/{case}/items/{item}/state",
-                   {"new_state": "supplement_requested", "note": ""})
+    refused = post(
+        client, f"/console/cases/{case}/items/{item}/state", {"new_state": "supplement_requested", "note": ""}
+    )
     assert refused.status == 400
     assert "Write a note for the applicant" in refused.text
-    zh = post(client, f"/console/cases/{case}/items/{item}/state?lang=zh",
-              {"new_state": "supplement_requested", "note": ""})
+    zh = post(
+        client,
+        f"/console/cases/{case}/items/{item}/state?lang=zh",
+        {"new_state": "supplement_requested", "note": ""},
+    )
     assert "请为申请人填写备注" in zh.text
 
 
@@ -282,14 +356,21 @@ def test_disallowed_transition_is_refused_with_a_message(site: BackendServer) ->
     client = officer(site)
     item = item_ids(client.get(f"/console/cases/{case}").text)["hrss"]
     changes_before = len(audit_rows(site, "state_change"))
-    refused = post(client, f"/console/cases/{case}/items/{item}/state", {"new_state": "approved", "note": "ok"})
+    refused = post(
+        client, f"/console/cases/{case}/items/{item}/state", {"new_state": "approved", "note": "ok"}
+    )
     assert refused.status == 409
     assert 'An item that is "Received" cannot become "Approved".' in html.unescape(refused.text)
-    zh = post(client, f"/console/cases/{case}/items/{item}/state?lang=zh", {"new_state": "completed", "note": ""})
+    zh = post(
+        client, f"/console/cases/{case}/items/{item}/state?lang=zh", {"new_state": "completed", "note": ""}
+    )
     assert zh.status == 409 and "处于“已接收”状态的事项不能改为“已办结”。" in zh.text
     assert len(audit_rows(site, "state_change")) == changes_before
     # Without a CSRF token nothing changes.
-    assert client.post_form(f"/console/cases/{case}/items/{item}/state", {"new_state": "under_review"}).status == 403
+    assert (
+        client.post_form(f"/console/cases/{case}/items/{item}/state", {"new_state": "under_review"}).status
+        == 403
+    )
     assert 'data-state="received"' in client.get(f"/console/cases/{case}").text
 
 
@@ -299,12 +380,19 @@ def test_officer_cannot_change_another_departments_item(site: BackendServer) -> 
     page = client.get(f"/console/cases/{case}").text
     ids = item_ids(page)
     assert "This item belongs to another department" in page
-    refused = post(client, f"/console/cases/{case}/items/{ids['medical_insurance']}/state",
-                   {"new_state": "under_review", "note": ""})
+    refused = post(
+        client,
+        f"/console/cases/{case}/items/{ids['medical_insurance']}/state",
+        {"new_state": "under_review", "note": ""},
+    )
     assert refused.status == 403
     with site.app.ctx.session_factory() as session:
-        states = [e.state for e in session.execute(
-            select(CaseEvent).where(CaseEvent.case_item_id == ids["medical_insurance"])).scalars()]
+        states = [
+            e.state
+            for e in session.execute(
+                select(CaseEvent).where(CaseEvent.case_item_id == ids["medical_insurance"])
+            ).scalars()
+        ]
     assert states == ["received"]
 
 
@@ -314,7 +402,9 @@ def test_marking_a_test_case_excludes_it_from_statistics(site: BackendServer) ->
 
     def total() -> int:
         with site.app.ctx.session_factory() as session:
-            return CaseService(session, site.app.ctx.crypto, site.app.ctx.settings).statistics()["total_cases"]
+            return CaseService(session, site.app.ctx.crypto, site.app.ctx.settings).statistics()[
+                "total_cases"
+            ]
 
     before = total()
     client = officer(site)
@@ -333,8 +423,12 @@ def test_marking_a_test_case_excludes_it_from_statistics(site: BackendServer) ->
 def test_watchlist_stores_no_raw_passport_number(site: BackendServer) -> None:
     raw = "X" + "".join(secrets.choice("0123456789") for _ in range(8))
     client = officer(site)
-    response = post(client, "/console/watchlist", {"passport_number": raw.lower(), "reason": "Forged <b>stamp</b>"},
-                    csrf_from="/console/watchlist")
+    response = post(
+        client,
+        "/console/watchlist",
+        {"passport_number": raw.lower(), "reason": "Forged <b>stamp</b>"},
+        csrf_from="/console/watchlist",
+    )
     assert response.status == 302
     page = client.get(response.headers["Location"]).text
     assert "The passport number was added to the list" in page
@@ -347,10 +441,16 @@ def test_watchlist_stores_no_raw_passport_number(site: BackendServer) -> None:
     assert entry.passport_hash == site.app.ctx.crypto.passport_hash(raw)
     assert audit_rows(site, "watchlist_add")[-1].actor == "hrss_officer"
     # The same number again, and a malformed one: a message, and the number is not echoed.
-    again = post(client, "/console/watchlist", {"passport_number": raw, "reason": ""}, csrf_from="/console/watchlist")
+    again = post(
+        client, "/console/watchlist", {"passport_number": raw, "reason": ""}, csrf_from="/console/watchlist"
+    )
     assert again.status == 409 and raw not in again.text
-    bad = post(client, "/console/watchlist?lang=zh", {"passport_number": "<x>", "reason": ""},
-               csrf_from="/console/watchlist")
+    bad = post(
+        client,
+        "/console/watchlist?lang=zh",
+        {"passport_number": "<x>", "reason": ""},
+        csrf_from="/console/watchlist",
+    )
     assert bad.status == 400 and "<x>" not in bad.text
     # Remove it.
     assert client.post_form(f"/console/watchlist/{entry.id}/remove", {}).status == 403  # no CSRF
@@ -363,8 +463,12 @@ def test_watchlist_stores_no_raw_passport_number(site: BackendServer) -> None:
 
 def test_joint_review_is_visible_to_all_and_released_by_an_officer(site: BackendServer) -> None:
     raw = passport()
-    post(officer(site, "exit_officer"), "/console/watchlist", {"passport_number": raw, "reason": "check"},
-         csrf_from="/console/watchlist")
+    post(
+        officer(site, "exit_officer"),
+        "/console/watchlist",
+        {"passport_number": raw, "reason": "check"},
+        csrf_from="/console/watchlist",
+    )
     case = submit(site, ["e_social_security_card"], raw)
     # hrss only, but every department (and an officer without one) sees a joint review.
     exit_client = officer(site, "exit_officer")
@@ -382,8 +486,12 @@ def test_joint_review_is_visible_to_all_and_released_by_an_officer(site: Backend
     # The applicant's status page does not disclose the hold.
     status = status_check(Client(site.url), case, raw[-4:])
     assert status.status == 200 and "Joint review" not in status.text and "Submitted" in status.text
-    released = post(exit_client, "/console/watchlist/release", {"number": case, "note": "cleared"},
-                    csrf_from="/console/watchlist")
+    released = post(
+        exit_client,
+        "/console/watchlist/release",
+        {"number": case, "note": "cleared"},
+        csrf_from="/console/watchlist",
+    )
     assert released.status == 302
     assert f"The joint review of {case} was released." in exit_client.get(released.headers["Location"]).text
     assert audit_rows(site, "joint_review_release")[-1].actor == "exit_officer"
@@ -423,8 +531,10 @@ def test_audit_page_lists_pages_and_filters(site: BackendServer) -> None:
 def status_check(client: Client, number: str, passport_number: str, lang: str = "") -> Any:
     page = client.get("/status" + (f"?lang={lang}" if lang else ""))
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    return client.post_form("/status" + (f"?lang={lang}" if lang else ""),
-                            {"csrf_token": token, "case_number": number, "passport_number": passport_number})
+    return client.post_form(
+        "/status" + (f"?lang={lang}" if lang else ""),
+        {"csrf_token": token, "case_number": number, "passport_number": passport_number},
+    )
 
 
 def test_status_page_shows_the_timeline_in_both_languages(site: BackendServer) -> None:
@@ -432,7 +542,11 @@ def test_status_page_shows_the_timeline_in_both_languages(site: BackendServer) -
     case = submit(site, ["social_insurance"], raw)
     client = officer(site)
     item = item_ids(client.get(f"/console/cases/{case}").text)["hrss"]
-    post(client, f"/console/cases/{case}/items/{item}/state", {"new_state": "under_review", "note": "Checking <now>"})
+    post(
+        client,
+        f"/console/cases/{case}/items/{item}/state",
+        {"new_state": "under_review", "note": "Checking <now>"},
+    )
     visitor = Client(site.url)
     form = visitor.get("/status?lang=en")
     assert form.status == 200 and "Enter your case number and the full passport number" in form.text
@@ -441,7 +555,9 @@ def test_status_page_shows_the_timeline_in_both_languages(site: BackendServer) -
     en = status_check(visitor, case.lower(), raw.lower(), "en")
     assert en.status == 200
     assert f"Case {case}" in en.text and "Current state: Under review" in en.text
-    assert "Human resources and social security department" in en.text and "Medical insurance bureau" in en.text
+    assert (
+        "Human resources and social security department" in en.text and "Medical insurance bureau" in en.text
+    )
     assert "Checking &lt;now&gt;" in en.text and raw not in en.text
     assert en.headers["Cache-Control"] == "no-store"
     zh = status_check(visitor, case, raw, "zh")

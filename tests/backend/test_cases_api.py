@@ -1,5 +1,6 @@
 """Cases: submission, numbering under concurrency, encryption at rest, watchlist and joint
 review, state changes with audit, officers' departments, test cases and statistics."""
+
 from __future__ import annotations
 
 import os
@@ -39,8 +40,13 @@ CASES = "/api/v1/cases"
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory, database_urls: Any) -> Iterator[BackendServer]:
-    server = start_backend(tmp_path_factory.mktemp("cases"), database_urls(), rasa_url=closed_port_url(),
-                           notify_wait=0.5, notify_timeout=2.0)
+    server = start_backend(
+        tmp_path_factory.mktemp("cases"),
+        database_urls(),
+        rasa_url=closed_port_url(),
+        notify_wait=0.5,
+        notify_timeout=2.0,
+    )
     yield server
     server.stop()
 
@@ -58,7 +64,9 @@ def services(backend: BackendServer, session: Any) -> CaseService:
 def test_submission_splits_per_department_with_plan_and_savings(client: Client) -> None:
     case = submit(client, case_body(ALL_ITEMS, conversation_id="web-" + "a" * 24, channel="rest"), **ZH)
     year = china_now().year
-    assert case["number"].startswith(f"FJ{year}") and case["number"][6:].isdigit() and len(case["number"]) == 12
+    assert (
+        case["number"].startswith(f"FJ{year}") and case["number"][6:].isdigit() and len(case["number"]) == 12
+    )
     assert case["state"] == "submitted" and case["is_test"] is False and case["joint_review"] is False
     split = catalogue().departments_for(ALL_ITEMS)
     assert {i["department"]: i["services"] for i in case["items"]} == split
@@ -68,7 +76,9 @@ def test_submission_splits_per_department_with_plan_and_savings(client: Client) 
         assert item["state_text"] == "已接收"
     expected = catalogue().savings(ALL_ITEMS, "worker")
     assert (case["savings"]["fields_once"], case["savings"]["fields_separately"]) == (
-        expected.fields_once, expected.fields_separately)
+        expected.fields_once,
+        expected.fields_separately,
+    )
     # materials: the ones this situation needs, as listed, once and item by item
     assert case["savings"]["materials_once"] == len(case["materials"])
     assert case["savings"]["materials_once"] < case["savings"]["materials_separately"]
@@ -94,9 +104,12 @@ def test_numbers_are_consecutive_per_prefix_and_year(backend: BackendServer, cli
         session.rollback()  # rolled back: the numbers are given back
         assert service.allocate_number(2031) == "FJ2031000001"
         session.commit()
-        weihai = CaseService(session, backend.app.ctx.crypto, replace(backend.app.ctx.settings, case_prefix="WH"))
-        assert weihai.create(items=["social_insurance"], role="worker",
-                             answers=answers_for(["social_insurance"])).number.startswith("WH")
+        weihai = CaseService(
+            session, backend.app.ctx.crypto, replace(backend.app.ctx.settings, case_prefix="WH")
+        )
+        assert weihai.create(
+            items=["social_insurance"], role="worker", answers=answers_for(["social_insurance"])
+        ).number.startswith("WH")
     assert int(submit(client)["number"][-6:]) == int(second[-6:]) + 1
 
 
@@ -130,12 +143,15 @@ def test_twenty_concurrent_submissions_get_twenty_consecutive_numbers(backend: B
     assert sequence == list(range(sequence[0], sequence[0] + 20))
     with factory() as session:
         year = china_now().year
-        last = session.execute(select(CaseCounter.last).where(CaseCounter.region == "FJ",
-                                                              CaseCounter.year == year)).scalar_one()
+        last = session.execute(
+            select(CaseCounter.last).where(CaseCounter.region == "FJ", CaseCounter.year == year)
+        ).scalar_one()
         assert last == sequence[-1]
 
 
-def test_a_rejected_submission_stores_nothing_and_leaves_no_gap(client: Client, backend: BackendServer) -> None:
+def test_a_rejected_submission_stores_nothing_and_leaves_no_gap(
+    client: Client, backend: BackendServer
+) -> None:
     before = submit(client)["number"]
     with backend.app.ctx.session_factory() as session:
         count = session.execute(select(func.count(Case.id))).scalar_one()
@@ -150,16 +166,32 @@ def test_a_rejected_submission_stores_nothing_and_leaves_no_gap(client: Client, 
         {**case_body(), "answers": {"surname": "Schmidt"}},
         {**case_body(), "conversation_id": "'; DROP TABLE cases; --"},
     ]
-    expected = ["surname", "email", "items", "role", "test", "unexpected", "date_of_entry", "given_names",
-                "conversation_id"]
+    expected = [
+        "surname",
+        "email",
+        "items",
+        "role",
+        "test",
+        "unexpected",
+        "date_of_entry",
+        "given_names",
+        "conversation_id",
+    ]
     for body, field in zip(bad_bodies, expected, strict=True):
         response = client.post_json(CASES, body, headers=ZH)
         assert response.status == 400, (field, response.text)
         assert field in detail_fields(response), (field, response.text)
         assert response.json()["error"]["code"] == "case_invalid"
     for raw in (b"{", b"[]", b"null"):
-        response = client.request("POST", CASES, body=raw, headers={
-            "Content-Type": "application/json", "Authorization": "Bearer test-service-token-0123456789"})
+        response = client.request(
+            "POST",
+            CASES,
+            body=raw,
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": "Bearer test-service-token-0123456789",
+            },
+        )
         assert response.status == 400 and response.json()["error"]["code"] == "invalid_json"
     with backend.app.ctx.session_factory() as session:
         assert session.execute(select(func.count(Case.id))).scalar_one() == count
@@ -171,10 +203,13 @@ def test_no_raw_personal_data_anywhere_in_the_database(client: Client, backend: 
     boss = officer(backend, "boss", None, role="admin")
     with backend.app.ctx.session_factory() as session:
         WatchlistService(session, backend.app.ctx.crypto).add("X99999999", "test entry", "boss")
-    change = boss.post_json(f"{CASES}/{case['number']}/items/hrss/state", {"state": "under_review", "note": ""})
+    change = boss.post_json(
+        f"{CASES}/{case['number']}/items/hrss/state", {"state": "under_review", "note": ""}
+    )
     assert change.status == 200, change.text
-    status = client.post_json("/api/v1/status", {"case_number": case["number"],
-                                                 "passport_number": "X00000000"})
+    status = client.post_json(
+        "/api/v1/status", {"case_number": case["number"], "passport_number": "X00000000"}
+    )
     assert status.status == 403
     assert raw_hits(backend.app.ctx.engine) == []
     assert raw_hits(backend.app.ctx.engine, ("X99999999",)) == []
@@ -196,19 +231,32 @@ def test_state_changes_follow_the_transitions_and_are_audited(client: Client, ba
     assert sci.post_json(url, {"state": "under_review", "note": "checking"}).status == 200
     needs_note = sci.post_json(url, {"state": "supplement_requested", "note": "  "})
     assert needs_note.status == 400 and needs_note.json()["error"]["code"] == "note_required"
-    assert sci.post_json(url, {"state": "supplement_requested", "note": "Upload the degree certificate."}).status == 200
+    assert (
+        sci.post_json(url, {"state": "supplement_requested", "note": "Upload the degree certificate."}).status
+        == 200
+    )
     for state in ("under_review", "approved", "completed"):
         response = sci.post_json(url, {"state": state})
         assert response.status == 200, response.text
     view = response.json()["case"]
     item = next(i for i in view["items"] if i["department"] == "science_technology")
-    assert [e["state"] for e in item["timeline"]] == ["received", "under_review", "supplement_requested",
-                                                      "under_review", "approved", "completed"]
+    assert [e["state"] for e in item["timeline"]] == [
+        "received",
+        "under_review",
+        "supplement_requested",
+        "under_review",
+        "approved",
+        "completed",
+    ]
     assert item["timeline"][2]["note"] == "Upload the degree certificate."
     assert view["state"] == "in_progress"  # the residence permit is still received
     assert sci.post_json(url, {"state": "under_review"}).status == 409  # completed is final
-    for body, field in (({"state": "flying"}, "state"), ({"state": "under_review", "note": 5}, "note"),
-                        ({"state": "under_review", "note": "n" * 2001}, "note"), ({"x": 1}, "x")):
+    for body, field in (
+        ({"state": "flying"}, "state"),
+        ({"state": "under_review", "note": 5}, "note"),
+        ({"state": "under_review", "note": "n" * 2001}, "note"),
+        ({"x": 1}, "x"),
+    ):
         response = sci.post_json(url, body)
         assert response.status == 400 and field in detail_fields(response), response.text
     # Another department's item: refused; a department the case does not have: not found.
@@ -219,8 +267,13 @@ def test_state_changes_follow_the_transitions_and_are_audited(client: Client, ba
         case_id = session.execute(select(Case.id).where(Case.number == number)).scalar_one()
         audits = AuditService(session).list(case_id=case_id, action="state_change")
         assert len(audits) == 5 and all(a.actor == "sci1" for a in audits)
-        assert audits[0].detail == {"number": number, "item_id": item["id"], "department": "science_technology",
-                                    "from": "approved", "to": "completed"}
+        assert audits[0].detail == {
+            "number": number,
+            "item_id": item["id"],
+            "department": "science_technology",
+            "from": "approved",
+            "to": "completed",
+        }
         events = session.execute(select(CaseEvent).where(CaseEvent.case_id == case_id)).scalars().all()
         assert len(events) == 2 + 5
 
@@ -228,11 +281,15 @@ def test_state_changes_follow_the_transitions_and_are_audited(client: Client, ba
 def test_case_state_follows_its_items(backend: BackendServer, client: Client) -> None:
     case = submit(client, case_body(["social_insurance"]))  # hrss + medical_insurance
     admin = officer(backend, "boss", None, role="admin")
-    for department, path in (("hrss", ("under_review", "rejected")),
-                             ("medical_insurance", ("under_review", "rejected"))):
+    for department, path in (
+        ("hrss", ("under_review", "rejected")),
+        ("medical_insurance", ("under_review", "rejected")),
+    ):
         for state in path:
-            response = admin.post_json(f"{CASES}/{case['number']}/items/{department}/state",
-                                       {"state": state, "note": "Not eligible."})
+            response = admin.post_json(
+                f"{CASES}/{case['number']}/items/{department}/state",
+                {"state": state, "note": "Not eligible."},
+            )
             assert response.status == 200, response.text
     assert response.json()["case"]["state"] == "rejected"
 
@@ -244,17 +301,31 @@ def test_officers_see_their_departments_and_views_are_audited(client: Client, ba
     seen = sci.get(f"{CASES}/{case['number']}")
     assert seen.status == 200
     staff_view = seen.json()["case"]
-    assert "id" in staff_view and "events" in staff_view and staff_view["answers_masked"]["phone"] == "138****5678"
+    assert (
+        "id" in staff_view
+        and "events" in staff_view
+        and staff_view["answers_masked"]["phone"] == "138****5678"
+    )
     assert exit_entry.get(f"{CASES}/{case['number']}").status == 404
     assert sci.get(f"{CASES}/FJ2000999999").status == 404
-    assert client.get(f"{CASES}/{case['number']}", headers={
-        "Authorization": "Bearer test-service-token-0123456789"}).status == 401  # officers only
+    assert (
+        client.get(
+            f"{CASES}/{case['number']}", headers={"Authorization": "Bearer test-service-token-0123456789"}
+        ).status
+        == 401
+    )  # officers only
     helper = Client(backend.url)
     helper.login("helper")
     assert helper.get(f"{CASES}/{case['number']}").status == 403
-    assert sci.request("POST", f"{CASES}/{case['number']}/items/science_technology/state",
-                       body=b'{"state": "under_review"}',
-                       headers={"Content-Type": "application/json"}).status == 403  # no CSRF header
+    assert (
+        sci.request(
+            "POST",
+            f"{CASES}/{case['number']}/items/science_technology/state",
+            body=b'{"state": "under_review"}',
+            headers={"Content-Type": "application/json"},
+        ).status
+        == 403
+    )  # no CSRF header
     with backend.app.ctx.session_factory() as session:
         service = services(backend, session)
         views = AuditService(session).list(action="view", actor="sci2")
@@ -308,14 +379,20 @@ def test_watchlist_match_goes_to_joint_review_until_released(client: Client, bac
         assert number in ids
     released = hrss.post_json(f"{CASES}/{number}/release", {"note": "Checked with exit-entry."})
     assert released.status == 200, released.text
-    assert released.json()["case"]["joint_review"] is False and released.json()["case"]["state"] == "submitted"
+    assert (
+        released.json()["case"]["joint_review"] is False and released.json()["case"]["state"] == "submitted"
+    )
     assert sci.post_json(f"{CASES}/{number}/release", {}).status == 409
-    assert sci.post_json(f"{CASES}/{number}/items/science_technology/state", {"state": "under_review"}).status == 200
+    assert (
+        sci.post_json(f"{CASES}/{number}/items/science_technology/state", {"state": "under_review"}).status
+        == 200
+    )
     assert hrss.get(f"{CASES}/{number}").status == 404  # no longer visible to departments without an item
     with backend.app.ctx.session_factory() as session:
         case_id = session.execute(select(Case.id).where(Case.number == number)).scalar_one()
-        assert [a.actor for a in AuditService(session).list(case_id=case_id, action="joint_review_release")] == [
-            "hr3"]
+        assert [
+            a.actor for a in AuditService(session).list(case_id=case_id, action="joint_review_release")
+        ] == ["hr3"]
         watchlist = WatchlistService(session, backend.app.ctx.crypto)
         with pytest.raises(Exception) as duplicate:
             watchlist.add(passport, "", "boss")
@@ -327,15 +404,21 @@ def test_watchlist_match_goes_to_joint_review_until_released(client: Client, bac
         assert [e.id for e in watchlist.list()] == [e.id for e in watchlist.list()]
 
 
-def test_test_cases_run_the_flow_and_are_left_out_of_statistics(client: Client, backend: BackendServer) -> None:
+def test_test_cases_run_the_flow_and_are_left_out_of_statistics(
+    client: Client, backend: BackendServer
+) -> None:
     with backend.app.ctx.session_factory() as session:
         before = services(backend, session).statistics()
     real = submit(client, case_body(["work_permit_new"]))
     test_case = submit(client, case_body(["work_permit_new"], test=True))
     assert test_case["is_test"] is True and test_case["items"][0]["state"] == "received"
     admin = officer(backend, "boss", None, role="admin")
-    assert admin.post_json(f"{CASES}/{test_case['number']}/items/science_technology/state",
-                           {"state": "under_review"}).status == 200
+    assert (
+        admin.post_json(
+            f"{CASES}/{test_case['number']}/items/science_technology/state", {"state": "under_review"}
+        ).status
+        == 200
+    )
     stats = admin.get("/api/v1/case-statistics").json()
     assert stats["total_cases"] == before["total_cases"] + 1
     sci_before = before["items"].get("science_technology", {})
@@ -352,8 +435,9 @@ def test_test_cases_run_the_flow_and_are_left_out_of_statistics(client: Client, 
         stored = service.get_case(real["number"])
         service.mark_test(stored, False, "boss")
         assert service.statistics()["total_cases"] == before["total_cases"] + 1
-        assert [a.detail["is_test"] for a in AuditService(session).list(case_id=stored.id, action="mark_test")] == [
-            False, True]
+        assert [
+            a.detail["is_test"] for a in AuditService(session).list(case_id=stored.id, action="mark_test")
+        ] == [False, True]
         tests_only = service.list_items(None, is_test=True)
         assert tests_only and all(i.case.is_test for i in tests_only)
 
@@ -369,16 +453,51 @@ def test_a_conversation_lists_its_cases(client: Client) -> None:
 
 
 def test_create_user_takes_an_officers_department(tmp_path: Path, backend: BackendServer) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "NEW_USER_PASSWORD": "long enough pw",
-           "KB_SEED_ON_START": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "NEW_USER_PASSWORD": "long enough pw",
+        "KB_SEED_ON_START": "0",
+    }
     env.pop("APP_ENV", None)
-    ok = subprocess.run([sys.executable, "-m", "backend", "create-user", "officer1", "--role", "officer",
-                         "--department", "exit_entry"], cwd=ROOT, env=env, capture_output=True, text=True,
-                        timeout=120)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backend",
+            "create-user",
+            "officer1",
+            "--role",
+            "officer",
+            "--department",
+            "exit_entry",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "exit_entry" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "backend", "create-user", "officer2", "--role", "officer",
-                          "--department", "navy"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backend",
+            "create-user",
+            "officer2",
+            "--role",
+            "officer",
+            "--department",
+            "navy",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "navy" in bad.stderr and "exit_entry" in bad.stderr
     from backend.db import make_engine, make_session_factory
 
@@ -392,7 +511,9 @@ def test_create_user_takes_an_officers_department(tmp_path: Path, backend: Backe
 def test_case_items_are_unique_per_department(backend: BackendServer, client: Client) -> None:
     case = submit(client, case_body(ALL_ITEMS))
     with backend.app.ctx.session_factory() as session:
-        rows = session.execute(select(CaseItem.department).join(Case).where(Case.number == case["number"])).all()
+        rows = session.execute(
+            select(CaseItem.department).join(Case).where(Case.number == case["number"])
+        ).all()
         assert len(rows) == len({r[0] for r in rows}) == len(catalogue().departments_for(ALL_ITEMS))
 
 
@@ -404,11 +525,17 @@ def test_cases_past_their_retention_are_deleted(client: Client, backend: Backend
         service = services(backend, session)
         stored = service.get_case(old["number"])
         service.mark_test(stored, True, "boss")  # leaves an audit row linked to the case
-        session.execute(update(Case).where(Case.number == old["number"])
-                        .values(updated_at=utcnow() - timedelta(days=days, minutes=1)))
+        session.execute(
+            update(Case)
+            .where(Case.number == old["number"])
+            .values(updated_at=utcnow() - timedelta(days=days, minutes=1))
+        )
         session.commit()
         assert service.purge_expired() == 1
         assert service.get_case(old["number"]) is None and service.get_case(fresh["number"]) is not None
-        assert session.execute(select(func.count(CaseItem.id)).where(CaseItem.case_id == stored.id)).scalar_one() == 0
+        assert (
+            session.execute(select(func.count(CaseItem.id)).where(CaseItem.case_id == stored.id)).scalar_one()
+            == 0
+        )
         audit = AuditService(session).list(action="mark_test", actor="boss")
         assert any(a.detail.get("number") == old["number"] and a.case_id is None for a in audit)

@@ -1,4 +1,5 @@
 """Settings from the environment, the production guard, first admin, migrations, languages."""
+
 from __future__ import annotations
 
 import subprocess
@@ -25,10 +26,20 @@ def test_defaults_come_from_the_environment_only() -> None:
     settings = Settings.from_env({})
     assert settings.database_url.endswith("var/backend.db")
     assert (settings.region, settings.rasa_url, settings.port) == ("fujian", "http://127.0.0.1:5005", 8000)
-    custom = Settings.from_env({"DATABASE_URL": "postgresql://x/y", "REGION": "Weihai", "BACKEND_PORT": "9001",
-                                "RASA_URL": "http://rasa:5005/"})
+    custom = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://x/y",
+            "REGION": "Weihai",
+            "BACKEND_PORT": "9001",
+            "RASA_URL": "http://rasa:5005/",
+        }
+    )
     assert (custom.database_url, custom.region, custom.port, custom.rasa_url) == (
-        "postgresql://x/y", "weihai", 9001, "http://rasa:5005")
+        "postgresql://x/y",
+        "weihai",
+        9001,
+        "http://rasa:5005",
+    )
 
 
 def test_production_refuses_development_secrets() -> None:
@@ -36,24 +47,42 @@ def test_production_refuses_development_secrets() -> None:
         Settings.from_env({"APP_ENV": "production"}).check()
     assert "SERVICE_TOKEN" in str(raised.value) and "SECRET_KEY" in str(raised.value)
     assert "RASA_TOKEN" in str(raised.value)
-    Settings.from_env({"APP_ENV": "production", "SERVICE_TOKEN": "s" * 32, "SECRET_KEY": "k" * 40,
-                       "FIELD_ENCRYPTION_KEY": "x" * 43 + "=", "HASH_KEY": "h" * 32, "RASA_TOKEN": "r" * 32}).check()
+    Settings.from_env(
+        {
+            "APP_ENV": "production",
+            "SERVICE_TOKEN": "s" * 32,
+            "SECRET_KEY": "k" * 40,
+            "FIELD_ENCRYPTION_KEY": "x" * 43 + "=",
+            "HASH_KEY": "h" * 32,
+            "RASA_TOKEN": "r" * 32,
+        }
+    ).check()
     Settings.from_env({}).check()  # development defaults are fine in development
     assert DEV_SERVICE_TOKEN and DEV_SECRET_KEY
 
 
 def test_python_m_backend_refuses_to_start_in_production_with_defaults(tmp_path: Path) -> None:
     env = {"APP_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "backend", "migrate"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "backend", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 3
     assert "refusing to start" in result.stderr
     assert not (tmp_path / "x.db").exists()
 
 
 def test_first_admin_comes_from_the_environment(tmp_path: Path, database_urls: Any) -> None:
-    settings = Settings(database_url=database_urls(), knowledge_dir=make_knowledge_dir(tmp_path / "k"),
-                        admin_username="chief", admin_password="a long enough password")
+    settings = Settings(
+        database_url=database_urls(),
+        knowledge_dir=make_knowledge_dir(tmp_path / "k"),
+        admin_username="chief",
+        admin_password="a long enough password",
+    )
     app = create_app(settings, name="bootstrap_admin")
     assert app.ctx.bootstrap["admin_created"] == "chief"
     with app.ctx.session_factory() as session:
@@ -66,8 +95,9 @@ def test_first_admin_comes_from_the_environment(tmp_path: Path, database_urls: A
     again.ctx.engine.dispose()
 
 
-def test_without_admin_settings_the_instructions_are_printed(tmp_path: Path, database_urls: Any,
-                                                             capsys: pytest.CaptureFixture) -> None:
+def test_without_admin_settings_the_instructions_are_printed(
+    tmp_path: Path, database_urls: Any, capsys: pytest.CaptureFixture
+) -> None:
     settings = Settings(database_url=database_urls(), knowledge_dir=make_knowledge_dir(tmp_path / "k"))
     app = create_app(settings, name="bootstrap_hint")
     assert ADMIN_HINT in capsys.readouterr().out
@@ -91,10 +121,19 @@ def test_migrations_apply_twice_and_downgrade_cleanly(database_urls: Any) -> Non
     engine.dispose()
 
 
-@pytest.mark.parametrize("header,expected", [
-    (None, "en"), ("", "en"), ("zh-CN,zh;q=0.9,en;q=0.8", "zh"), ("en-US,en;q=0.9,zh;q=0.8", "en"),
-    ("fr-FR, zh;q=0.5", "zh"), ("en;q=0.1, zh-TW;q=0.9", "zh"), ("de", "en"), ("zh;q=0", "en"),
-])
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        (None, "en"),
+        ("", "en"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("en-US,en;q=0.9,zh;q=0.8", "en"),
+        ("fr-FR, zh;q=0.5", "zh"),
+        ("en;q=0.1, zh-TW;q=0.9", "zh"),
+        ("de", "en"),
+        ("zh;q=0", "en"),
+    ],
+)
 def test_accept_language_picks_english_or_chinese(header: str | None, expected: str) -> None:
     assert negotiate(header) == expected
 
@@ -118,8 +157,9 @@ def test_missing_retrieval_engine_is_a_clear_503_not_a_crash(tmp_path: Path, dat
 
     server = start_backend(tmp_path, database_urls(), retriever_factory=broken)
     try:
-        response = Client(server.url).post_json("/api/v1/faq/answer", {"question": "fee?", "language": "zh"},
-                                                headers={"Accept-Language": "zh"})
+        response = Client(server.url).post_json(
+            "/api/v1/faq/answer", {"question": "fee?", "language": "zh"}, headers={"Accept-Language": "zh"}
+        )
     finally:
         server.stop()
     assert response.status == 503

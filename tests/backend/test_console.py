@@ -1,4 +1,5 @@
 """The policy staff console over a real socket: sign-in, roles, CSRF, editing, escaping."""
+
 from __future__ import annotations
 
 import json
@@ -31,10 +32,15 @@ def edit_fields(client: Client, entry_id: str, **changes: str) -> dict[str, str]
     import html
 
     fields = {
-        "csrf_token": value("csrf_token"), "version": value("version"), "topic": html.unescape(value("topic")),
-        "source": html.unescape(value("source")), "checked": value("checked"),
-        "questions_en": html.unescape(area("questions_en")), "questions_zh": html.unescape(area("questions_zh")),
-        "answer_en": html.unescape(area("answer_en")), "answer_zh": html.unescape(area("answer_zh")),
+        "csrf_token": value("csrf_token"),
+        "version": value("version"),
+        "topic": html.unescape(value("topic")),
+        "source": html.unescape(value("source")),
+        "checked": value("checked"),
+        "questions_en": html.unescape(area("questions_en")),
+        "questions_zh": html.unescape(area("questions_zh")),
+        "answer_en": html.unescape(area("answer_en")),
+        "answer_zh": html.unescape(area("answer_zh")),
         "action": "save",
     }
     fields.update(changes)
@@ -95,10 +101,13 @@ def test_console_speaks_both_languages(editor: Client) -> None:
 
 def test_edit_changes_the_next_answer_without_restart(editor: Client, client: Client) -> None:
     question = "How many days after entry must I apply for the residence permit?"
-    assert ask(client, question)["entry"]["answer"].startswith("Apply for the work residence permit within 30 days")
+    assert ask(client, question)["entry"]["answer"].startswith(
+        "Apply for the work residence permit within 30 days"
+    )
     new_text = "Apply within 30 days of entry, at the exit-entry office of your city."
-    response = editor.post_form("/console/kb/t-rp-deadline/edit", edit_fields(editor, "t-rp-deadline",
-                                                                               answer_en=new_text))
+    response = editor.post_form(
+        "/console/kb/t-rp-deadline/edit", edit_fields(editor, "t-rp-deadline", answer_en=new_text)
+    )
     assert response.status == 302, response.text
     assert ask(client, question)["entry"]["answer"] == new_text
     assert ask(client, "入境后多少天内要申请居留许可？", "zh")["entry"]["id"] == "t-rp-deadline"
@@ -106,9 +115,16 @@ def test_edit_changes_the_next_answer_without_restart(editor: Client, client: Cl
 
 def test_new_entry_cannot_be_published_with_one_language_missing(editor: Client, client: Client) -> None:
     fields = {
-        "csrf_token": editor.csrf(), "id": "t-half", "topic": "work_permit", "source": "", "checked": "",
-        "questions_en": "Can a spouse work on a dependant visa?", "questions_zh": "",
-        "answer_en": "No, a spouse needs a work permit of their own.", "answer_zh": "", "action": "publish",
+        "csrf_token": editor.csrf(),
+        "id": "t-half",
+        "topic": "work_permit",
+        "source": "",
+        "checked": "",
+        "questions_en": "Can a spouse work on a dependant visa?",
+        "questions_zh": "",
+        "answer_en": "No, a spouse needs a work permit of their own.",
+        "answer_zh": "",
+        "action": "publish",
     }
     refused = editor.post_form("/console/kb/new", fields)
     assert refused.status == 422
@@ -123,14 +139,24 @@ def test_new_entry_cannot_be_published_with_one_language_missing(editor: Client,
 def test_script_in_an_entry_shows_as_text(editor: Client, client: Client) -> None:
     evil = "<script>alert('x')</script>"
     fields = {
-        "csrf_token": editor.csrf(), "id": "t-escape", "topic": "general", "source": "https://example.org/?a=1&b=2",
-        "checked": "2026-11-20", "questions_en": f"What about {evil} tags?", "questions_zh": f"{evil} 标签怎么办？",
-        "answer_en": f"Shown as text: {evil}", "answer_zh": f"按文本显示：{evil}", "action": "publish",
+        "csrf_token": editor.csrf(),
+        "id": "t-escape",
+        "topic": "general",
+        "source": "https://example.org/?a=1&b=2",
+        "checked": "2026-11-20",
+        "questions_en": f"What about {evil} tags?",
+        "questions_zh": f"{evil} 标签怎么办？",
+        "answer_en": f"Shown as text: {evil}",
+        "answer_zh": f"按文本显示：{evil}",
+        "action": "publish",
     }
     assert editor.post_form("/console/kb/new", fields).status == 302
-    for page in (editor.get("/console/kb?q=t-escape"), editor.get("/console/kb/t-escape/edit"),
-                 editor.get("/console/kb/preview?q=What+about+script+tags&language=en"),
-                 editor.get("/console/kb/t-escape/history")):
+    for page in (
+        editor.get("/console/kb?q=t-escape"),
+        editor.get("/console/kb/t-escape/edit"),
+        editor.get("/console/kb/preview?q=What+about+script+tags&language=en"),
+        editor.get("/console/kb/t-escape/history"),
+    ):
         assert page.status == 200
         assert evil not in page.text
         assert "&lt;script&gt;" in page.text
@@ -148,9 +174,13 @@ def test_preview_shows_which_entry_answers_and_its_score(editor: Client) -> None
 def test_retired_entry_no_longer_answers(editor: Client, client: Client) -> None:
     question = "Lump-sum refund of social insurance when leaving the country"
     assert ask(client, question)["entry"]["id"] == "t-si-refund"
-    version = re.search(r'name="version" value="(\d+)"', editor.get("/console/kb/t-si-refund/edit").text).group(1)
-    response = editor.post_form("/console/kb/t-si-refund/status",
-                                {"csrf_token": editor.csrf(), "status": "retired", "version": version})
+    version = re.search(
+        r'name="version" value="(\d+)"', editor.get("/console/kb/t-si-refund/edit").text
+    ).group(1)
+    response = editor.post_form(
+        "/console/kb/t-si-refund/status",
+        {"csrf_token": editor.csrf(), "status": "retired", "version": version},
+    )
     assert response.status == 302
     result = ask(client, question)
     assert result["entry"] is None or result["entry"]["id"] != "t-si-refund"
@@ -162,7 +192,9 @@ def test_retired_entry_no_longer_answers(editor: Client, client: Client) -> None
 def test_history_shows_who_when_and_diff_and_rollback_restores(editor: Client, client: Client) -> None:
     question = "Is there a fee for the work permit?"
     original = ask(client, question)["entry"]["answer"]
-    editor.post_form("/console/kb/t-wp-fee/edit", edit_fields(editor, "t-wp-fee", answer_en="It costs 100 yuan."))
+    editor.post_form(
+        "/console/kb/t-wp-fee/edit", edit_fields(editor, "t-wp-fee", answer_en="It costs 100 yuan.")
+    )
     assert ask(client, question)["entry"]["answer"] == "It costs 100 yuan."
     history = editor.get("/console/kb/t-wp-fee/history")
     assert "edited by editor" in history.text
@@ -171,8 +203,9 @@ def test_history_shows_who_when_and_diff_and_rollback_restores(editor: Client, c
     first = re.search(r'name="to_version" value="1"', history.text)
     assert first
     current = re.search(r'name="version" value="(\d+)"', history.text).group(1)
-    response = editor.post_form("/console/kb/t-wp-fee/rollback",
-                                {"csrf_token": editor.csrf(), "to_version": "1", "version": current})
+    response = editor.post_form(
+        "/console/kb/t-wp-fee/rollback", {"csrf_token": editor.csrf(), "to_version": "1", "version": current}
+    )
     assert response.status == 302
     assert ask(client, question)["entry"]["answer"] == original
     assert "rolled back by editor" in editor.get("/console/kb/t-wp-fee/history").text
@@ -211,10 +244,14 @@ def test_chat_page_is_local_and_bilingual(client: Client, backend: BackendServer
     page = client.get("/")
     assert page.status == 200
     assert 'src="/static/chat.js"' in page.text and "http" not in page.text.split("<body")[0].replace(
-        'content="width', "")
+        'content="width', ""
+    )
     assert "/webhooks/rest/webhook" in page.text
-    labels = json.loads(re.search(r'<script type="application/json" id="chat-labels">(.*?)</script>',
-                                  page.text, re.S).group(1))
+    labels = json.loads(
+        re.search(r'<script type="application/json" id="chat-labels">(.*?)</script>', page.text, re.S).group(
+            1
+        )
+    )
     assert labels["chat_send"] == {"en": "Send", "zh": "发送"}
     assert "外国人来华工作" in client.get("/?lang=zh").text
     assert "connect-src 'self' http://127.0.0.1:5005" in page.headers["Content-Security-Policy"]
@@ -226,20 +263,30 @@ def _unanswered_rows(page: str) -> list[tuple[str, str]]:
     return re.findall(r'<tr data-key="([^"]*)" data-language="([^"]*)">', page)
 
 
-def test_unanswered_questions_are_grouped_and_become_a_phrasing_in_one_click(editor: Client, client: Client) -> None:
+def test_unanswered_questions_are_grouped_and_become_a_phrasing_in_one_click(
+    editor: Client, client: Client
+) -> None:
     question = "Is the permit for working gratis"
     first = ask(client, question)
     assert first["decision"] != "answer"
     ask(client, question.upper() + "??")  # the same question again: one group, asked twice
     page = editor.get("/console/kb/unanswered").text
     assert ("is the permit for working gratis", "en") in _unanswered_rows(page)
-    row = page[page.index('data-key="is the permit for working gratis"'):]
+    row = page[page.index('data-key="is the permit for working gratis"') :]
     assert re.search(r"<td>2</td>", row[: row.index("</tr>")])
-    response = editor.post_form("/console/kb/unanswered/phrasing", {
-        "csrf_token": editor.csrf("/console/kb/unanswered"), "key": "is the permit for working gratis",
-        "language": "en", "entry_id": "t-wp-fee"})
+    response = editor.post_form(
+        "/console/kb/unanswered/phrasing",
+        {
+            "csrf_token": editor.csrf("/console/kb/unanswered"),
+            "key": "is the permit for working gratis",
+            "language": "en",
+            "entry_id": "t-wp-fee",
+        },
+    )
     assert response.status == 302
-    assert ("is the permit for working gratis", "en") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)
+    assert ("is the permit for working gratis", "en") not in _unanswered_rows(
+        editor.get("/console/kb/unanswered").text
+    )
     after = ask(client, question)
     assert (after["decision"], after["entry"]["id"]) == ("answer", "t-wp-fee")
     history = editor.get("/console/kb/t-wp-fee/history").text
@@ -252,20 +299,36 @@ def test_an_unanswered_question_can_start_a_new_entry_or_be_dismissed(editor: Cl
     form = editor.get(f"/console/kb/new?key={quote(key)}&language=zh").text
     assert re.search(r'<textarea name="questions_zh"[^>]*>明天北京天气怎么样', form)
     assert f'name="key" value="{key}"' in form
-    response = editor.post_form("/console/kb/unanswered/dismiss", {
-        "csrf_token": editor.csrf("/console/kb/unanswered"), "key": key, "language": "zh"})
+    response = editor.post_form(
+        "/console/kb/unanswered/dismiss",
+        {"csrf_token": editor.csrf("/console/kb/unanswered"), "key": key, "language": "zh"},
+    )
     assert response.status == 302
     assert (key, "zh") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)
 
 
-def test_a_new_entry_made_from_an_unanswered_question_closes_its_group(editor: Client, client: Client) -> None:
+def test_a_new_entry_made_from_an_unanswered_question_closes_its_group(
+    editor: Client, client: Client
+) -> None:
     key = "can my cat come with me"
     ask(client, "Can my cat come with me?")
     assert (key, "en") in _unanswered_rows(editor.get("/console/kb/unanswered").text)
-    response = editor.post_form("/console/kb/new", {
-        "csrf_token": editor.csrf(f"/console/kb/new?key={quote(key)}&language=en"), "key": key, "language": "en",
-        "id": "t-pets", "topic": "residence_permit", "questions_en": "Can my cat come with me?",
-        "questions_zh": "", "answer_en": "Ask the customs office.", "answer_zh": "", "source": "", "checked": "",
-        "action": "save"})
+    response = editor.post_form(
+        "/console/kb/new",
+        {
+            "csrf_token": editor.csrf(f"/console/kb/new?key={quote(key)}&language=en"),
+            "key": key,
+            "language": "en",
+            "id": "t-pets",
+            "topic": "residence_permit",
+            "questions_en": "Can my cat come with me?",
+            "questions_zh": "",
+            "answer_en": "Ask the customs office.",
+            "answer_zh": "",
+            "source": "",
+            "checked": "",
+            "action": "save",
+        },
+    )
     assert response.status == 302
     assert (key, "en") not in _unanswered_rows(editor.get("/console/kb/unanswered").text)

@@ -1,4 +1,5 @@
 """Encryption at rest and keyed hashes (backend/crypto.py), and their settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -55,8 +56,9 @@ def test_keyed_hashes_depend_on_key_purpose_and_normalised_value() -> None:
 
 
 def test_settings_read_the_keys_and_the_prefix_from_the_environment() -> None:
-    settings = Settings.from_env({"FIELD_ENCRYPTION_KEY": KEY_A, "HASH_KEY": "x" * 40, "RASA_TOKEN": "tok",
-                                  "REGION": "weihai"})
+    settings = Settings.from_env(
+        {"FIELD_ENCRYPTION_KEY": KEY_A, "HASH_KEY": "x" * 40, "RASA_TOKEN": "tok", "REGION": "weihai"}
+    )
     assert (settings.field_encryption_key, settings.hash_key, settings.rasa_token) == (KEY_A, "x" * 40, "tok")
     assert settings.prefix == "WH"
     assert Settings.from_env({}).prefix == "FJ"
@@ -65,7 +67,12 @@ def test_settings_read_the_keys_and_the_prefix_from_the_environment() -> None:
 
 
 def test_production_refuses_the_development_keys() -> None:
-    base = {"APP_ENV": "production", "SERVICE_TOKEN": "s" * 32, "SECRET_KEY": "k" * 40, "RASA_TOKEN": "r" * 32}
+    base = {
+        "APP_ENV": "production",
+        "SERVICE_TOKEN": "s" * 32,
+        "SECRET_KEY": "k" * 40,
+        "RASA_TOKEN": "r" * 32,
+    }
     with pytest.raises(ConfigError) as raised:
         Settings.from_env(base).check()
     assert "FIELD_ENCRYPTION_KEY" in str(raised.value) and "HASH_KEY" in str(raised.value)

@@ -1,4 +1,5 @@
 """/api/v1/drafts over a real socket: merge, consent, masking, bad input, retention, submit."""
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,18 @@ def get(client: Client, conversation_id: str, **kwargs: Any) -> Any:
 def started(client: Client, items: list[str] | None = None) -> str:
     """A draft with consent, role and items (no answers yet)."""
     cid = new_id()
-    response = put_json(client, path(cid), {"channel": "rest", "language": "en", "role": "worker",
-                                            "items": items or ["work_permit_new"], "consent": CONSENT,
-                                            "state": {"phase": "form", "step": "surname"}})
+    response = put_json(
+        client,
+        path(cid),
+        {
+            "channel": "rest",
+            "language": "en",
+            "role": "worker",
+            "items": items or ["work_permit_new"],
+            "consent": CONSENT,
+            "state": {"phase": "form", "step": "surname"},
+        },
+    )
     assert response.status == 200, response.text
     return cid
 
@@ -55,11 +65,21 @@ def test_put_creates_merges_and_get_shows_only_masked_values(client: Client, bac
     cid = started(client)
     first = put_json(client, path(cid), {"answers": {"surname": "Schmidt", "passport_number": "e1234 5678"}})
     assert first.status == 200, first.text
-    second = put_json(client, path(cid), {"answers": {"email": EMAIL, "phone": "+86 138 1234 5678"},
-                                          "state": {"phase": "form", "step": "phone", "failed": {"email": 1}}})
+    second = put_json(
+        client,
+        path(cid),
+        {
+            "answers": {"email": EMAIL, "phone": "+86 138 1234 5678"},
+            "state": {"phase": "form", "step": "phone", "failed": {"email": 1}},
+        },
+    )
     assert second.status == 200, second.text
     draft = get(client, cid).json()["draft"]
-    assert draft["conversation_id"] == cid and draft["role"] == "worker" and draft["items"] == ["work_permit_new"]
+    assert (
+        draft["conversation_id"] == cid
+        and draft["role"] == "worker"
+        and draft["items"] == ["work_permit_new"]
+    )
     assert draft["consent"]["given"] is True and draft["consent"]["version"] == CONSENT["version"]
     assert draft["state"] == {"phase": "form", "step": "phone", "failed": {"email": 1}}  # kept as given
     masked = draft["answers_masked"]
@@ -85,7 +105,9 @@ def test_null_removes_an_answer_and_other_answers_stay(client: Client) -> None:
     assert "surname" in response.json()["draft"]["missing"]
 
 
-def test_answers_without_consent_are_refused_and_nothing_is_stored(client: Client, backend: BackendServer) -> None:
+def test_answers_without_consent_are_refused_and_nothing_is_stored(
+    client: Client, backend: BackendServer
+) -> None:
     cid = new_id()
     response = put_json(client, path(cid), {"role": "worker", "answers": {"passport_number": PASSPORT}})
     assert response.status == 409
@@ -94,7 +116,10 @@ def test_answers_without_consent_are_refused_and_nothing_is_stored(client: Clien
     zh = put_json(client, path(cid), {"answers": {"surname": "Schmidt"}}, headers=ZH)
     assert zh.status == 409 and "同意" in zh.json()["error"]["message"]
     # Without answers a draft may exist before consent (items, role, state).
-    assert put_json(client, path(cid), {"items": ["social_insurance"], "state": {"phase": "consent"}}).status == 200
+    assert (
+        put_json(client, path(cid), {"items": ["social_insurance"], "state": {"phase": "consent"}}).status
+        == 200
+    )
     assert put_json(client, path(cid), {"answers": {"surname": "Schmidt"}}).status == 409
     assert raw_hits(backend.app.ctx.engine, (PASSPORT,)) == []
 
@@ -137,13 +162,20 @@ HOSTILE: list[tuple[str, Any, str]] = [
 
 @pytest.mark.parametrize("field,value,where", HOSTILE)
 def test_bad_values_are_refused_per_field_in_the_callers_language_and_nothing_is_lost(
-        client: Client, field: str, value: Any, where: str) -> None:
+    client: Client, field: str, value: Any, where: str
+) -> None:
     cid = started(client)
     assert put_json(client, path(cid), {"answers": {"given_names": "Anna"}}).status == 200
     before = get(client, cid).json()["draft"]
-    response = put_json(client, path(cid), {"answers": {field: value, "surname": "Schmidt"}
-                                            if field != "surname" else {field: value},
-                                            "state": {"step": "changed"}}, headers=ZH)
+    response = put_json(
+        client,
+        path(cid),
+        {
+            "answers": {field: value, "surname": "Schmidt"} if field != "surname" else {field: value},
+            "state": {"step": "changed"},
+        },
+        headers=ZH,
+    )
     assert response.status == 400, response.text
     error = response.json()["error"]
     assert error["code"] == "draft_invalid" and "未保存" in error["message"]
@@ -156,21 +188,26 @@ def test_bad_values_are_refused_per_field_in_the_callers_language_and_nothing_is
     assert detail_fields(english)[where]["message"].isascii() or field == "surname"
 
 
-@pytest.mark.parametrize("body,field,code", [
-    ({"answers": {"no_such_field": "x"}}, "no_such_field", "unknown_field"),
-    ({"answers": ["surname", "Schmidt"]}, "answers", "answers_type"),
-    ({"items": ["work_permit_new", "spaceship_licence"]}, "items", "unknown_item"),
-    ({"items": ["work_permit_new", "work_permit_change"]}, "items", "items_conflict"),
-    ({"items": "work_permit_new"}, "items", "items_type"),
-    ({"role": "boss"}, "role", "applicant_role_invalid"),
-    ({"language": "fr"}, "language", "invalid_language"),
-    ({"channel": "<b>web</b>"}, "channel", "channel_invalid"),
-    ({"state": ["not", "an", "object"]}, "state", "draft_state_invalid"),
-    ({"state": {"blob": "x" * 30000}}, "state", "draft_state_too_large"),
-    ({"consent": "yes"}, "consent", "consent_invalid"),
-    ({"surname": "Schmidt"}, "surname", "unknown_field"),
-])
-def test_wrong_shapes_are_400_with_field_details(client: Client, body: dict[str, Any], field: str, code: str) -> None:
+@pytest.mark.parametrize(
+    "body,field,code",
+    [
+        ({"answers": {"no_such_field": "x"}}, "no_such_field", "unknown_field"),
+        ({"answers": ["surname", "Schmidt"]}, "answers", "answers_type"),
+        ({"items": ["work_permit_new", "spaceship_licence"]}, "items", "unknown_item"),
+        ({"items": ["work_permit_new", "work_permit_change"]}, "items", "items_conflict"),
+        ({"items": "work_permit_new"}, "items", "items_type"),
+        ({"role": "boss"}, "role", "applicant_role_invalid"),
+        ({"language": "fr"}, "language", "invalid_language"),
+        ({"channel": "<b>web</b>"}, "channel", "channel_invalid"),
+        ({"state": ["not", "an", "object"]}, "state", "draft_state_invalid"),
+        ({"state": {"blob": "x" * 30000}}, "state", "draft_state_too_large"),
+        ({"consent": "yes"}, "consent", "consent_invalid"),
+        ({"surname": "Schmidt"}, "surname", "unknown_field"),
+    ],
+)
+def test_wrong_shapes_are_400_with_field_details(
+    client: Client, body: dict[str, Any], field: str, code: str
+) -> None:
     cid = started(client)
     response = put_json(client, path(cid), body)
     assert response.status == 400, response.text
@@ -186,7 +223,9 @@ def test_personal_data_in_the_dialogue_state_is_refused(client: Client, backend:
     assert raw_hits(backend.app.ctx.engine, (PASSPORT,)) == []
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"\"text\"", b"", "{\"answers\": {\"surname\": \"\u00e9\"".encode()])
+@pytest.mark.parametrize(
+    "raw", [b"{not json", b"[1, 2]", b'"text"', b"", '{"answers": {"surname": "\u00e9"'.encode()]
+)
 def test_malformed_json_is_refused(client: Client, raw: bytes) -> None:
     cid = started(client)
     response = put_json(client, path(cid), None, raw=raw, headers=ZH)
@@ -199,7 +238,10 @@ def test_conversation_ids_are_checked_and_auth_is_required(client: Client) -> No
     assert get(client, "bad%20id").status == 400
     assert get(client, "x" * 200).status == 400
     assert client.get(path(new_id())).status == 401
-    assert client.request("PUT", path(new_id()), body=b"{}", headers={"Content-Type": "application/json"}).status == 401
+    assert (
+        client.request("PUT", path(new_id()), body=b"{}", headers={"Content-Type": "application/json"}).status
+        == 401
+    )
     assert get(client, new_id()).json()["error"]["code"] == "no_draft"
 
 
@@ -215,14 +257,20 @@ def test_drafts_past_their_retention_are_purged(client: Client, backend: Backend
     days = catalogue().consent.draft_retention_days
     factory = backend.app.ctx.session_factory
     with factory() as session:
-        session.execute(update(Draft).where(Draft.conversation_id == old)
-                        .values(updated_at=utcnow() - timedelta(days=days, minutes=1)))
+        session.execute(
+            update(Draft)
+            .where(Draft.conversation_id == old)
+            .values(updated_at=utcnow() - timedelta(days=days, minutes=1))
+        )
         session.commit()
     assert get(client, old).status == 404  # purged on access
     assert get(client, fresh).status == 200
     with factory() as session:
-        session.execute(update(Draft).where(Draft.conversation_id == fresh)
-                        .values(updated_at=utcnow() - timedelta(days=days + 1)))
+        session.execute(
+            update(Draft)
+            .where(Draft.conversation_id == fresh)
+            .values(updated_at=utcnow() - timedelta(days=days + 1))
+        )
         session.commit()
         service = DraftService(session, backend.app.ctx.crypto, backend.app.ctx.settings)
         assert service.purge_expired() == 1
@@ -277,8 +325,13 @@ def test_submit_without_consent_is_409(client: Client) -> None:
 
 def test_submit_body_is_checked(client: Client) -> None:
     cid = started(client)
-    response = service_request(client, "POST", path(cid) + "/submit", body=b'{"test": "yes", "x": 1}',
-                               headers={"Content-Type": "application/json"})
+    response = service_request(
+        client,
+        "POST",
+        path(cid) + "/submit",
+        body=b'{"test": "yes", "x": 1}',
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status == 400
     assert set(detail_fields(response)) == {"test", "x"}
 

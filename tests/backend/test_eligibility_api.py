@@ -1,4 +1,5 @@
 """POST /api/v1/eligibility/assess and GET /checklist over a real socket, in both languages."""
+
 from __future__ import annotations
 
 import re
@@ -13,11 +14,27 @@ from tests.backend.conftest import BackendServer, Client
 
 ASSESS = "/api/v1/eligibility/assess"
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
-VALID: dict[str, Any] = {"age": 34, "highest_degree": "master", "relevant_experience_years": 6,
-                         "annual_salary_cny": 350000, "months_in_china_per_year": 12, "hsk_level": 3,
-                         "nationality": "DE", "extras": ["patent"]}
-FACTORS = ["salary", "education", "experience", "months_in_china", "chinese", "location", "age", "extras",
-           "local_bonus"]
+VALID: dict[str, Any] = {
+    "age": 34,
+    "highest_degree": "master",
+    "relevant_experience_years": 6,
+    "annual_salary_cny": 350000,
+    "months_in_china_per_year": 12,
+    "hsk_level": 3,
+    "nationality": "DE",
+    "extras": ["patent"],
+}
+FACTORS = [
+    "salary",
+    "education",
+    "experience",
+    "months_in_china",
+    "chinese",
+    "location",
+    "age",
+    "extras",
+    "local_bonus",
+]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -39,7 +56,9 @@ def test_valid_answers_give_category_points_and_the_checklist(client: Client) ->
     assert list(result["points"]["breakdown"]) == FACTORS
     assert result["points"]["breakdown"]["salary"] == 17
     assert {c["id"]: c["status"] for c in result["conditions"]}["age_minimum"] == "met"
-    assert {"degree_certificate", "criminal_record_certificate", "passport"} <= {m["id"] for m in result["materials"]}
+    assert {"degree_certificate", "criminal_record_certificate", "passport"} <= {
+        m["id"] for m in result["materials"]
+    }
     assert {"rp_apply", "si_registration"} <= {d["id"] for d in result["deadlines"]}
     assert {"wp_fee", "rp_fee_issue"} <= {f["id"] for f in result["fees"]}
     assert result["social_insurance"]["agreement"] is True
@@ -52,7 +71,10 @@ def test_texts_follow_accept_language(client: Client) -> None:
     result = client.post_json(ASSESS, VALID, headers=ZH).json()
     assert result["language"] == "zh"
     assert result["category"]["name"] == "B类：外国专业人才"
-    assert result["points"]["explanations"]["salary"] == "年薪35万元属于35万元（含）至45万元（不含）档，得17分（满分20分）。"
+    assert (
+        result["points"]["explanations"]["salary"]
+        == "年薪35万元属于35万元（含）至45万元（不含）档，得17分（满分20分）。"
+    )
     assert result["nationality"] == {"alpha_2": "DE", "alpha_3": "DEU", "name": "德国"}
     for material in result["materials"]:
         assert CJK.search(material["name"]) and CJK.search(material["what"])
@@ -91,31 +113,50 @@ def test_absurd_salary_is_refused_with_the_limit(client: Client) -> None:
     found = details(client.post_json(ASSESS, {**VALID, "annual_salary_cny": 3_000_000_000}))
     assert found["annual_salary_cny"]["message"] == (
         "An annual salary of 3,000,000,000 CNY is not plausible. Enter the salary for a whole year in CNY (yuan), "
-        "at most 100,000,000.")
+        "at most 100,000,000."
+    )
 
 
 def test_unknown_country_is_refused_in_both_languages(client: Client) -> None:
     en = details(client.post_json(ASSESS, {**VALID, "nationality": "Atlantis"}))
     assert en["nationality"]["message"] == (
-        "We do not recognise the country \"Atlantis\". Use an ISO code such as DE or DEU, or the country's name in "
-        "English or Chinese.")
+        'We do not recognise the country "Atlantis". Use an ISO code such as DE or DEU, or the country\'s name in '
+        "English or Chinese."
+    )
     zh = details(client.post_json(ASSESS, {**VALID, "nationality": "Germny"}, headers=ZH))
     assert zh["nationality"]["message"].startswith("无法识别国家“Germny”。您是否指德国？")
 
 
 def test_every_invalid_field_is_listed_at_once(client: Client) -> None:
-    body = {"age": "thirty", "highest_degree": "PhD", "annual_salary_cny": "30w", "hsk_level": 5, "colour": "red"}
+    body = {
+        "age": "thirty",
+        "highest_degree": "PhD",
+        "annual_salary_cny": "30w",
+        "hsk_level": 5,
+        "colour": "red",
+    }
     found = details(client.post_json(ASSESS, body))
-    assert set(found) == {"age", "highest_degree", "relevant_experience_years", "annual_salary_cny",
-                          "months_in_china_per_year", "colour"}
+    assert set(found) == {
+        "age",
+        "highest_degree",
+        "relevant_experience_years",
+        "annual_salary_cny",
+        "months_in_china_per_year",
+        "colour",
+    }
     assert found["relevant_experience_years"]["message"] == "This answer is required."
     assert found["highest_degree"]["message"] == (
-        "The highest degree must be one of: doctorate, master, bachelor, below_bachelor.")
+        "The highest degree must be one of: doctorate, master, bachelor, below_bachelor."
+    )
 
 
 def test_body_must_be_a_json_object(client: Client) -> None:
-    response = client.request("POST", ASSESS, body=b"[1, 2]", headers={
-        "Content-Type": "application/json", "Authorization": "Bearer test-service-token-0123456789"})
+    response = client.request(
+        "POST",
+        ASSESS,
+        body=b"[1, 2]",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer test-service-token-0123456789"},
+    )
     assert response.status == 400
     assert response.json()["error"]["code"] == "invalid_json"
 
@@ -130,8 +171,14 @@ def test_certificate_dates_are_checked_against_today(client: Client) -> None:
     today = date.today()
     old = (today - timedelta(days=200)).isoformat()
     future = (today + timedelta(days=3)).isoformat()
-    result = client.post_json(ASSESS, {**VALID, "criminal_record_certificate_date": old,
-                                       "passport_expiry": (today + timedelta(days=400)).isoformat()}).json()
+    result = client.post_json(
+        ASSESS,
+        {
+            **VALID,
+            "criminal_record_certificate_date": old,
+            "passport_expiry": (today + timedelta(days=400)).isoformat(),
+        },
+    ).json()
     statuses = {c["id"]: c["status"] for c in result["conditions"]}
     assert statuses["criminal_record"] == "unmet"
     assert statuses["passport"] == "met"
@@ -139,7 +186,9 @@ def test_certificate_dates_are_checked_against_today(client: Client) -> None:
     assert found["medical_certificate_date"]["message"] == "This date cannot be in the future."
 
 
-def test_a_region_with_an_average_wage_decides_the_salary_routes(client: Client, backend: BackendServer) -> None:
+def test_a_region_with_an_average_wage_decides_the_salary_routes(
+    client: Client, backend: BackendServer
+) -> None:
     regions = backend.app.ctx.settings.knowledge_dir / "regions"
     profile = {"name": {"en": "Testland", "zh": "测试市"}, "average_annual_wage_cny": 100000}
     (regions / "testland.yml").write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
@@ -154,7 +203,9 @@ def test_a_region_with_an_average_wage_decides_the_salary_routes(client: Client,
 
 # --- the printable checklist --------------------------------------------------------------------
 def test_checklist_page_from_the_api_link(client: Client) -> None:
-    path = client.post_json(ASSESS, {**VALID, "items": ["work_permit", "social_insurance"]}).json()["checklist_path"]
+    path = client.post_json(ASSESS, {**VALID, "items": ["work_permit", "social_insurance"]}).json()[
+        "checklist_path"
+    ]
     page = client.get(path)
     assert page.status == 200
     assert page.headers["Content-Type"].startswith("text/html")
@@ -166,8 +217,10 @@ def test_checklist_page_from_the_api_link(client: Client) -> None:
 
 
 def test_checklist_page_in_chinese_and_in_both_languages(client: Client) -> None:
-    query = "age=34&highest_degree=master&relevant_experience_years=6&annual_salary_cny=350000" \
-            "&months_in_china_per_year=12&hsk_level=3&nationality=" + quote("德国")
+    query = (
+        "age=34&highest_degree=master&relevant_experience_years=6&annual_salary_cny=350000"
+        "&months_in_china_per_year=12&hsk_level=3&nationality=" + quote("德国")
+    )
     zh = client.get(f"/checklist?{query}&lang=zh")
     assert zh.status == 200
     assert "B类：外国专业人才" in zh.text and "无犯罪记录证明" in zh.text
@@ -179,8 +232,10 @@ def test_checklist_page_in_chinese_and_in_both_languages(client: Client) -> None
 
 def test_checklist_page_escapes_everything_and_lists_invalid_answers(client: Client) -> None:
     attack = "<script>alert(1)</script>"
-    page = client.get("/checklist?age=7&highest_degree=master&relevant_experience_years=1&annual_salary_cny=1"
-                      f"&months_in_china_per_year=1&hsk_level=0&nationality={quote(attack)}")
+    page = client.get(
+        "/checklist?age=7&highest_degree=master&relevant_experience_years=1&annual_salary_cny=1"
+        f"&months_in_china_per_year=1&hsk_level=0&nationality={quote(attack)}"
+    )
     assert page.status == 422
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
@@ -199,12 +254,20 @@ def test_openapi_documents_the_endpoint(client: Client) -> None:
     operation = spec["paths"]["/api/v1/eligibility/assess"]["post"]
     assert "422" in operation["responses"]
     request = spec["components"]["schemas"]["EligibilityRequest"]
-    assert request["required"] == ["age", "highest_degree", "relevant_experience_years", "annual_salary_cny",
-                                   "months_in_china_per_year", "hsk_level"]
-    breakdown = spec["components"]["schemas"]["EligibilityResult"]["properties"]["points"]["properties"]["breakdown"]
+    assert request["required"] == [
+        "age",
+        "highest_degree",
+        "relevant_experience_years",
+        "annual_salary_cny",
+        "months_in_china_per_year",
+        "hsk_level",
+    ]
+    breakdown = spec["components"]["schemas"]["EligibilityResult"]["properties"]["points"]["properties"][
+        "breakdown"
+    ]
     assert breakdown["required"] == FACTORS
 
 
 def test_typed_text_is_echoed_as_typed_never_read_as_a_message_key(client: Client) -> None:
     found = details(client.post_json(ASSESS, {**VALID, "nationality": "@unauthorized"}))
-    assert found["nationality"]["message"].startswith("We do not recognise the country \"@unauthorized\".")
+    assert found["nationality"]["message"].startswith('We do not recognise the country "@unauthorized".')

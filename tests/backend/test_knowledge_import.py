@@ -1,5 +1,6 @@
 """Importing knowledge-base YAML: idempotent, never silently overwrites console edits,
 malformed files rejected whole with line numbers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -99,10 +100,22 @@ def test_entry_changed_in_file_and_console_is_a_reported_conflict(kb: KnowledgeS
 
 
 def test_console_created_entry_is_not_replaced_by_a_file_with_the_same_id(kb: KnowledgeService) -> None:
-    kb.create(EntryContent(id="t-new", topic="general", questions_en=["q?"], questions_zh=["问？"],
-                           answer_en="console", answer_zh="后台"), "editor", publish=True)
-    file = b"entries:\n  - id: t-new\n    topic: general\n    questions: {en: ['q?'], zh: [\xe9\x97\xae\xef\xbc\x9f]}\n" \
-           b"    answer: {en: from file, zh: from file}\n"
+    kb.create(
+        EntryContent(
+            id="t-new",
+            topic="general",
+            questions_en=["q?"],
+            questions_zh=["问？"],
+            answer_en="console",
+            answer_zh="后台",
+        ),
+        "editor",
+        publish=True,
+    )
+    file = (
+        b"entries:\n  - id: t-new\n    topic: general\n    questions: {en: ['q?'], zh: [\xe9\x97\xae\xef\xbc\x9f]}\n"
+        b"    answer: {en: from file, zh: from file}\n"
+    )
     assert kb.import_files([("x.yml", file)], "seed").conflicts == ["t-new"]
     assert kb.get("t-new").answer_en == "console"
 
@@ -110,21 +123,47 @@ def test_console_created_entry_is_not_replaced_by_a_file_with_the_same_id(kb: Kn
 MALFORMED = {
     "syntax": ("entries:\n  - id: a\n    topic: [unclosed\n", [3, 4], "yaml_syntax"),
     "no_entries": ("items: []\n", [1], "yaml_no_entries"),
-    "missing_field": ("entries:\n  - id: ok-1\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n"
-                      "  - id: broken\n    topic: t\n    answer: {en: a, zh: b}\n", [6], "yaml_field_missing"),
-    "unknown_field": ("entries:\n  - id: a-1\n    topic: t\n    questions: {en: [a], zh: [b]}\n"
-                      "    answer: {en: a, zh: b}\n    anwser: typo\n", [6], "yaml_field_unknown"),
-    "duplicate_id": ("entries:\n  - id: dup\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n"
-                     "  - id: dup\n    topic: t\n    questions: {en: [c], zh: [d]}\n    answer: {en: c, zh: d}\n",
-                     [6], "yaml_duplicate_id"),
-    "duplicate_key": ("entries:\n  - id: k-1\n    topic: t\n    topic: u\n    questions: {en: [a], zh: [b]}\n"
-                      "    answer: {en: a, zh: b}\n", [4], "yaml_duplicate_key"),
-    "bad_date": ("entries:\n  - id: d-1\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n"
-                 "    checked: last tuesday\n", [6], "yaml_field_invalid"),
-    "bad_id": ("entries:\n  - id: Bad Id!\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n",
-               [2], "yaml_field_invalid"),
-    "published_half": ("entries:\n  - id: h-1\n    topic: t\n    questions: {en: [a], zh: []}\n    answer: {en: a}\n"
-                       "    status: published\n", [6], "yaml_field_invalid"),
+    "missing_field": (
+        "entries:\n  - id: ok-1\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n"
+        "  - id: broken\n    topic: t\n    answer: {en: a, zh: b}\n",
+        [6],
+        "yaml_field_missing",
+    ),
+    "unknown_field": (
+        "entries:\n  - id: a-1\n    topic: t\n    questions: {en: [a], zh: [b]}\n"
+        "    answer: {en: a, zh: b}\n    anwser: typo\n",
+        [6],
+        "yaml_field_unknown",
+    ),
+    "duplicate_id": (
+        "entries:\n  - id: dup\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n"
+        "  - id: dup\n    topic: t\n    questions: {en: [c], zh: [d]}\n    answer: {en: c, zh: d}\n",
+        [6],
+        "yaml_duplicate_id",
+    ),
+    "duplicate_key": (
+        "entries:\n  - id: k-1\n    topic: t\n    topic: u\n    questions: {en: [a], zh: [b]}\n"
+        "    answer: {en: a, zh: b}\n",
+        [4],
+        "yaml_duplicate_key",
+    ),
+    "bad_date": (
+        "entries:\n  - id: d-1\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n"
+        "    checked: last tuesday\n",
+        [6],
+        "yaml_field_invalid",
+    ),
+    "bad_id": (
+        "entries:\n  - id: Bad Id!\n    topic: t\n    questions: {en: [a], zh: [b]}\n    answer: {en: a, zh: b}\n",
+        [2],
+        "yaml_field_invalid",
+    ),
+    "published_half": (
+        "entries:\n  - id: h-1\n    topic: t\n    questions: {en: [a], zh: []}\n    answer: {en: a}\n"
+        "    status: published\n",
+        [6],
+        "yaml_field_invalid",
+    ),
 }
 
 
@@ -165,7 +204,9 @@ def test_the_projects_knowledge_files_import_cleanly() -> None:
 
 def test_console_upload_of_a_malformed_file_shows_line_numbers(editor: Client) -> None:
     bad = MALFORMED["missing_field"][0].encode()
-    response = editor.post_multipart("/console/kb/import", {"csrf_token": editor.csrf()}, {"file": ("bad.yml", bad)})
+    response = editor.post_multipart(
+        "/console/kb/import", {"csrf_token": editor.csrf()}, {"file": ("bad.yml", bad)}
+    )
     assert response.status == 422
     assert "bad.yml, line 6" in response.text
     assert "Nothing was changed." in response.text
@@ -173,14 +214,19 @@ def test_console_upload_of_a_malformed_file_shows_line_numbers(editor: Client) -
 
 
 def test_console_upload_creates_entries_that_answer_at_once(editor: Client, client: Client) -> None:
-    new = ("entries:\n  - id: t-upload\n    topic: general\n    questions:\n      en:\n        - Where do I upload documents?\n"
-           "      zh:\n        - 材料在哪里上传？\n    answer:\n      en: In the online system.\n      zh: 在网上系统上传。\n"
-           "    source: https://example.org\n    checked: 2026-11-20\n")
-    response = editor.post_multipart("/console/kb/import", {"csrf_token": editor.csrf()},
-                                     {"file": ("new.yml", new.encode())})
+    new = (
+        "entries:\n  - id: t-upload\n    topic: general\n    questions:\n      en:\n        - Where do I upload documents?\n"
+        "      zh:\n        - 材料在哪里上传？\n    answer:\n      en: In the online system.\n      zh: 在网上系统上传。\n"
+        "    source: https://example.org\n    checked: 2026-11-20\n"
+    )
+    response = editor.post_multipart(
+        "/console/kb/import", {"csrf_token": editor.csrf()}, {"file": ("new.yml", new.encode())}
+    )
     assert response.status == 200
     assert "Created: 1" in response.text
-    answer = client.post_json("/api/v1/faq/answer", {"question": "Where do I upload documents?", "language": "en"})
+    answer = client.post_json(
+        "/api/v1/faq/answer", {"question": "Where do I upload documents?", "language": "en"}
+    )
     assert answer.json()["entry"]["id"] == "t-upload"
     no_csrf = editor.post_multipart("/console/kb/import", {}, {"file": ("new.yml", new.encode())})
     assert no_csrf.status == 403
@@ -196,15 +242,19 @@ def test_restart_on_the_same_database_keeps_console_edits(tmp_path: Path, databa
         c.login("editor")
         from tests.backend.test_console import edit_fields
 
-        assert c.post_form("/console/kb/t-wp-fee/edit", edit_fields(c, "t-wp-fee", answer_en="Kept.")).status == 302
+        assert (
+            c.post_form("/console/kb/t-wp-fee/edit", edit_fields(c, "t-wp-fee", answer_en="Kept.")).status
+            == 302
+        )
     finally:
         first.stop()
     second: BackendServer = start_backend(tmp_path / "b", url)
     try:
         report = second.app.ctx.bootstrap["import"]
         assert report.kept_console_edits == ["t-wp-fee"] and report.created == []
-        answer = Client(second.url).post_json("/api/v1/faq/answer",
-                                              {"question": "Is there a fee for the work permit?", "language": "en"})
+        answer = Client(second.url).post_json(
+            "/api/v1/faq/answer", {"question": "Is there a fee for the work permit?", "language": "en"}
+        )
         assert answer.json()["entry"]["answer"] == "Kept."
     finally:
         second.stop()

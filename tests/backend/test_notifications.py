@@ -1,5 +1,6 @@
 """State changes pushed to Rasa (a fake Rasa HTTP server on a socket stands in for it here;
 the full-stack tests use the real one) and the server-sent events of the demo chat page."""
+
 from __future__ import annotations
 
 import asyncio
@@ -48,13 +49,26 @@ class FakeRasa:
                     return
                 conversation = url.path.split("/")[2]
                 entities = body["entities"]
-                payload = b"<html>not json</html>" if fake.mode == "garbage" else json.dumps({
-                    "tracker": {"sender_id": conversation, "events": []},
-                    "messages": [{"recipient_id": conversation,
-                                  "text": f"Case {entities['case_number']}: {entities['case_state']}"},
-                                 {"recipient_id": conversation, "text": "What next?",
-                                  "buttons": [{"title": "Status", "payload": "/check_status"}]}],
-                }).encode()
+                payload = (
+                    b"<html>not json</html>"
+                    if fake.mode == "garbage"
+                    else json.dumps(
+                        {
+                            "tracker": {"sender_id": conversation, "events": []},
+                            "messages": [
+                                {
+                                    "recipient_id": conversation,
+                                    "text": f"Case {entities['case_number']}: {entities['case_state']}",
+                                },
+                                {
+                                    "recipient_id": conversation,
+                                    "text": "What next?",
+                                    "buttons": [{"title": "Status", "payload": "/check_status"}],
+                                },
+                            ],
+                        }
+                    ).encode()
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -87,24 +101,35 @@ def rasa_ok(rasa: FakeRasa) -> None:
 
 
 @pytest.fixture(scope="module")
-def backend(tmp_path_factory: pytest.TempPathFactory, database_urls: Any, rasa: FakeRasa) -> Iterator[BackendServer]:
-    server = start_backend(tmp_path_factory.mktemp("notify"), database_urls(), rasa_url=rasa.url,
-                           rasa_token=RASA_TOKEN, notify_wait=0.5, notify_timeout=3.0)
+def backend(
+    tmp_path_factory: pytest.TempPathFactory, database_urls: Any, rasa: FakeRasa
+) -> Iterator[BackendServer]:
+    server = start_backend(
+        tmp_path_factory.mktemp("notify"),
+        database_urls(),
+        rasa_url=rasa.url,
+        rasa_token=RASA_TOKEN,
+        notify_wait=0.5,
+        notify_timeout=3.0,
+    )
     yield server
     server.stop()
 
 
 def new_case(client: Client, **extra: Any) -> tuple[str, str]:
     cid = "web-" + secrets.token_hex(12)
-    response = client.post_json("/api/v1/cases", case_body(["work_permit_new"], conversation_id=cid, channel="rest",
-                                                            **extra))
+    response = client.post_json(
+        "/api/v1/cases", case_body(["work_permit_new"], conversation_id=cid, channel="rest", **extra)
+    )
     assert response.status == 201, response.text
     return response.json()["case"]["number"], cid
 
 
 def change(backend: BackendServer, number: str, state: str = "under_review", note: str = "") -> Any:
     sci = officer(backend, "sci-n", "science_technology")
-    response = sci.post_json(f"/api/v1/cases/{number}/items/science_technology/state", {"state": state, "note": note})
+    response = sci.post_json(
+        f"/api/v1/cases/{number}/items/science_technology/state", {"state": state, "note": note}
+    )
     assert response.status == 200, response.text
     return response.json()
 
@@ -114,8 +139,11 @@ def rows(backend: BackendServer, number: str) -> list[Notification]:
 
     with backend.app.ctx.session_factory() as session:
         case_id = session.execute(select(Case.id).where(Case.number == number)).scalar_one()
-        return list(session.execute(select(Notification).where(Notification.case_id == case_id)
-                                    .order_by(Notification.id)).scalars())
+        return list(
+            session.execute(
+                select(Notification).where(Notification.case_id == case_id).order_by(Notification.id)
+            ).scalars()
+        )
 
 
 def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
@@ -128,8 +156,9 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
     return predicate()
 
 
-def test_a_state_change_triggers_the_intent_and_keeps_the_messages(client: Client, backend: BackendServer,
-                                                                    rasa: FakeRasa) -> None:
+def test_a_state_change_triggers_the_intent_and_keeps_the_messages(
+    client: Client, backend: BackendServer, rasa: FakeRasa
+) -> None:
     number, cid = new_case(client)
     before = len(rasa.calls)
     result = change(backend, number)
@@ -137,10 +166,14 @@ def test_a_state_change_triggers_the_intent_and_keeps_the_messages(client: Clien
     call = rasa.calls[before]
     assert call["path"] == f"/conversations/{cid}/trigger_intent"
     assert call["query"] == {"output_channel": ["latest"], "token": [RASA_TOKEN]}
-    assert call["body"] == {"name": "EXTERNAL_case_update", "entities": {
-        "case_number": number, "department": "science_technology", "case_state": "under_review"}}
+    assert call["body"] == {
+        "name": "EXTERNAL_case_update",
+        "entities": {"case_number": number, "department": "science_technology", "case_state": "under_review"},
+    }
     [row] = rows(backend, number)
-    assert row.delivered is True and row.error is None and row.conversation_id == cid and row.channel == "rest"
+    assert (
+        row.delivered is True and row.error is None and row.conversation_id == cid and row.channel == "rest"
+    )
     assert (row.department, row.case_state, row.language) == ("science_technology", "under_review", "en")
     assert row.messages[0]["text"] == f"Case {number}: under_review"
     assert "tracker" not in json.dumps(row.messages)  # only the messages are kept
@@ -153,8 +186,9 @@ def test_test_cases_are_notified_too(client: Client, backend: BackendServer, ras
     assert len(rasa.calls) == before + 1 and rows(backend, number)[0].delivered
 
 
-def test_rasa_down_never_fails_the_state_change(client: Client, backend: BackendServer, rasa: FakeRasa,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_rasa_down_never_fails_the_state_change(
+    client: Client, backend: BackendServer, rasa: FakeRasa, caplog: pytest.LogCaptureFixture
+) -> None:
     number, cid = new_case(client)
     rasa.mode = "error"
     with caplog.at_level(logging.INFO):
@@ -175,8 +209,9 @@ def test_rasa_down_never_fails_the_state_change(client: Client, backend: Backend
     assert first.delivered is False and first.error == f"covered by notification {second.id}"
 
 
-def test_unreachable_rasa_and_bad_answers_are_recorded(client: Client, backend: BackendServer,
-                                                       rasa: FakeRasa) -> None:
+def test_unreachable_rasa_and_bad_answers_are_recorded(
+    client: Client, backend: BackendServer, rasa: FakeRasa
+) -> None:
     number, _ = new_case(client)
     rasa.mode = "garbage"
     change(backend, number)
@@ -184,10 +219,19 @@ def test_unreachable_rasa_and_bad_answers_are_recorded(client: Client, backend: 
     settings = backend.app.ctx.settings
     from dataclasses import replace
 
-    sender = NotificationSender(replace(settings, rasa_url=closed_port_url()), backend.app.ctx.session_factory)
+    sender = NotificationSender(
+        replace(settings, rasa_url=closed_port_url()), backend.app.ctx.session_factory
+    )
     first = rows(backend, number)[0]
-    update = CaseUpdate(case_id=first.case_id, case_number=number, conversation_id=first.conversation_id,
-                        channel="rest", language="en", department="science_technology", case_state="approved")
+    update = CaseUpdate(
+        case_id=first.case_id,
+        case_number=number,
+        conversation_id=first.conversation_id,
+        channel="rest",
+        language="en",
+        department="science_technology",
+        case_state="approved",
+    )
 
     async def run() -> Notification:
         try:
@@ -199,7 +243,9 @@ def test_unreachable_rasa_and_bad_answers_are_recorded(client: Client, backend: 
     assert row.delivered is False and row.error.startswith("connection failed")
 
 
-def test_a_slow_rasa_does_not_hold_up_the_officer(client: Client, backend: BackendServer, rasa: FakeRasa) -> None:
+def test_a_slow_rasa_does_not_hold_up_the_officer(
+    client: Client, backend: BackendServer, rasa: FakeRasa
+) -> None:
     number, _ = new_case(client)
     rasa.delay = 1.5
     started = time.monotonic()
@@ -214,13 +260,22 @@ def test_the_token_is_left_out_when_unset(backend: BackendServer) -> None:
     from dataclasses import replace
 
     settings = replace(backend.app.ctx.settings, rasa_token=None, rasa_url="http://rasa:5005")
-    assert trigger_url(settings, "web-1/2") == \
-        "http://rasa:5005/conversations/web-1%2F2/trigger_intent?output_channel=latest"
+    assert (
+        trigger_url(settings, "web-1/2")
+        == "http://rasa:5005/conversations/web-1%2F2/trigger_intent?output_channel=latest"
+    )
     assert trigger_url(replace(settings, rasa_token="a&b"), "x").endswith("output_channel=latest&token=a%26b")
 
 
-def read_events(port: int, conversation_id: str, *, after: int | None = None, last_event_id: int | None = None,
-                seconds: float = 4.0, stop_after: int = 1) -> list[dict[str, Any]]:
+def read_events(
+    port: int,
+    conversation_id: str,
+    *,
+    after: int | None = None,
+    last_event_id: int | None = None,
+    seconds: float = 4.0,
+    stop_after: int = 1,
+) -> list[dict[str, Any]]:
     """Server-sent events of one stream: [{id, event, data}] until `stop_after` events or `seconds`."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=seconds)
     headers = {"Accept": "text/event-stream"}

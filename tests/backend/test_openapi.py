@@ -1,5 +1,6 @@
 """The generated OpenAPI document agrees with the server: same routes, valid OpenAPI 3,
 request models that refuse what the server refuses, response models that fit real answers."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,13 @@ METHODS = {"get", "put", "post", "delete", "patch"}
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory, database_urls: Any) -> Iterator[BackendServer]:
-    server = start_backend(tmp_path_factory.mktemp("openapi"), database_urls(), rasa_url=closed_port_url(),
-                           notify_wait=0.5, notify_timeout=2.0)
+    server = start_backend(
+        tmp_path_factory.mktemp("openapi"),
+        database_urls(),
+        rasa_url=closed_port_url(),
+        notify_wait=0.5,
+        notify_timeout=2.0,
+    )
     yield server
     server.stop()
 
@@ -48,8 +54,9 @@ def app_routes(backend: BackendServer) -> set[tuple[str, str]]:
 
 
 # --- (a) the same routes ------------------------------------------------------------------------
-def test_every_api_route_is_documented_and_every_documented_route_exists(client: Client,
-                                                                         backend: BackendServer) -> None:
+def test_every_api_route_is_documented_and_every_documented_route_exists(
+    client: Client, backend: BackendServer
+) -> None:
     served = client.get("/api/v1/openapi.json").json()
     assert served == SPEC
     documented = {(path, method) for path, ops in served["paths"].items() for method in ops}
@@ -61,8 +68,22 @@ def test_every_api_route_is_documented_and_every_documented_route_exists(client:
 
 # --- (b) a valid OpenAPI 3.0 document -------------------------------------------------------------
 # Keywords JSON Schema has and OpenAPI 3.0's schema object does not (pydantic emits some of them).
-NOT_IN_OPENAPI_30 = {"const", "examples", "$schema", "definitions", "$defs", "patternProperties", "if", "then",
-                     "else", "dependencies", "propertyNames", "contains", "prefixItems", "$id"}
+NOT_IN_OPENAPI_30 = {
+    "const",
+    "examples",
+    "$schema",
+    "definitions",
+    "$defs",
+    "patternProperties",
+    "if",
+    "then",
+    "else",
+    "dependencies",
+    "propertyNames",
+    "contains",
+    "prefixItems",
+    "$id",
+}
 
 
 def walk(node: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -96,7 +117,7 @@ def test_the_document_is_valid_openapi_3() -> None:
     for where, node in walk(SPEC):
         ref = node.get("$ref")
         if isinstance(ref, str):
-            assert ref.startswith(REF) and ref[len(REF):] in components, f"{where}: unresolved {ref}"
+            assert ref.startswith(REF) and ref[len(REF) :] in components, f"{where}: unresolved {ref}"
     for name, schema in components.items():
         jsonschema.Draft4Validator.check_schema(schema)  # OpenAPI 3.0 schemas are a draft-4 subset
         for where, node in schema_nodes(schema, name):
@@ -136,8 +157,12 @@ class Calls:
 
     def draft(self) -> str:
         conversation = "web-" + secrets.token_hex(8)
-        setup = {"items": ["work_permit_new"], "role": "worker", "answers": answers_for(["work_permit_new"]),
-                 "consent": {"given": True, "version": catalogue().consent.version}}
+        setup = {
+            "items": ["work_permit_new"],
+            "role": "worker",
+            "answers": answers_for(["work_permit_new"]),
+            "consent": {"given": True, "version": catalogue().consent.version},
+        }
         assert put_json(self.client, f"/api/v1/drafts/{conversation}", setup).status == 200
         return conversation
 
@@ -169,8 +194,11 @@ class Calls:
 # model -> (a body the model refuses, a body it accepts, what the server answers the accepted one)
 BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[str, Any]], int]] = {
     schemas.AnswerRequest: ({"question": "x" * 1001}, lambda: {"question": "work permit fee?"}, 200),
-    schemas.FeedbackRequest: ({"entry_id": "t-wp-fee", "helpful": "yes"},
-                              lambda: {"entry_id": "t-wp-fee", "helpful": True}, 201),
+    schemas.FeedbackRequest: (
+        {"entry_id": "t-wp-fee", "helpful": "yes"},
+        lambda: {"entry_id": "t-wp-fee", "helpful": True},
+        201,
+    ),
     schemas.EligibilityRequest: ({**VALID_ANSWERS, "age": 12}, lambda: dict(VALID_ANSWERS), 200),
     schemas.DraftUpdate: ({"items": "work_permit_new"}, lambda: {"items": ["work_permit_new"]}, 200),
     schemas.DraftSubmit: ({"test": "yes"}, lambda: {"test": True}, 201),
@@ -178,8 +206,11 @@ BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[
     schemas.ItemStateChange: ({"state": "flying"}, lambda: {"state": "under_review"}, 200),
     schemas.TestMark: ({"test": 1}, lambda: {"test": False}, 200),
     schemas.ReleaseRequest: ({"note": 5}, lambda: {"note": "fine"}, 409),  # 409: the case is not held
-    schemas.StatusRequest: ({"case_number": "FJ2026000001", "passport_number": 5},
-                            lambda: {"case_number": "FJ2099999999", "passport_number": "X00000000"}, 403),  # 403: unknown number, a wrong answer
+    schemas.StatusRequest: (
+        {"case_number": "FJ2026000001", "passport_number": 5},
+        lambda: {"case_number": "FJ2099999999", "passport_number": "X00000000"},
+        403,
+    ),  # 403: unknown number, a wrong answer
 }
 
 
@@ -189,7 +220,12 @@ def test_every_documented_request_model_has_bodies_to_try() -> None:
 
 @pytest.mark.parametrize("model", list(BODIES), ids=lambda m: m.__name__)
 def test_every_refused_field_answers_with_a_catalogue_sentence(model: type[schemas.RequestBody]) -> None:
-    codes = {model.ERROR, "unknown_field", *model.FIELD_ERRORS.values(), *(p.code for p in model.PROBLEMS.values())}
+    codes = {
+        model.ERROR,
+        "unknown_field",
+        *model.FIELD_ERRORS.values(),
+        *(p.code for p in model.PROBLEMS.values()),
+    }
     assert codes <= set(MESSAGES), codes - set(MESSAGES)
     for problem in model.PROBLEMS.values():
         assert problem.message("zh") != problem.message("en")  # both languages, parameters filled in
@@ -199,8 +235,9 @@ def test_every_refused_field_answers_with_a_catalogue_sentence(model: type[schem
 
 
 @pytest.mark.parametrize("model", list(BODIES), ids=lambda m: m.__name__)
-def test_the_server_refuses_what_the_model_refuses(model: type[schemas.RequestBody], client: Client,
-                                                   backend: BackendServer) -> None:
+def test_the_server_refuses_what_the_model_refuses(
+    model: type[schemas.RequestBody], client: Client, backend: BackendServer
+) -> None:
     route = next(r for r in ROUTES if r.request is model)
     refused, accepted, accepted_status = BODIES[model]
     with pytest.raises(ApiError):
@@ -222,24 +259,41 @@ def test_response_models_fit_real_answers(client: Client, backend: BackendServer
         return response.json()
 
     fits(schemas.Health, client.get("/healthz"))
-    fits(schemas.AnswerResult, client.post_json("/api/v1/faq/answer", {"question": "How much does the work "
-                                                                                    "permit cost?"}))
+    fits(
+        schemas.AnswerResult,
+        client.post_json("/api/v1/faq/answer", {"question": "How much does the work permit cost?"}),
+    )
     entries = fits(schemas.EntryList, service_request(client, "GET", "/api/v1/faq/entries"))
     entry_id = entries["entries"][0]["id"]
     fits(schemas.Entry, service_request(client, "GET", f"/api/v1/faq/entries/{entry_id}"))
-    fits(schemas.EntryInLanguage, service_request(client, "GET", f"/api/v1/faq/entries/{entry_id}?language=zh"))
-    fits(schemas.FeedbackStored, client.post_json("/api/v1/faq/feedback", {"entry_id": entry_id, "helpful": True}),
-         201)
+    fits(
+        schemas.EntryInLanguage, service_request(client, "GET", f"/api/v1/faq/entries/{entry_id}?language=zh")
+    )
+    fits(
+        schemas.FeedbackStored,
+        client.post_json("/api/v1/faq/feedback", {"entry_id": entry_id, "helpful": True}),
+        201,
+    )
     fits(schemas.EligibilityResult, client.post_json("/api/v1/eligibility/assess", VALID_ANSWERS))
     conversation = "web-" + secrets.token_hex(8)
-    fits(schemas.DraftReply, put_json(client, f"/api/v1/drafts/{conversation}", {"items": ["work_permit_new"]}))
-    case = fits(schemas.CaseReply, client.post_json("/api/v1/cases", case_body(conversation_id=conversation)),
-                201)["case"]
-    fits(schemas.ConversationCases, service_request(client, "GET", f"/api/v1/conversations/{conversation}/cases"))
+    fits(
+        schemas.DraftReply, put_json(client, f"/api/v1/drafts/{conversation}", {"items": ["work_permit_new"]})
+    )
+    case = fits(
+        schemas.CaseReply, client.post_json("/api/v1/cases", case_body(conversation_id=conversation)), 201
+    )["case"]
+    fits(
+        schemas.ConversationCases,
+        service_request(client, "GET", f"/api/v1/conversations/{conversation}/cases"),
+    )
     sci = officer(backend, "sci-replies", "science_technology")
     fits(schemas.CaseReply, sci.get(f"/api/v1/cases/{case['number']}"))
-    fits(schemas.StateChangeReply, sci.post_json(f"/api/v1/cases/{case['number']}/items/science_technology/state",
-                                                 {"state": "under_review"}))
+    fits(
+        schemas.StateChangeReply,
+        sci.post_json(
+            f"/api/v1/cases/{case['number']}/items/science_technology/state", {"state": "under_review"}
+        ),
+    )
     fits(schemas.CaseStatistics, sci.get("/api/v1/case-statistics"))
     error = fits(schemas.Error, client.post_json("/api/v1/cases", {"role": "boss"}), 400)
     assert error["error"]["details"]

@@ -1,4 +1,5 @@
 """POST /api/v1/status: ownership, the passport check, lockout per case number, and no probing of numbers."""
+
 from __future__ import annotations
 
 import secrets
@@ -45,7 +46,10 @@ def test_the_owning_conversation_sees_its_case_without_a_question(client: Client
     assert response.status == 200, response.text
     case = response.json()["case"]
     assert case["number"] == number
-    assert [i["department_name"] for i in case["items"]] == ["科技部门（或行政审批服务部门）", "公安机关出入境管理部门"]
+    assert [i["department_name"] for i in case["items"]] == [
+        "科技部门（或行政审批服务部门）",
+        "公安机关出入境管理部门",
+    ]
     assert case["items"][0]["timeline"][0]["state_text"] == "已接收"
     assert status(client, case_number=number.lower(), conversation_id=cid).status == 200  # case-insensitive
 
@@ -61,19 +65,26 @@ def test_another_conversation_needs_the_full_passport_number(client: Client) -> 
     assert asked.json()["error"]["code"] == "verification_required"
     assert "完整护照号码" in asked.json()["error"]["message"]
     assert status(client, case_number=number, conversation_id=other, passport_number=PASSPORT).status == 200
-    assert status(client, case_number=number, conversation_id=other, passport_number=" e1234-5678 ").status == 200
+    assert (
+        status(client, case_number=number, conversation_id=other, passport_number=" e1234-5678 ").status
+        == 200
+    )
     assert status(client, case_number=number, passport_number=PASSPORT).status == 200
 
 
 def test_the_last_four_characters_are_not_a_factor(client: Client) -> None:
     number, _ = new_case(client)
     short = status(client, case_number=number, passport_number="5678")
-    assert short.status == 400 and detail_fields(short)["passport_number"]["code"] == "passport_number_invalid"
+    assert (
+        short.status == 400 and detail_fields(short)["passport_number"]["code"] == "passport_number_invalid"
+    )
     # The old field is refused as unknown, not silently taken as an answer.
     assert status(client, case_number=number, passport_last4="5678").status == 400
 
 
-def test_three_wrong_answers_lock_the_case_number_for_fifteen_minutes(client: Client, backend: BackendServer) -> None:
+def test_three_wrong_answers_lock_the_case_number_for_fifteen_minutes(
+    client: Client, backend: BackendServer
+) -> None:
     number, owner = new_case(client)
     other = "web-" + secrets.token_hex(12)
     first = status(client, case_number=number, conversation_id=other, passport_number="X00000000", headers=ZH)
@@ -93,8 +104,15 @@ def test_three_wrong_answers_lock_the_case_number_for_fifteen_minutes(client: Cl
     # Locked for everyone, even with the right answer: a new conversation or no conversation
     # gets no fresh tries (issue #17). The owning conversation still sees its case.
     assert status(client, case_number=number, conversation_id=other, passport_number=PASSPORT).status == 423
-    assert status(client, case_number=number, conversation_id="web-" + secrets.token_hex(12),
-                  passport_number=PASSPORT).status == 423
+    assert (
+        status(
+            client,
+            case_number=number,
+            conversation_id="web-" + secrets.token_hex(12),
+            passport_number=PASSPORT,
+        ).status
+        == 423
+    )
     assert status(client, case_number=number, passport_number=PASSPORT).status == 423
     assert status(client, case_number=number, conversation_id=owner).status == 200
     # The lock is per case number: the same conversation may still check another case.
@@ -108,8 +126,15 @@ def test_three_wrong_answers_lock_the_case_number_for_fifteen_minutes(client: Cl
 
 def test_rotating_conversations_gets_no_fresh_tries(client: Client) -> None:
     number, _ = new_case(client)
-    codes = [status(client, case_number=number, conversation_id="web-" + secrets.token_hex(12),
-                    passport_number=f"X{i:08d}").status for i in range(4)]
+    codes = [
+        status(
+            client,
+            case_number=number,
+            conversation_id="web-" + secrets.token_hex(12),
+            passport_number=f"X{i:08d}",
+        ).status
+        for i in range(4)
+    ]
     assert codes == [403, 403, 423, 423]
 
 
@@ -117,7 +142,10 @@ def test_a_right_answer_resets_the_count(client: Client) -> None:
     number, _ = new_case(client)
     other = "web-" + secrets.token_hex(12)
     for _ in range(2):
-        assert status(client, case_number=number, conversation_id=other, passport_number="X00000000").status == 403
+        assert (
+            status(client, case_number=number, conversation_id=other, passport_number="X00000000").status
+            == 403
+        )
     assert status(client, case_number=number, conversation_id=other, passport_number=PASSPORT).status == 200
     again = status(client, case_number=number, conversation_id=other, passport_number="X00000000")
     assert again.json()["error"]["attempts_left"] == 2
@@ -134,9 +162,13 @@ def test_unknown_numbers_look_exactly_like_wrong_answers(client: Client) -> None
     assert [r.status for r in known_bodies] == [r.status for r in unknown_bodies] == [403, 403, 423]
     for known, other in zip(known_bodies[:2], unknown_bodies[:2], strict=True):
         assert known.json() == other.json()
-    assert unknown_bodies[2].json()["error"]["code"] == known_bodies[2].json()["error"]["code"] == "status_locked"
+    assert (
+        unknown_bodies[2].json()["error"]["code"]
+        == known_bodies[2].json()["error"]["code"]
+        == "status_locked"
+    )
     # Without an answer both say the same too.
-    assert (status(client, case_number=unknown).json() == status(client, case_number=number).json())
+    assert status(client, case_number=unknown).json() == status(client, case_number=number).json()
 
 
 def test_a_global_limit_over_all_case_numbers(backend: BackendServer, client: Client) -> None:
@@ -159,17 +191,38 @@ def test_a_global_limit_over_all_case_numbers(backend: BackendServer, client: Cl
         assert later.verify(numbers[1], passport_number=PASSPORT).number == numbers[1]
 
 
-@pytest.mark.parametrize("body,field,code", [
-    ({"case_number": "not a number"}, "case_number", "case_number_invalid"),
-    ({"case_number": 12}, "case_number", "case_number_invalid"),
-    ({}, "case_number", "case_number_invalid"),
-    ({"case_number": "FJ2026000001", "passport_number": "12"}, "passport_number", "passport_number_invalid"),
-    ({"case_number": "FJ2026000001", "passport_number": "<b>"}, "passport_number", "passport_number_invalid"),
-    ({"case_number": "FJ2026000001", "passport_number": 5678}, "passport_number", "passport_number_invalid"),
-    ({"case_number": "FJ2026000001", "conversation_id": "a b"}, "conversation_id", "conversation_id_invalid"),
-    ({"case_number": "FJ2026000001", "sql": "'; DROP TABLE cases;--"}, "sql", "unknown_field"),
-])
-def test_bad_requests_are_400_and_do_not_count(client: Client, body: dict[str, Any], field: str, code: str) -> None:
+@pytest.mark.parametrize(
+    "body,field,code",
+    [
+        ({"case_number": "not a number"}, "case_number", "case_number_invalid"),
+        ({"case_number": 12}, "case_number", "case_number_invalid"),
+        ({}, "case_number", "case_number_invalid"),
+        (
+            {"case_number": "FJ2026000001", "passport_number": "12"},
+            "passport_number",
+            "passport_number_invalid",
+        ),
+        (
+            {"case_number": "FJ2026000001", "passport_number": "<b>"},
+            "passport_number",
+            "passport_number_invalid",
+        ),
+        (
+            {"case_number": "FJ2026000001", "passport_number": 5678},
+            "passport_number",
+            "passport_number_invalid",
+        ),
+        (
+            {"case_number": "FJ2026000001", "conversation_id": "a b"},
+            "conversation_id",
+            "conversation_id_invalid",
+        ),
+        ({"case_number": "FJ2026000001", "sql": "'; DROP TABLE cases;--"}, "sql", "unknown_field"),
+    ],
+)
+def test_bad_requests_are_400_and_do_not_count(
+    client: Client, body: dict[str, Any], field: str, code: str
+) -> None:
     number, _ = new_case(client)
     body = {**body, "case_number": number} if body.get("case_number") == "FJ2026000001" else body
     for _ in range(4):
@@ -181,14 +234,19 @@ def test_bad_requests_are_400_and_do_not_count(client: Client, body: dict[str, A
 
 
 def test_malformed_json_and_auth(client: Client, backend: BackendServer) -> None:
-    response = client.request("POST", STATUS, body=b"{oops", headers={
-        "Content-Type": "application/json", "Authorization": "Bearer test-service-token-0123456789"})
+    response = client.request(
+        "POST",
+        STATUS,
+        body=b"{oops",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer test-service-token-0123456789"},
+    )
     assert response.status == 400 and response.json()["error"]["code"] == "invalid_json"
     assert client.post_json(STATUS, {"case_number": "FJ2026000001"}, token=None).status == 401
 
 
-def test_lock_runs_out_after_fifteen_minutes_and_only_hashes_are_stored(client: Client,
-                                                                         backend: BackendServer) -> None:
+def test_lock_runs_out_after_fifteen_minutes_and_only_hashes_are_stored(
+    client: Client, backend: BackendServer
+) -> None:
     number, _ = new_case(client)
     crypto = backend.app.ctx.crypto
     now = utcnow()

@@ -22,9 +22,11 @@ from scripts.local_stack import start_actions, start_backend, start_rasa, stop
 
 @pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory) -> str:
-    process, url = start_rasa(tmp_path_factory.mktemp("rasa"),
-                              tracker_store_url=os.environ.get("TEST_DATABASE_URL"),
-                              lock_store_url=os.environ.get("TEST_REDIS_URL"))
+    process, url = start_rasa(
+        tmp_path_factory.mktemp("rasa"),
+        tracker_store_url=os.environ.get("TEST_DATABASE_URL"),
+        lock_store_url=os.environ.get("TEST_REDIS_URL"),
+    )
     try:
         yield url
     finally:
@@ -51,17 +53,30 @@ def stack(tmp_path_factory) -> Stack:
     tmp = tmp_path_factory.mktemp("stack")
     processes = []
     try:
-        backend, backend_url = start_backend(tmp, {
-            "SERVICE_TOKEN": SERVICE_TOKEN, "ADMIN_USERNAME": STAFF_USER, "ADMIN_PASSWORD": STAFF_PASSWORD,
-            "SECRET_KEY": "e2e-secret-key-0123456789"})
+        backend, backend_url = start_backend(
+            tmp,
+            {
+                "SERVICE_TOKEN": SERVICE_TOKEN,
+                "ADMIN_USERNAME": STAFF_USER,
+                "ADMIN_PASSWORD": STAFF_PASSWORD,
+                "SECRET_KEY": "e2e-secret-key-0123456789",
+            },
+        )
         processes.append(backend)
-        actions, action_url = start_actions(tmp, {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url,
-                                                   "BACKEND_PUBLIC_URL": backend_url})
+        actions, action_url = start_actions(
+            tmp,
+            {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url, "BACKEND_PUBLIC_URL": backend_url},
+        )
         processes.append(actions)
         rasa, rasa_url = start_rasa(tmp, action_url=action_url)
         processes.append(rasa)
-        yield Stack(backend_url, rasa_url, {"backend": backend.pid, "actions": actions.pid, "rasa": rasa.pid},
-                    tmp / f"rasa-{rasa_url.rsplit(':', 1)[1]}.log", action_url)
+        yield Stack(
+            backend_url,
+            rasa_url,
+            {"backend": backend.pid, "actions": actions.pid, "rasa": rasa.pid},
+            tmp / f"rasa-{rasa_url.rsplit(':', 1)[1]}.log",
+            action_url,
+        )
     finally:
         for process in reversed(processes):
             stop(process)
@@ -77,8 +92,11 @@ class Conversation:
     def send(self, message, raw: bytes | None = None) -> list:
         body = raw if raw is not None else json.dumps({"sender": self.sender, "message": message}).encode()
         request = urllib.request.Request(
-            f"{self.base_url}/webhooks/rest/webhook", data=body,
-            headers={"Content-Type": "application/json"}, method="POST")
+            f"{self.base_url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())
 

@@ -77,8 +77,11 @@ ANSWERS_ZH = {
     "family_members": "没有",
 }
 OPENING = {"en": "I want to apply for my work permit", "zh": "我想申请工作许可"}
-ITEMS = {"en": "work permit, residence permit, social insurance, professional title and the electronic social "
-               "security card", "zh": "全部"}
+ITEMS = {
+    "en": "work permit, residence permit, social insurance, professional title and the electronic social "
+    "security card",
+    "zh": "全部",
+}
 
 
 @dataclass
@@ -94,12 +97,21 @@ def flow(tmp_path_factory) -> Flow:
     rasa_port = free_port()
     processes = []
     try:
-        backend, backend_url = start_backend(tmp, {
-            "SERVICE_TOKEN": SERVICE_TOKEN, "ADMIN_USERNAME": ADMIN, "ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "SECRET_KEY": "flow-secret-key-0123456789", "RASA_URL": f"http://127.0.0.1:{rasa_port}"})
+        backend, backend_url = start_backend(
+            tmp,
+            {
+                "SERVICE_TOKEN": SERVICE_TOKEN,
+                "ADMIN_USERNAME": ADMIN,
+                "ADMIN_PASSWORD": ADMIN_PASSWORD,
+                "SECRET_KEY": "flow-secret-key-0123456789",
+                "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            },
+        )
         processes.append(backend)
-        actions, action_url = start_actions(tmp, {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url,
-                                                   "BACKEND_PUBLIC_URL": backend_url})
+        actions, action_url = start_actions(
+            tmp,
+            {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url, "BACKEND_PUBLIC_URL": backend_url},
+        )
         processes.append(actions)
         rasa, rasa_url = start_rasa(tmp, action_url=action_url, port=rasa_port)
         processes.append(rasa)
@@ -110,7 +122,9 @@ def flow(tmp_path_factory) -> Flow:
 
 
 def tracker(flow: Flow, sender: str) -> dict:
-    with urllib.request.urlopen(rasa_api(flow.rasa_url, f"/conversations/{sender}/tracker"), timeout=30) as response:
+    with urllib.request.urlopen(
+        rasa_api(flow.rasa_url, f"/conversations/{sender}/tracker"), timeout=30
+    ) as response:
         return json.loads(response.read())
 
 
@@ -132,9 +146,11 @@ def fill_application(flow: Flow, user: Conversation, lang: str = "en") -> str:
     from datetime import date, timedelta
 
     today = date.today()
-    dates = {"{entry}": (today - timedelta(days=20)).isoformat(),
-             "{start}": (today + timedelta(days=30)).isoformat(),
-             "{end}": (today + timedelta(days=760)).isoformat()}
+    dates = {
+        "{entry}": (today - timedelta(days=20)).isoformat(),
+        "{start}": (today + timedelta(days=30)).isoformat(),
+        "{end}": (today + timedelta(days=760)).isoformat(),
+    }
     answers = ANSWERS if lang == "en" else ANSWERS_ZH
     replies = user.send(OPENING[lang])
     assert re.search(r"consent|agree|同意", text_of(replies), re.I), replies
@@ -199,8 +215,9 @@ def test_an_officer_state_change_reaches_the_rest_user_in_their_language(flow, s
     form = re.search(r'action="(/console/cases/[^"]+/items/\d+/state)"', page.text)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     before = len(tracker(flow, user.sender)["events"])
-    changed = officer.post_form(form.group(1), {"csrf_token": token, "new_state": "under_review",
-                                                "note": "Documents look complete."})
+    changed = officer.post_form(
+        form.group(1), {"csrf_token": token, "new_state": "under_review", "note": "Documents look complete."}
+    )
     assert changed.status in (200, 302, 303), changed.text
 
     import time
@@ -252,7 +269,11 @@ def test_a_chinese_applicant_is_answered_and_notified_in_chinese(flow, submitted
     deadline = time.time() + 30
     pushed: list[str] = []
     while time.time() < deadline and not pushed:
-        pushed = [e.get("text") or "" for e in tracker(flow, user.sender)["events"][before:] if e.get("event") == "bot"]
+        pushed = [
+            e.get("text") or ""
+            for e in tracker(flow, user.sender)["events"][before:]
+            if e.get("event") == "bot"
+        ]
         time.sleep(0.5)
     assert pushed and "审查中" in "\n".join(pushed), pushed
 

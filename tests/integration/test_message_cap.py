@@ -17,17 +17,23 @@ pytestmark = pytest.mark.integration
 
 
 def events(rasa_url: str, sender: str) -> list:
-    with urllib.request.urlopen(rasa_api(rasa_url, f"/conversations/{sender}/tracker"), timeout=30) as response:
+    with urllib.request.urlopen(
+        rasa_api(rasa_url, f"/conversations/{sender}/tracker"), timeout=30
+    ) as response:
         return json.loads(response.read())["events"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("a" * 2001, "too long"),
-    ("how do I apply " * 200, "too long"),
-    ("我想申请工作许可" * 300, "太长"),
-])
-def test_an_over_long_message_is_answered_without_the_model(conversation: Conversation, rasa_url: str,
-                                                             text: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a" * 2001, "too long"),
+        ("how do I apply " * 200, "too long"),
+        ("我想申请工作许可" * 300, "太长"),
+    ],
+)
+def test_an_over_long_message_is_answered_without_the_model(
+    conversation: Conversation, rasa_url: str, text: str, expected: str
+) -> None:
     reply = conversation.say(text)
     assert expected in reply and "2000" in reply
     assert not [e for e in events(rasa_url, conversation.sender) if e.get("event") == "user"]
@@ -41,8 +47,12 @@ def test_a_message_at_the_limit_reaches_the_model(conversation: Conversation, ra
 
 def test_a_one_megabyte_body_is_refused_at_once(rasa_url: str) -> None:
     body = json.dumps({"sender": "big", "message": "a@" * 500_000}).encode()
-    request = urllib.request.Request(f"{rasa_url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        f"{rasa_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     started = time.monotonic()
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=30)

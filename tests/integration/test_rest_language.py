@@ -29,7 +29,13 @@ def test_first_message_in_english_gets_english(conversation):
 
 def test_greeting_offers_the_menu_as_quick_replies(conversation):
     buttons = [b["payload"] for r in conversation.send("hi") for b in r.get("buttons", [])]
-    assert buttons == ["/ask_policy", "/check_eligibility", "/start_application", "/check_status", "/request_human"]
+    assert buttons == [
+        "/ask_policy",
+        "/check_eligibility",
+        "/start_application",
+        "/check_status",
+        "/request_human",
+    ]
 
 
 def test_mixed_chinese_framed_message_gets_chinese(conversation):
@@ -73,8 +79,14 @@ def test_writing_in_the_other_language_switches_back(conversation):
     assert is_chinese(conversation.say("你能做什么"))
 
 
-@pytest.mark.parametrize("text", ["Necesito un permiso de trabajo en China", "안녕하세요, 비자 문의드립니다",
-                                  "Здравствуйте, мне нужна рабочая виза"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Necesito un permiso de trabajo en China",
+        "안녕하세요, 비자 문의드립니다",
+        "Здравствуйте, мне нужна рабочая виза",
+    ],
+)
 def test_unsupported_language_gets_english_with_a_note_in_both(conversation, text):
     conversation.say("你好")
     reply = conversation.say(text)

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.integration
 def call(url: str, method: str = "GET", body: Any = None, headers: Dict[str, str] | None = None) -> tuple:
     """(status, parsed body or None) of one HTTP call, errors included."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             raw = response.read()
@@ -31,17 +32,20 @@ def call(url: str, method: str = "GET", body: Any = None, headers: Dict[str, str
         return error.code, None
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("GET", "/conversations/x/tracker", None),
-    ("POST", "/conversations/x/tracker/events", {"event": "slot", "name": "language", "value": "zh"}),
-    ("POST", "/conversations/x/trigger_intent", {"name": "greet"}),
-    ("POST", "/conversations/x/messages", {"text": "hi", "sender": "user"}),
-    ("GET", "/conversations/x/story", None),
-    ("POST", "/model/parse", {"text": "hi"}),
-    ("DELETE", "/model", None),
-    ("GET", "/domain", None),
-    ("GET", "/status", None),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/conversations/x/tracker", None),
+        ("POST", "/conversations/x/tracker/events", {"event": "slot", "name": "language", "value": "zh"}),
+        ("POST", "/conversations/x/trigger_intent", {"name": "greet"}),
+        ("POST", "/conversations/x/messages", {"text": "hi", "sender": "user"}),
+        ("GET", "/conversations/x/story", None),
+        ("POST", "/model/parse", {"text": "hi"}),
+        ("DELETE", "/model", None),
+        ("GET", "/domain", None),
+        ("GET", "/status", None),
+    ],
+)
 def test_rasa_api_refuses_calls_without_the_token(stack: Stack, method: str, path: str, body: Any) -> None:
     status, _ = call(stack.rasa_url + path, method, body)
     assert status in (401, 403)
@@ -58,19 +62,44 @@ def test_rasa_api_answers_with_the_token_and_the_channel_stays_public(stack: Sta
 
 
 def action_call(sender: str, action: str) -> Dict[str, Any]:
-    return {"next_action": action, "sender_id": sender, "version": "3.6.21", "domain": {}, "tracker": {
-        "sender_id": sender, "slots": {"language": "en"}, "events": [], "paused": False, "followup_action": None,
-        "active_loop": {}, "latest_action_name": None,
-        "latest_message": {"text": "delete my data", "intent": {"name": "delete_my_data"}, "entities": []}}}
+    return {
+        "next_action": action,
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": {"language": "en"},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": None,
+            "latest_message": {
+                "text": "delete my data",
+                "intent": {"name": "delete_my_data"},
+                "entities": [],
+            },
+        },
+    }
 
 
 def test_the_action_server_runs_nothing_without_the_shared_secret(stack: Stack) -> None:
     sender = "web-security-draft-1"
     backend = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
     draft_url = f"{stack.backend_url}/api/v1/drafts/{sender}"
-    status, _ = call(draft_url, "PUT", {"channel": "rest", "language": "en", "role": "worker",
-                                        "items": ["work_permit_new"],
-                                        "consent": {"given": True, "version": catalogue().consent.version}}, backend)
+    status, _ = call(
+        draft_url,
+        "PUT",
+        {
+            "channel": "rest",
+            "language": "en",
+            "role": "worker",
+            "items": ["work_permit_new"],
+            "consent": {"given": True, "version": catalogue().consent.version},
+        },
+        backend,
+    )
     assert status == 200
     body = action_call(sender, "action_delete_my_data")
     for headers in ({}, {"X-Action-Token": "wrong"}):

@@ -1,5 +1,6 @@
 """The merged application's data: items -> fields and materials, departments, savings, consent,
 the integrity checks on load, and which fields a message names."""
+
 from __future__ import annotations
 
 import re
@@ -22,18 +23,62 @@ from knowledge.application.messages import messages
 CAT = catalogue()
 # The ids other parts and outside tests rely on (entity values, API fields): pinned here, read from
 # the data everywhere else. A new item is a data edit plus this line.
-ITEM_KEYS = ("work_permit_new", "work_permit_change", "work_permit_extension", "residence_permit_new",
-             "residence_permit_change", "residence_permit_extension", "social_insurance", "professional_title",
-             "e_social_security_card")
+ITEM_KEYS = (
+    "work_permit_new",
+    "work_permit_change",
+    "work_permit_extension",
+    "residence_permit_new",
+    "residence_permit_change",
+    "residence_permit_extension",
+    "social_insurance",
+    "professional_title",
+    "e_social_security_card",
+)
 DEPARTMENT_KEYS = ("science_technology", "exit_entry", "hrss", "medical_insurance")
-IDENTITY = ["surname", "given_names", "chinese_name", "gender", "date_of_birth", "nationality", "passport_number"]
-ONE_OF_EACH = ["work_permit_new", "residence_permit_new", "social_insurance", "professional_title",
-               "e_social_security_card"]
-FIELD_KEYS = ["surname", "given_names", "chinese_name", "gender", "date_of_birth", "nationality", "passport_number",
-              "passport_expiry", "email", "phone", "address_in_china", "employer_name", "employer_uscc",
-              "employer_contact", "position", "contract_start", "contract_end", "annual_salary_cny", "work_city",
-              "highest_degree", "institution", "graduation_year", "relevant_experience_years",
-              "current_work_permit_number", "date_of_entry", "family_members"]
+IDENTITY = [
+    "surname",
+    "given_names",
+    "chinese_name",
+    "gender",
+    "date_of_birth",
+    "nationality",
+    "passport_number",
+]
+ONE_OF_EACH = [
+    "work_permit_new",
+    "residence_permit_new",
+    "social_insurance",
+    "professional_title",
+    "e_social_security_card",
+]
+FIELD_KEYS = [
+    "surname",
+    "given_names",
+    "chinese_name",
+    "gender",
+    "date_of_birth",
+    "nationality",
+    "passport_number",
+    "passport_expiry",
+    "email",
+    "phone",
+    "address_in_china",
+    "employer_name",
+    "employer_uscc",
+    "employer_contact",
+    "position",
+    "contract_start",
+    "contract_end",
+    "annual_salary_cny",
+    "work_city",
+    "highest_degree",
+    "institution",
+    "graduation_year",
+    "relevant_experience_years",
+    "current_work_permit_number",
+    "date_of_entry",
+    "family_members",
+]
 
 
 # --- the contract's names -------------------------------------------------------------------------
@@ -45,8 +90,14 @@ def test_items_fields_and_departments_have_exactly_the_contract_keys():
 
 def test_sensitive_fields_are_the_personal_identifiers():
     sensitive = {key for key, spec in CAT.fields.items() if spec.sensitive}
-    assert sensitive == {"passport_number", "phone", "email", "date_of_birth", "current_work_permit_number",
-                         "family_members"}
+    assert sensitive == {
+        "passport_number",
+        "phone",
+        "email",
+        "date_of_birth",
+        "current_work_permit_number",
+        "family_members",
+    }
 
 
 def test_only_chinese_name_and_family_members_are_optional():
@@ -55,9 +106,12 @@ def test_only_chinese_name_and_family_members_are_optional():
 
 def test_carry_over_names_the_eligibility_slots_and_not_the_date_of_birth():
     carried = {key: spec.carry_over_from for key, spec in CAT.fields.items() if spec.carry_over_from}
-    assert carried == {"nationality": "nationality", "highest_degree": "highest_degree",
-                       "relevant_experience_years": "relevant_experience_years",
-                       "annual_salary_cny": "annual_salary_cny"}
+    assert carried == {
+        "nationality": "nationality",
+        "highest_degree": "highest_degree",
+        "relevant_experience_years": "relevant_experience_years",
+        "annual_salary_cny": "annual_salary_cny",
+    }
 
 
 def test_every_field_has_label_question_explanation_and_example_in_both_languages():
@@ -86,13 +140,26 @@ def test_every_item_asks_the_identity_fields():
 
 def test_social_insurance_needs_identity_employer_contract_start_salary_phone_and_address():
     assert set(CAT.items["social_insurance"].fields) == set(IDENTITY) | {
-        "employer_name", "employer_uscc", "contract_start", "annual_salary_cny", "phone", "address_in_china"}
+        "employer_name",
+        "employer_uscc",
+        "contract_start",
+        "annual_salary_cny",
+        "phone",
+        "address_in_china",
+    }
 
 
 def test_professional_title_needs_education_experience_employer_and_position():
     fields = set(CAT.items["professional_title"].fields)
-    assert {"highest_degree", "institution", "graduation_year", "relevant_experience_years", "employer_name",
-            "employer_uscc", "position"} <= fields
+    assert {
+        "highest_degree",
+        "institution",
+        "graduation_year",
+        "relevant_experience_years",
+        "employer_name",
+        "employer_uscc",
+        "position",
+    } <= fields
     assert "family_members" not in fields and "date_of_entry" not in fields
 
 
@@ -102,8 +169,14 @@ def test_electronic_social_security_card_needs_only_identity_and_phone():
 
 def test_residence_permit_new_needs_expiry_address_entry_employer_and_family():
     fields = set(CAT.items["residence_permit_new"].fields)
-    assert {"passport_expiry", "address_in_china", "date_of_entry", "employer_name", "employer_uscc",
-            "family_members"} <= fields
+    assert {
+        "passport_expiry",
+        "address_in_china",
+        "date_of_entry",
+        "employer_name",
+        "employer_uscc",
+        "family_members",
+    } <= fields
 
 
 def test_work_permit_change_and_extension_ask_the_current_permit_number_and_new_does_not():
@@ -119,7 +192,9 @@ def test_work_permit_new_needs_almost_everything():
 def test_fields_for_is_the_union_in_form_order_each_field_once():
     fields = CAT.fields_for(["e_social_security_card", "professional_title"], "worker")
     assert len(fields) == len(set(fields))
-    assert set(fields) == set(CAT.items["e_social_security_card"].fields) | set(CAT.items["professional_title"].fields)
+    assert set(fields) == set(CAT.items["e_social_security_card"].fields) | set(
+        CAT.items["professional_title"].fields
+    )
     order = list(CAT.fields)
     assert fields == sorted(fields, key=order.index)
     assert fields[:7] == IDENTITY
@@ -148,7 +223,10 @@ def test_a_field_limited_to_one_role_is_asked_only_of_that_role(tmp_path: Path):
     cat = load_catalogue(directory)
     assert "employer_contact" in cat.fields_for(["work_permit_new"], "worker")
     assert "employer_contact" not in cat.fields_for(["work_permit_new"], "hr")
-    assert cat.savings(["work_permit_new"], "hr").fields_once == cat.savings(["work_permit_new"], "worker").fields_once - 1
+    assert (
+        cat.savings(["work_permit_new"], "hr").fields_once
+        == cat.savings(["work_permit_new"], "worker").fields_once - 1
+    )
 
 
 def test_missing_lists_required_fields_without_an_answer_and_not_optional_ones():
@@ -199,7 +277,9 @@ def test_departments_split_gives_social_insurance_to_hrss_and_medical_insurance(
 def test_departments_split_leaves_out_departments_without_items():
     assert CAT.departments_for(["work_permit_extension"]) == {"science_technology": ["work_permit_extension"]}
     assert CAT.departments_for(["residence_permit_change", "e_social_security_card"]) == {
-        "exit_entry": ["residence_permit_change"], "hrss": ["e_social_security_card"]}
+        "exit_entry": ["residence_permit_change"],
+        "hrss": ["e_social_security_card"],
+    }
 
 
 def test_every_item_is_decided_by_some_department():
@@ -224,15 +304,23 @@ def test_item_materials_match_the_unconditional_materials_of_the_eligibility_dat
 
 def test_savings_for_one_of_each_service_count_identity_fields_once():
     savings = CAT.savings(ONE_OF_EACH, "worker")
-    assert savings.to_json() == {"fields_once": 25, "fields_separately": 76,
-                                 "materials_once": 18, "materials_separately": 24}
+    assert savings.to_json() == {
+        "fields_once": 25,
+        "fields_separately": 76,
+        "materials_once": 18,
+        "materials_separately": 24,
+    }
     assert savings.fields_separately == sum(len(CAT.items[i].fields) for i in ONE_OF_EACH)
     assert savings.fields_once == len(CAT.fields_for(ONE_OF_EACH, "worker"))
 
 
 def test_savings_for_one_item_are_the_same_once_and_separately():
     assert CAT.savings(["work_permit_new"], "worker").to_json() == {
-        "fields_once": 23, "fields_separately": 23, "materials_once": 10, "materials_separately": 10}
+        "fields_once": 23,
+        "fields_separately": 23,
+        "materials_once": 10,
+        "materials_separately": 10,
+    }
 
 
 def test_savings_for_work_and_residence_permit_share_the_medical_certificate():
@@ -298,17 +386,28 @@ def _edit(directory: Path, name: str, change) -> None:
     (directory / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
-@pytest.mark.parametrize("name, change, problem", [
-    ("items.yml", lambda d: d["items"]["social_insurance"]["materials"].append("golden_ticket"), "golden_ticket"),
-    ("items.yml", lambda d: d["items"]["social_insurance"]["fields"].append("shoe_size"), "shoe_size"),
-    ("items.yml", lambda d: d["items"]["social_insurance"].update(departments=["hrss"]), "disagree"),
-    ("items.yml", lambda d: d["items"].pop("professional_title"), "items must be exactly"),
-    ("fields.yml", lambda d: d["fields"]["surname"]["label"].pop("zh"), "surname.label"),
-    ("fields.yml", lambda d: d["fields"]["surname"].update(kind="shape"), "kind"),
-    ("fields.yml", lambda d: d["fields"]["passport_expiry"]["rules"][0].update(error="no_such_message"), "rule error"),
-    ("departments.yml", lambda d: d["departments"]["hrss"]["name"].update(en=""), "hrss.name"),
-    ("consent.yml", lambda d: d.pop("version"), "consent.yml"),
-])
+@pytest.mark.parametrize(
+    "name, change, problem",
+    [
+        (
+            "items.yml",
+            lambda d: d["items"]["social_insurance"]["materials"].append("golden_ticket"),
+            "golden_ticket",
+        ),
+        ("items.yml", lambda d: d["items"]["social_insurance"]["fields"].append("shoe_size"), "shoe_size"),
+        ("items.yml", lambda d: d["items"]["social_insurance"].update(departments=["hrss"]), "disagree"),
+        ("items.yml", lambda d: d["items"].pop("professional_title"), "items must be exactly"),
+        ("fields.yml", lambda d: d["fields"]["surname"]["label"].pop("zh"), "surname.label"),
+        ("fields.yml", lambda d: d["fields"]["surname"].update(kind="shape"), "kind"),
+        (
+            "fields.yml",
+            lambda d: d["fields"]["passport_expiry"]["rules"][0].update(error="no_such_message"),
+            "rule error",
+        ),
+        ("departments.yml", lambda d: d["departments"]["hrss"]["name"].update(en=""), "hrss.name"),
+        ("consent.yml", lambda d: d.pop("version"), "consent.yml"),
+    ],
+)
 def test_a_bad_data_edit_is_refused_with_the_file_and_the_reason(tmp_path: Path, name, change, problem):
     directory = _copy_data(tmp_path)
     _edit(directory, name, change)
@@ -322,21 +421,27 @@ def test_every_message_exists_in_both_languages_with_the_same_placeholders():
 
 
 # --- mentions ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, fields", [
-    ("my passport number is actually E98765432", ["passport_number"]),
-    ("我的手机号改成13912345678", ["phone"]),
-    ("sorry, my passport expires on 1 March 2031", ["passport_expiry"]),
-    ("护照有效期是2031年3月1日", ["passport_expiry"]),
-    ("my e-mail is anna@example.com and my phone is 13812345678", ["email", "phone"]),
-    ("我的中文名字是施安娜", ["chinese_name"]),
-    ("the contract end date is 2028-12-31, not 2027", ["contract_end"]),
-    ("change the unified social credit code", ["employer_uscc"]),
-    ("My date of birth is wrong", ["date_of_birth"]),
-    ("工作许可证号应该是156320240012345678", ["current_work_permit_number"]),
-    ("my salary is 35w and I have 7 years of experience", ["annual_salary_cny", "relevant_experience_years"]),
-    ("hello, what happens next?", []),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    "text, fields",
+    [
+        ("my passport number is actually E98765432", ["passport_number"]),
+        ("我的手机号改成13912345678", ["phone"]),
+        ("sorry, my passport expires on 1 March 2031", ["passport_expiry"]),
+        ("护照有效期是2031年3月1日", ["passport_expiry"]),
+        ("my e-mail is anna@example.com and my phone is 13812345678", ["email", "phone"]),
+        ("我的中文名字是施安娜", ["chinese_name"]),
+        ("the contract end date is 2028-12-31, not 2027", ["contract_end"]),
+        ("change the unified social credit code", ["employer_uscc"]),
+        ("My date of birth is wrong", ["date_of_birth"]),
+        ("工作许可证号应该是156320240012345678", ["current_work_permit_number"]),
+        (
+            "my salary is 35w and I have 7 years of experience",
+            ["annual_salary_cny", "relevant_experience_years"],
+        ),
+        ("hello, what happens next?", []),
+        ("", []),
+    ],
+)
 def test_find_field_mentions_names_the_fields_a_message_corrects(text: str, fields: list[str]):
     assert find_field_mentions(text) == fields
 

@@ -1,6 +1,7 @@
 """Every field kind of the merged form: natural answers in English and Chinese, malformed,
 out-of-range and hostile values, each refusal a whole sentence with an example in the
 user's language; JSON values from the API; cross-field rules; carry-over from eligibility."""
+
 from __future__ import annotations
 
 import re
@@ -23,128 +24,174 @@ def parse(key: str, text: Any, **answers: Any):
 
 
 # --- valid answers, both languages ------------------------------------------------------------------
-@pytest.mark.parametrize("key, text, value", [
-    # names
-    ("surname", "Schmidt", "Schmidt"),
-    ("surname", "My surname is Müller", "Müller"),
-    ("surname", "O'Brien-Smith", "O'Brien-Smith"),
-    ("surname", "我姓王", "王"),
-    ("given_names", "first name: Anna  Maria", "Anna Maria"),
-    ("given_names", "Ｊｏｓé", "José"),
-    ("chinese_name", "施安娜", "施安娜"),
-    ("chinese_name", "我的中文名是 施 安娜", "施安娜"),
-    ("chinese_name", "安娜·施密特", "安娜·施密特"),
-    # choices
-    ("gender", "female", "female"),
-    ("gender", "I'm a woman", "female"),
-    ("gender", "M", "male"),
-    ("gender", "男", "male"),
-    ("gender", "女性", "female"),
-    ("gender", "X", "unspecified"),
-    ("highest_degree", "Master's degree", "master"),
-    ("highest_degree", "PhD in physics", "doctorate"),
-    ("highest_degree", "below a bachelor", "below_bachelor"),
-    ("highest_degree", "本科", "bachelor"),
-    ("highest_degree", "研究生", "master"),
-    # dates
-    ("date_of_birth", "1990-05-12", "1990-05-12"),
-    ("date_of_birth", "12 May 1990", "1990-05-12"),
-    ("date_of_birth", "May 12, 1990", "1990-05-12"),
-    ("date_of_birth", "I was born on the 12th of May 1990", "1990-05-12"),
-    ("date_of_birth", "1990年5月12日", "1990-05-12"),
-    ("date_of_birth", "一九九〇年五月十二日", "1990-05-12"),
-    ("date_of_birth", "1990/5/12", "1990-05-12"),
-    ("date_of_birth", "13/05/1990", "1990-05-13"),
-    ("date_of_birth", "05/13/1990", "1990-05-13"),
-    ("date_of_birth", "07.07.1990", "1990-07-07"),
-    ("passport_expiry", "1 March 2031", "2031-03-01"),
-    ("passport_expiry", "2031年3月1日", "2031-03-01"),
-    ("passport_expiry", "12MAR2031", "2031-03-12"),
-    ("date_of_entry", "2026-11-03", "2026-11-03"),
-    ("date_of_entry", "11月3日入境的，2026年11月3日", "2026-11-03"),
-    ("contract_start", "2027-01-01", "2027-01-01"),
-    ("contract_end", "31 December 2028", "2028-12-31"),
-    ("contract_end", "2028年12月31日", "2028-12-31"),
-    ("graduation_year", "2015", 2015),
-    ("graduation_year", "I graduated in 2015", 2015),
-    ("graduation_year", "二〇一五年", 2015),
-    ("graduation_year", "2015年毕业", 2015),
-    # countries
-    ("nationality", "Germany", "DE"),
-    ("nationality", "I'm German", "DE"),
-    ("nationality", "DEU", "DE"),
-    ("nationality", "德国", "DE"),
-    ("nationality", "我是韩国人", "KR"),
-    # identifiers
-    ("passport_number", "E12345678", "E12345678"),
-    ("passport_number", "e1234 5678", "E12345678"),
-    ("passport_number", "my passport number is actually E98765432", "E98765432"),
-    ("passport_number", "护照号码是 C01X00T47", "C01X00T47"),
-    ("current_work_permit_number", "156320240012345678", "156320240012345678"),
-    ("current_work_permit_number", "工作许可证号：1563 2024 0012 3456 78", "156320240012345678"),
-    ("email", "anna.schmidt@example.com", "anna.schmidt@example.com"),
-    ("email", "My e-mail is Anna@Example.COM.", "Anna@example.com"),
-    ("email", "邮箱：zhang.wei+visa@mail.example.cn", "zhang.wei+visa@mail.example.cn"),
-    ("phone", "13812345678", "13812345678"),
-    ("phone", "+86 138 1234 5678", "13812345678"),
-    ("phone", "0086-138-1234-5678", "13812345678"),
-    ("phone", "8613812345678", "13812345678"),
-    ("phone", "我的手机号改成13912345678", "13912345678"),
-    ("phone", "１３９１２３４５６７８", "13912345678"),
-    ("employer_uscc", "91350100M000100Y43", "91350100M000100Y43"),
-    ("employer_uscc", "91350100m000100y43", "91350100M000100Y43"),
-    ("employer_uscc", "统一社会信用代码：9135 0100 M000 100Y 43", "91350100M000100Y43"),
-    # free text
-    ("address_in_china", "Room 1203, Building 5, 88 Wusi Road, Gulou District, Fuzhou",
-     "Room 1203, Building 5, 88 Wusi Road, Gulou District, Fuzhou"),
-    ("address_in_china", "我的地址是福州市鼓楼区五四路88号", "福州市鼓楼区五四路88号"),
-    ("employer_name", "Fuzhou Example Technology Co., Ltd.", "Fuzhou Example Technology Co., Ltd."),
-    ("employer_name", "I work at Smith & Partners (Xiamen) Ltd", "Smith & Partners (Xiamen) Ltd"),
-    ("employer_name", "The company is called ACME Ltd", "ACME Ltd"),
-    ("employer_name", "用人单位是福州示例科技有限公司。", "福州示例科技有限公司"),
-    ("employer_contact", "李明，0591-87654321", "李明，0591-87654321"),
-    ("position", "I work as a Senior Software Engineer", "Senior Software Engineer"),
-    ("position", "高级软件工程师", "高级软件工程师"),
-    ("work_city", "Xiamen", "Xiamen"),
-    ("work_city", "厦门", "厦门"),
-    ("institution", "我毕业于清华大学", "清华大学"),
-    # numbers
-    ("annual_salary_cny", "300000", 300000),
-    ("annual_salary_cny", "300,000 RMB", 300000),
-    ("annual_salary_cny", "300k", 300000),
-    ("annual_salary_cny", "30w", 300000),
-    ("annual_salary_cny", "about 30 wan a year", 300000),
-    ("annual_salary_cny", "三十万", 300000),
-    ("annual_salary_cny", "30万元", 300000),
-    ("annual_salary_cny", "月薪2万5", 300000),
-    ("annual_salary_cny", "25000 a month", 300000),
-    ("annual_salary_cny", "1.2 million", 1200000),
-    ("annual_salary_cny", "¥450,000", 450000),
-    ("relevant_experience_years", "6", 6),
-    ("relevant_experience_years", "6 years", 6),
-    ("relevant_experience_years", "六年", 6),
-    ("relevant_experience_years", "十二年", 12),
-    ("relevant_experience_years", "2.5 years", 2.5),
-    ("relevant_experience_years", "18 months", 1.5),
-    ("relevant_experience_years", "half a year", 0.5),
-    ("relevant_experience_years", "none", 0),
-    ("relevant_experience_years", "没有经验", 0),
-    ("relevant_experience_years", "7 years, not 5", 7),
-    ("relevant_experience_years", "5年，不是3年", 5),
-    ("annual_salary_cny", "not 20w but 30w", 300000),
-    ("annual_salary_cny", "是三十万不是二十万", 300000),
-    # family
-    ("family_members", "none", []),
-    ("family_members", "没有", []),
-    ("family_members", "spouse, Anna Schmidt, Germany, 1991-03-02; child, Max Schmidt, Germany, 2018-06-01", [
-        {"relation": "spouse", "name": "Anna Schmidt", "nationality": "DE", "date_of_birth": "1991-03-02"},
-        {"relation": "child", "name": "Max Schmidt", "nationality": "DE", "date_of_birth": "2018-06-01"}]),
-    ("family_members", "配偶，Anna Schmidt，德国，1991年3月2日\n女儿，Mia Schmidt，德国，2019年7月8日", [
-        {"relation": "spouse", "name": "Anna Schmidt", "nationality": "DE", "date_of_birth": "1991-03-02"},
-        {"relation": "child", "name": "Mia Schmidt", "nationality": "DE", "date_of_birth": "2019-07-08"}]),
-    ("family_members", "Anna Schmidt, wife, March 2, 1991, German", [
-        {"relation": "spouse", "name": "Anna Schmidt", "nationality": "DE", "date_of_birth": "1991-03-02"}]),
-])
+@pytest.mark.parametrize(
+    "key, text, value",
+    [
+        # names
+        ("surname", "Schmidt", "Schmidt"),
+        ("surname", "My surname is Müller", "Müller"),
+        ("surname", "O'Brien-Smith", "O'Brien-Smith"),
+        ("surname", "我姓王", "王"),
+        ("given_names", "first name: Anna  Maria", "Anna Maria"),
+        ("given_names", "Ｊｏｓé", "José"),
+        ("chinese_name", "施安娜", "施安娜"),
+        ("chinese_name", "我的中文名是 施 安娜", "施安娜"),
+        ("chinese_name", "安娜·施密特", "安娜·施密特"),
+        # choices
+        ("gender", "female", "female"),
+        ("gender", "I'm a woman", "female"),
+        ("gender", "M", "male"),
+        ("gender", "男", "male"),
+        ("gender", "女性", "female"),
+        ("gender", "X", "unspecified"),
+        ("highest_degree", "Master's degree", "master"),
+        ("highest_degree", "PhD in physics", "doctorate"),
+        ("highest_degree", "below a bachelor", "below_bachelor"),
+        ("highest_degree", "本科", "bachelor"),
+        ("highest_degree", "研究生", "master"),
+        # dates
+        ("date_of_birth", "1990-05-12", "1990-05-12"),
+        ("date_of_birth", "12 May 1990", "1990-05-12"),
+        ("date_of_birth", "May 12, 1990", "1990-05-12"),
+        ("date_of_birth", "I was born on the 12th of May 1990", "1990-05-12"),
+        ("date_of_birth", "1990年5月12日", "1990-05-12"),
+        ("date_of_birth", "一九九〇年五月十二日", "1990-05-12"),
+        ("date_of_birth", "1990/5/12", "1990-05-12"),
+        ("date_of_birth", "13/05/1990", "1990-05-13"),
+        ("date_of_birth", "05/13/1990", "1990-05-13"),
+        ("date_of_birth", "07.07.1990", "1990-07-07"),
+        ("passport_expiry", "1 March 2031", "2031-03-01"),
+        ("passport_expiry", "2031年3月1日", "2031-03-01"),
+        ("passport_expiry", "12MAR2031", "2031-03-12"),
+        ("date_of_entry", "2026-11-03", "2026-11-03"),
+        ("date_of_entry", "11月3日入境的，2026年11月3日", "2026-11-03"),
+        ("contract_start", "2027-01-01", "2027-01-01"),
+        ("contract_end", "31 December 2028", "2028-12-31"),
+        ("contract_end", "2028年12月31日", "2028-12-31"),
+        ("graduation_year", "2015", 2015),
+        ("graduation_year", "I graduated in 2015", 2015),
+        ("graduation_year", "二〇一五年", 2015),
+        ("graduation_year", "2015年毕业", 2015),
+        # countries
+        ("nationality", "Germany", "DE"),
+        ("nationality", "I'm German", "DE"),
+        ("nationality", "DEU", "DE"),
+        ("nationality", "德国", "DE"),
+        ("nationality", "我是韩国人", "KR"),
+        # identifiers
+        ("passport_number", "E12345678", "E12345678"),
+        ("passport_number", "e1234 5678", "E12345678"),
+        ("passport_number", "my passport number is actually E98765432", "E98765432"),
+        ("passport_number", "护照号码是 C01X00T47", "C01X00T47"),
+        ("current_work_permit_number", "156320240012345678", "156320240012345678"),
+        ("current_work_permit_number", "工作许可证号：1563 2024 0012 3456 78", "156320240012345678"),
+        ("email", "anna.schmidt@example.com", "anna.schmidt@example.com"),
+        ("email", "My e-mail is Anna@Example.COM.", "Anna@example.com"),
+        ("email", "邮箱：zhang.wei+visa@mail.example.cn", "zhang.wei+visa@mail.example.cn"),
+        ("phone", "13812345678", "13812345678"),
+        ("phone", "+86 138 1234 5678", "13812345678"),
+        ("phone", "0086-138-1234-5678", "13812345678"),
+        ("phone", "8613812345678", "13812345678"),
+        ("phone", "我的手机号改成13912345678", "13912345678"),
+        ("phone", "１３９１２３４５６７８", "13912345678"),
+        ("employer_uscc", "91350100M000100Y43", "91350100M000100Y43"),
+        ("employer_uscc", "91350100m000100y43", "91350100M000100Y43"),
+        ("employer_uscc", "统一社会信用代码：9135 0100 M000 100Y 43", "91350100M000100Y43"),
+        # free text
+        (
+            "address_in_china",
+            "Room 1203, Building 5, 88 Wusi Road, Gulou District, Fuzhou",
+            "Room 1203, Building 5, 88 Wusi Road, Gulou District, Fuzhou",
+        ),
+        ("address_in_china", "我的地址是福州市鼓楼区五四路88号", "福州市鼓楼区五四路88号"),
+        ("employer_name", "Fuzhou Example Technology Co., Ltd.", "Fuzhou Example Technology Co., Ltd."),
+        ("employer_name", "I work at Smith & Partners (Xiamen) Ltd", "Smith & Partners (Xiamen) Ltd"),
+        ("employer_name", "The company is called ACME Ltd", "ACME Ltd"),
+        ("employer_name", "用人单位是福州示例科技有限公司。", "福州示例科技有限公司"),
+        ("employer_contact", "李明，0591-87654321", "李明，0591-87654321"),
+        ("position", "I work as a Senior Software Engineer", "Senior Software Engineer"),
+        ("position", "高级软件工程师", "高级软件工程师"),
+        ("work_city", "Xiamen", "Xiamen"),
+        ("work_city", "厦门", "厦门"),
+        ("institution", "我毕业于清华大学", "清华大学"),
+        # numbers
+        ("annual_salary_cny", "300000", 300000),
+        ("annual_salary_cny", "300,000 RMB", 300000),
+        ("annual_salary_cny", "300k", 300000),
+        ("annual_salary_cny", "30w", 300000),
+        ("annual_salary_cny", "about 30 wan a year", 300000),
+        ("annual_salary_cny", "三十万", 300000),
+        ("annual_salary_cny", "30万元", 300000),
+        ("annual_salary_cny", "月薪2万5", 300000),
+        ("annual_salary_cny", "25000 a month", 300000),
+        ("annual_salary_cny", "1.2 million", 1200000),
+        ("annual_salary_cny", "¥450,000", 450000),
+        ("relevant_experience_years", "6", 6),
+        ("relevant_experience_years", "6 years", 6),
+        ("relevant_experience_years", "六年", 6),
+        ("relevant_experience_years", "十二年", 12),
+        ("relevant_experience_years", "2.5 years", 2.5),
+        ("relevant_experience_years", "18 months", 1.5),
+        ("relevant_experience_years", "half a year", 0.5),
+        ("relevant_experience_years", "none", 0),
+        ("relevant_experience_years", "没有经验", 0),
+        ("relevant_experience_years", "7 years, not 5", 7),
+        ("relevant_experience_years", "5年，不是3年", 5),
+        ("annual_salary_cny", "not 20w but 30w", 300000),
+        ("annual_salary_cny", "是三十万不是二十万", 300000),
+        # family
+        ("family_members", "none", []),
+        ("family_members", "没有", []),
+        (
+            "family_members",
+            "spouse, Anna Schmidt, Germany, 1991-03-02; child, Max Schmidt, Germany, 2018-06-01",
+            [
+                {
+                    "relation": "spouse",
+                    "name": "Anna Schmidt",
+                    "nationality": "DE",
+                    "date_of_birth": "1991-03-02",
+                },
+                {
+                    "relation": "child",
+                    "name": "Max Schmidt",
+                    "nationality": "DE",
+                    "date_of_birth": "2018-06-01",
+                },
+            ],
+        ),
+        (
+            "family_members",
+            "配偶，Anna Schmidt，德国，1991年3月2日\n女儿，Mia Schmidt，德国，2019年7月8日",
+            [
+                {
+                    "relation": "spouse",
+                    "name": "Anna Schmidt",
+                    "nationality": "DE",
+                    "date_of_birth": "1991-03-02",
+                },
+                {
+                    "relation": "child",
+                    "name": "Mia Schmidt",
+                    "nationality": "DE",
+                    "date_of_birth": "2019-07-08",
+                },
+            ],
+        ),
+        (
+            "family_members",
+            "Anna Schmidt, wife, March 2, 1991, German",
+            [
+                {
+                    "relation": "spouse",
+                    "name": "Anna Schmidt",
+                    "nationality": "DE",
+                    "date_of_birth": "1991-03-02",
+                }
+            ],
+        ),
+    ],
+)
 def test_natural_answers_in_both_languages_are_understood(key: str, text: str, value: Any):
     result = parse(key, text)
     assert result.ok and not result.skipped, (result.error, result.params.get("label"))
@@ -275,8 +322,15 @@ def test_uscc_check_character_follows_gb_32100_for_a_known_code():
     assert check_character("91110000802100433") == "B"
 
 
-@pytest.mark.parametrize("first17", ["91350200MA2XYZ1234"[:17], "12100000400000624D"[:17], "52440300MJL123456X"[:17],
-                                     "9144030071526726X1"[:17]])
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "91350200MA2XYZ1234"[:17],
+        "12100000400000624D"[:17],
+        "52440300MJL123456X"[:17],
+        "9144030071526726X1"[:17],
+    ],
+)
 def test_uscc_codes_built_with_the_check_character_are_accepted(first17: str):
     first17 = "".join(ch if ch in CHARSET else "0" for ch in first17)
     code = first17 + check_character(first17)
@@ -288,7 +342,7 @@ def test_uscc_catches_every_single_mistyped_character():
     for position in range(17):
         for ch in CHARSET:
             if ch != valid[position]:
-                typo = valid[:position] + ch + valid[position + 1:]
+                typo = valid[:position] + ch + valid[position + 1 :]
                 assert parse("employer_uscc", typo).error == "uscc_check_digit", typo
 
 
@@ -329,7 +383,11 @@ def test_contract_end_without_a_start_date_yet_is_checked_against_today_only():
 
 
 def test_a_birth_date_in_2099_is_refused_as_being_in_the_future():
-    assert parse("date_of_birth", "12 May 2099").message("en").startswith("A date of birth cannot be in the future")
+    assert (
+        parse("date_of_birth", "12 May 2099")
+        .message("en")
+        .startswith("A date of birth cannot be in the future")
+    )
 
 
 def test_experience_longer_than_the_working_life_names_years_and_age():
@@ -355,7 +413,9 @@ def test_country_suggestion_is_named_in_the_users_language():
 
 
 def test_family_member_problem_names_which_member():
-    result = parse("family_members", "spouse, Anna Schmidt, Germany, 1991-03-02; cousin, Max, Germany, 2018-06-01")
+    result = parse(
+        "family_members", "spouse, Anna Schmidt, Germany, 1991-03-02; cousin, Max, Germany, 2018-06-01"
+    )
     assert result.error == "family_relation" and result.params["number"] == 2
     assert "family member 2" in result.message("en") and "第2位家属" in result.message("zh")
 
@@ -388,7 +448,7 @@ HOSTILE = {
     "html": "<script>alert('x')</script>",
     "sql": "Robert'); DROP TABLE cases;--",
     "long": "A" * 5000,
-    "emoji": "\U0001F600\U0001F389",
+    "emoji": "\U0001f600\U0001f389",
     "control": "Schmidt\x00\x1b[31m",
     "bidi": "Schmidt\u202egnp.exe",
 }
@@ -435,15 +495,32 @@ def test_sql_fragment_as_employer_name_is_refused_not_stored():
 
 # --- JSON values from the API ------------------------------------------------------------------------------------
 NATURAL = {
-    "surname": "Schmidt", "given_names": "Anna Maria", "chinese_name": "施安娜", "gender": "女",
-    "date_of_birth": "1990年5月12日", "nationality": "德国", "passport_number": "E12345678",
-    "passport_expiry": "2031-03-01", "email": "anna@example.com", "phone": "+86 138 1234 5678",
-    "address_in_china": "福州市鼓楼区五四路88号", "date_of_entry": "2026-11-03",
-    "current_work_permit_number": "156320240012345678", "employer_name": "福州示例科技有限公司",
-    "employer_uscc": "91350100M000100Y43", "employer_contact": "李明，0591-87654321", "position": "高级软件工程师",
-    "work_city": "厦门", "contract_start": "2027-01-01", "contract_end": "2028-12-31", "annual_salary_cny": "30万",
-    "highest_degree": "硕士", "institution": "慕尼黑工业大学", "graduation_year": "2015年",
-    "relevant_experience_years": "6年", "family_members": "配偶，Anna Schmidt，德国，1991-03-02",
+    "surname": "Schmidt",
+    "given_names": "Anna Maria",
+    "chinese_name": "施安娜",
+    "gender": "女",
+    "date_of_birth": "1990年5月12日",
+    "nationality": "德国",
+    "passport_number": "E12345678",
+    "passport_expiry": "2031-03-01",
+    "email": "anna@example.com",
+    "phone": "+86 138 1234 5678",
+    "address_in_china": "福州市鼓楼区五四路88号",
+    "date_of_entry": "2026-11-03",
+    "current_work_permit_number": "156320240012345678",
+    "employer_name": "福州示例科技有限公司",
+    "employer_uscc": "91350100M000100Y43",
+    "employer_contact": "李明，0591-87654321",
+    "position": "高级软件工程师",
+    "work_city": "厦门",
+    "contract_start": "2027-01-01",
+    "contract_end": "2028-12-31",
+    "annual_salary_cny": "30万",
+    "highest_degree": "硕士",
+    "institution": "慕尼黑工业大学",
+    "graduation_year": "2015年",
+    "relevant_experience_years": "6年",
+    "family_members": "配偶，Anna Schmidt，德国，1991-03-02",
 }
 
 
@@ -465,11 +542,19 @@ def test_a_normalised_value_passes_validate_value_unchanged(key: str):
     assert result.ok and result.value == answers[key]
 
 
-@pytest.mark.parametrize("key, value", [
-    ("annual_salary_cny", True), ("annual_salary_cny", float("nan")), ("annual_salary_cny", {"cny": 1}),
-    ("surname", 42), ("surname", ["Schmidt"]), ("date_of_birth", 19900512), ("family_members", {"relation": "x"}),
-    ("family_members", [42]),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("annual_salary_cny", True),
+        ("annual_salary_cny", float("nan")),
+        ("annual_salary_cny", {"cny": 1}),
+        ("surname", 42),
+        ("surname", ["Schmidt"]),
+        ("date_of_birth", 19900512),
+        ("family_members", {"relation": "x"}),
+        ("family_members", [42]),
+    ],
+)
 def test_values_of_the_wrong_json_type_are_refused(key: str, value: Any):
     result = validate_value(key, value, today=TODAY)
     assert result.error in ("wrong_type", "family_format")
@@ -486,9 +571,12 @@ def test_numbers_from_the_api_are_range_checked():
 
 
 def test_family_members_from_the_api_are_checked_member_by_member():
-    members = [{"relation": "wife", "name": "Anna Schmidt", "nationality": "Germany", "date_of_birth": "1991-03-02"}]
+    members = [
+        {"relation": "wife", "name": "Anna Schmidt", "nationality": "Germany", "date_of_birth": "1991-03-02"}
+    ]
     assert validate_value("family_members", members, today=TODAY).value == [
-        {"relation": "spouse", "name": "Anna Schmidt", "nationality": "DE", "date_of_birth": "1991-03-02"}]
+        {"relation": "spouse", "name": "Anna Schmidt", "nationality": "DE", "date_of_birth": "1991-03-02"}
+    ]
     bad = [{"relation": "spouse", "name": "<img src=x>", "nationality": "DE", "date_of_birth": "1991-03-02"}]
     assert validate_value("family_members", bad, today=TODAY).error == "family_name"
     assert validate_value("family_members", [], today=TODAY).value == []
@@ -506,8 +594,13 @@ def test_an_unknown_field_is_refused():
 
 # --- all answers together ---------------------------------------------------------------------------------------
 def test_complete_answers_for_every_item_have_no_problems():
-    items = ["work_permit_new", "residence_permit_new", "social_insurance", "professional_title",
-             "e_social_security_card"]
+    items = [
+        "work_permit_new",
+        "residence_permit_new",
+        "social_insurance",
+        "professional_title",
+        "e_social_security_card",
+    ]
     assert check_answers(items, "worker", _answers(), today=TODAY) == {}
 
 
@@ -516,17 +609,30 @@ def test_check_answers_reports_missing_and_invalid_fields_and_ignores_missing_op
     del answers["surname"], answers["family_members"]
     answers["contract_end"] = "2026-12-01"
     problems = check_answers(["work_permit_new"], "hr", answers, today=TODAY)
-    assert {key: p.error for key, p in problems.items()} == {"surname": "missing",
-                                                              "contract_end": "contract_end_before_start"}
+    assert {key: p.error for key, p in problems.items()} == {
+        "surname": "missing",
+        "contract_end": "contract_end_before_start",
+    }
     assert problems["surname"].message("en") == "Surname: this answer is still missing. For example: Schmidt."
 
 
 # --- carry-over from the eligibility check ------------------------------------------------------------------------
 def test_eligibility_answers_are_carried_over_as_valid_field_values():
-    slots = {"age": 34, "nationality": "DE", "highest_degree": "master", "relevant_experience_years": 6.0,
-             "annual_salary_cny": 300000.0, "in_china": True, "application_type": "new"}
-    assert carry_over(slots, today=TODAY) == {"nationality": "DE", "highest_degree": "master",
-                                              "relevant_experience_years": 6, "annual_salary_cny": 300000}
+    slots = {
+        "age": 34,
+        "nationality": "DE",
+        "highest_degree": "master",
+        "relevant_experience_years": 6.0,
+        "annual_salary_cny": 300000.0,
+        "in_china": True,
+        "application_type": "new",
+    }
+    assert carry_over(slots, today=TODAY) == {
+        "nationality": "DE",
+        "highest_degree": "master",
+        "relevant_experience_years": 6,
+        "annual_salary_cny": 300000,
+    }
 
 
 def test_eligibility_answers_invalid_here_are_not_carried_over():

@@ -1,4 +1,5 @@
 """Golden cases for every category route, the basic conditions and the input checks."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,18 +14,37 @@ TODAY = date(2026, 11, 23)
 DATA = load_data()
 REGIONS = read_regions(DEFAULT_KNOWLEDGE_DIR / "regions")
 # A region whose average wage is known, so the 6x / 4x salary routes can be decided.
-WAGE_REGIONS = {**REGIONS, "testland": {"name": {"en": "Testland", "zh": "测试市"},
-                                        "average_annual_wage_cny": 100_000}}
-BASE: dict[str, Any] = {"age": 30, "highest_degree": "bachelor", "relevant_experience_years": 3,
-                        "annual_salary_cny": 200000, "months_in_china_per_year": 12, "hsk_level": 0}
+WAGE_REGIONS = {
+    **REGIONS,
+    "testland": {"name": {"en": "Testland", "zh": "测试市"}, "average_annual_wage_cny": 100_000},
+}
+BASE: dict[str, Any] = {
+    "age": 30,
+    "highest_degree": "bachelor",
+    "relevant_experience_years": 3,
+    "annual_salary_cny": 200000,
+    "months_in_china_per_year": 12,
+    "hsk_level": 0,
+}
 # Fewer than 60 points and no B route: bachelor's route fails on experience.
-LOW = {"age": 24, "highest_degree": "below_bachelor", "relevant_experience_years": 1,
-       "annual_salary_cny": 60_000, "months_in_china_per_year": 3, "hsk_level": 0}
+LOW = {
+    "age": 24,
+    "highest_degree": "below_bachelor",
+    "relevant_experience_years": 1,
+    "annual_salary_cny": 60_000,
+    "months_in_china_per_year": 3,
+    "hsk_level": 0,
+}
 
 
 def run(regions_: dict[str, Any] | None = None, default_region_: str = "fujian", **answers: Any):
-    return assess({**BASE, **answers}, data=DATA, today=TODAY, regions=regions_ or REGIONS,
-                  default_region=default_region_)
+    return assess(
+        {**BASE, **answers},
+        data=DATA,
+        today=TODAY,
+        regions=regions_ or REGIONS,
+        default_region=default_region_,
+    )
 
 
 def route(result, route_id: str) -> str:
@@ -53,8 +73,13 @@ def test_85_points_is_category_a() -> None:
 
 def test_exactly_85_points_is_a_and_84_is_b() -> None:
     # 17 + 20 + 13 + 15 + 5 + 0 + 15 = 85
-    answers = dict(age=35, highest_degree="doctorate", relevant_experience_years=10, annual_salary_cny=350_000,
-                   hsk_level=5)
+    answers = dict(
+        age=35,
+        highest_degree="doctorate",
+        relevant_experience_years=10,
+        annual_salary_cny=350_000,
+        hsk_level=5,
+    )
     assert run(**answers).points.total == 85
     assert run(**answers).category.code == "A"
     lower = run(**{**answers, "hsk_level": 4})
@@ -68,8 +93,10 @@ def test_salary_of_6x_the_average_wage_is_category_a() -> None:
     assert route(result, "a_salary") == "met"
     assert result.category.code == "A"
     text = DATA.messages.render(result.category.routes[1].reasons[0], "en")
-    assert text == ("Your annual salary of CNY 600,000 is at least 6 times the local average annual wage of "
-                    "CNY 100,000 (that is, CNY 600,000), which qualifies for Category A.")
+    assert text == (
+        "Your annual salary of CNY 600,000 is at least 6 times the local average annual wage of "
+        "CNY 100,000 (that is, CNY 600,000), which qualifies for Category A."
+    )
 
 
 def test_salary_just_under_6x_is_not_a_but_4x_makes_it_b() -> None:
@@ -88,13 +115,20 @@ def test_salary_routes_are_unknown_while_the_region_has_no_average_wage() -> Non
     assert result.uncertain
     zh = DATA.messages.render(result.category.routes[1].reasons[0], "zh")
     assert zh.startswith("福建省的当地上年度平均工资尚未录入")
-    assert result.to_json("en")["category"]["possibly_higher_text"].startswith("You may still qualify for Category A")
+    assert result.to_json("en")["category"]["possibly_higher_text"].startswith(
+        "You may still qualify for Category A"
+    )
 
 
 # --- Category B -------------------------------------------------------------------------------
 def test_bachelor_with_two_years_and_age_60_or_under_is_b_even_below_60_points() -> None:
-    result = run(age=30, highest_degree="bachelor", relevant_experience_years=2, annual_salary_cny=100_000,
-                 months_in_china_per_year=12)
+    result = run(
+        age=30,
+        highest_degree="bachelor",
+        relevant_experience_years=2,
+        annual_salary_cny=100_000,
+        months_in_china_per_year=12,
+    )
     assert result.points.total == 53
     assert result.category.code == "B"
     assert result.category.met_routes == ("b_degree_experience",)
@@ -105,22 +139,30 @@ def test_bachelor_route_needs_two_years_and_age_60_or_under() -> None:
     assert route(one_year, "b_degree_experience") == "unmet"
     older = run(**{**LOW, "highest_degree": "bachelor", "age": 61, "relevant_experience_years": 30})
     assert route(older, "b_degree_experience") == "unmet"
-    reasons = [DATA.messages.render(t, "en") for r in older.category.routes if r.id == "b_degree_experience"
-               for t in r.reasons]
+    reasons = [
+        DATA.messages.render(t, "en")
+        for r in older.category.routes
+        if r.id == "b_degree_experience"
+        for t in r.reasons
+    ]
     assert reasons == ["This route is in principle for applicants aged 60 or under; you are 61."]
 
 
 def test_master_from_a_chinese_university_is_b_without_experience() -> None:
-    result = run(**{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
-                 degree_from_chinese_university=True)
+    result = run(
+        **{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
+        degree_from_chinese_university=True,
+    )
     assert result.points.total < 60
     assert result.category.code == "B"
     assert route(result, "b_master") == "met"
 
 
 def test_master_from_a_top_overseas_university_is_b() -> None:
-    result = run(**{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
-                 extras=["top_overseas_university"])
+    result = run(
+        **{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
+        extras=["top_overseas_university"],
+    )
     assert route(result, "b_master") == "met"
     assert result.category.code == "B"
 
@@ -130,22 +172,29 @@ def test_master_of_unknown_origin_is_c_with_b_possible() -> None:
     assert route(result, "b_master") == "unknown"
     assert result.category.code == "C"
     assert result.category.possibly_higher == "A"  # the A salary route is unknown too (no wage)
-    known_wage = run(WAGE_REGIONS, "testland", **{**LOW, "highest_degree": "master", "relevant_experience_years": 0})
+    known_wage = run(
+        WAGE_REGIONS, "testland", **{**LOW, "highest_degree": "master", "relevant_experience_years": 0}
+    )
     assert known_wage.category.possibly_higher == "B"
 
 
 def test_master_from_an_ordinary_overseas_university_does_not_use_the_master_route() -> None:
-    result = run(**{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
-                 degree_from_chinese_university=False)
+    result = run(
+        **{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
+        degree_from_chinese_university=False,
+    )
     assert route(result, "b_master") == "unmet"
 
 
-@pytest.mark.parametrize("extra", [
-    {"teaching_experience_years": 2},
-    {"teaching_qualification": "education_or_language_degree"},
-    {"teaching_qualification": "home_teaching_certificate"},
-    {"teaching_qualification": "tefl_120_hours"},
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"teaching_experience_years": 2},
+        {"teaching_qualification": "education_or_language_degree"},
+        {"teaching_qualification": "home_teaching_certificate"},
+        {"teaching_qualification": "tefl_120_hours"},
+    ],
+)
 def test_native_language_teachers_with_a_bachelor_are_b(extra: dict[str, Any]) -> None:
     result = run(**{**LOW, "highest_degree": "bachelor"}, teaches_native_language=True, **extra)
     assert route(result, "b_language_teacher") == "met"
@@ -155,15 +204,22 @@ def test_native_language_teachers_with_a_bachelor_are_b(extra: dict[str, Any]) -
 def test_native_language_teachers_need_a_bachelor_and_experience_or_a_qualification() -> None:
     no_degree = run(**LOW, teaches_native_language=True, teaching_experience_years=5)
     assert route(no_degree, "b_language_teacher") == "unmet"
-    short = run(**{**LOW, "highest_degree": "bachelor"}, teaches_native_language=True, teaching_experience_years=1)
+    short = run(
+        **{**LOW, "highest_degree": "bachelor"}, teaches_native_language=True, teaching_experience_years=1
+    )
     assert route(short, "b_language_teacher") == "unmet"
     assert short.category.code == "C"
 
 
 def test_exactly_60_points_is_b_and_59_is_c() -> None:
     # 11 + 0 + 15 + 15 + 4 + 0 + 15 = 60, and no B route other than points
-    answers = dict(age=30, highest_degree="below_bachelor", relevant_experience_years=12, annual_salary_cny=150_000,
-                   hsk_level=4)
+    answers = dict(
+        age=30,
+        highest_degree="below_bachelor",
+        relevant_experience_years=12,
+        annual_salary_cny=150_000,
+        hsk_level=4,
+    )
     sixty = run(**answers)
     assert sixty.points.total == 60
     assert sixty.category.code == "B"
@@ -199,19 +255,26 @@ def test_category_b_over_60_is_flagged_and_a_has_no_age_limit() -> None:
 
 
 def test_b_by_another_route_does_not_need_degree_and_experience() -> None:
-    result = run(**{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
-                 degree_from_chinese_university=True)
+    result = run(
+        **{**LOW, "highest_degree": "master", "relevant_experience_years": 0},
+        degree_from_chinese_university=True,
+    )
     text = next(c.text for c in result.conditions if c.id == "degree_experience")
     assert text.key == "cond.degree_experience.B.met_other_route"
 
 
-@pytest.mark.parametrize("issued, status", [
-    (date(2026, 5, 23), "met"),     # exactly 6 months old today
-    (date(2026, 5, 22), "unmet"),   # one day more
-    (date(2026, 11, 1), "met"),
-])
+@pytest.mark.parametrize(
+    "issued, status",
+    [
+        (date(2026, 5, 23), "met"),  # exactly 6 months old today
+        (date(2026, 5, 22), "unmet"),  # one day more
+        (date(2026, 11, 1), "met"),
+    ],
+)
 def test_certificates_are_valid_6_months(issued: date, status: str) -> None:
-    result = run(criminal_record_certificate_date=issued.isoformat(), medical_certificate_date=issued.isoformat())
+    result = run(
+        criminal_record_certificate_date=issued.isoformat(), medical_certificate_date=issued.isoformat()
+    )
     assert condition(result, "criminal_record") == status
     assert condition(result, "medical_certificate") == status
 
@@ -223,9 +286,14 @@ def test_certificates_without_a_date_are_unknown_and_say_what_is_needed() -> Non
     assert DATA.messages.render(text, "zh") == "申请时无犯罪记录证明须为6个月内出具。"
 
 
-@pytest.mark.parametrize("expiry, status", [
-    (date(2027, 5, 23), "met"), (date(2027, 5, 22), "unmet"), (date(2026, 1, 1), "unmet"),
-])
+@pytest.mark.parametrize(
+    "expiry, status",
+    [
+        (date(2027, 5, 23), "met"),
+        (date(2027, 5, 22), "unmet"),
+        (date(2026, 1, 1), "unmet"),
+    ],
+)
 def test_passport_needs_6_months_of_validity(expiry: date, status: str) -> None:
     assert condition(run(passport_expiry=expiry.isoformat()), "passport") == status
 
@@ -267,13 +335,22 @@ def test_salary_must_be_a_plausible_non_negative_number() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(InvalidInput) as caught:
-        assess({"age": 200, "annual_salary_cny": -5, "nationality": "Atlantis", "hsk_level": 9, "colour": "red"},
-               data=DATA, today=TODAY, regions=REGIONS)
+        assess(
+            {"age": 200, "annual_salary_cny": -5, "nationality": "Atlantis", "hsk_level": 9, "colour": "red"},
+            data=DATA,
+            today=TODAY,
+            regions=REGIONS,
+        )
     found = {e.field: e.code for e in caught.value.errors}
     assert found == {
-        "colour": "elig_unknown_field", "age": "elig_age", "highest_degree": "elig_required",
-        "relevant_experience_years": "elig_required", "annual_salary_cny": "elig_salary_negative",
-        "months_in_china_per_year": "elig_required", "hsk_level": "elig_hsk", "nationality": "elig_nationality_unknown",
+        "colour": "elig_unknown_field",
+        "age": "elig_age",
+        "highest_degree": "elig_required",
+        "relevant_experience_years": "elig_required",
+        "annual_salary_cny": "elig_salary_negative",
+        "months_in_china_per_year": "elig_required",
+        "hsk_level": "elig_hsk",
+        "nationality": "elig_nationality_unknown",
     }
 
 
@@ -286,30 +363,37 @@ def test_unknown_country_with_a_close_name_gets_a_suggestion() -> None:
 
 
 def test_experience_cannot_exceed_the_working_life() -> None:
-    assert errors(age=20, relevant_experience_years=10) == {"relevant_experience_years": "elig_experience_exceeds_age"}
+    assert errors(age=20, relevant_experience_years=10) == {
+        "relevant_experience_years": "elig_experience_exceeds_age"
+    }
 
 
-@pytest.mark.parametrize("field, value, code", [
-    ("highest_degree", "phd", "elig_highest_degree"),
-    ("months_in_china_per_year", 13, "elig_months"),
-    ("hsk_level", 2.5, "elig_hsk"),
-    ("former_chinese_national", "yes", "elig_boolean"),
-    ("work_location", "tibet", "elig_work_location"),
-    ("extras", ["nobel_prize"], "elig_extras"),
-    ("local_bonus", -1, "elig_local_bonus"),
-    ("items", ["visa"], "elig_items"),
-    ("items", ["residence_permit_cancellation"], "elig_item_type"),
-    ("application_type", "renewal", "elig_application_type"),
-    ("region", "mars", "elig_region"),
-    ("points_table", "2030", "elig_points_table"),
-    ("passport_expiry", "31/12/2027", "elig_date"),
-    ("criminal_record_certificate_date", "2030-01-01", "elig_date_future"),
-])
+@pytest.mark.parametrize(
+    "field, value, code",
+    [
+        ("highest_degree", "phd", "elig_highest_degree"),
+        ("months_in_china_per_year", 13, "elig_months"),
+        ("hsk_level", 2.5, "elig_hsk"),
+        ("former_chinese_national", "yes", "elig_boolean"),
+        ("work_location", "tibet", "elig_work_location"),
+        ("extras", ["nobel_prize"], "elig_extras"),
+        ("local_bonus", -1, "elig_local_bonus"),
+        ("items", ["visa"], "elig_items"),
+        ("items", ["residence_permit_cancellation"], "elig_item_type"),
+        ("application_type", "renewal", "elig_application_type"),
+        ("region", "mars", "elig_region"),
+        ("points_table", "2030", "elig_points_table"),
+        ("passport_expiry", "31/12/2027", "elig_date"),
+        ("criminal_record_certificate_date", "2030-01-01", "elig_date_future"),
+    ],
+)
 def test_each_field_is_checked(field: str, value: Any, code: str) -> None:
     assert errors(**{field: value}) == {field: code}
 
 
-@pytest.mark.parametrize("value", ["DE", "de", "DEU", "Germany", "germany", "德国", "德國", "Federal Republic of Germany"])
+@pytest.mark.parametrize(
+    "value", ["DE", "de", "DEU", "Germany", "germany", "德国", "德國", "Federal Republic of Germany"]
+)
 def test_nationality_accepts_codes_and_english_or_chinese_names(value: str) -> None:
     result = run(nationality=value)
     assert result.applicant.nationality.alpha_2 == "DE"
@@ -317,8 +401,12 @@ def test_nationality_accepts_codes_and_english_or_chinese_names(value: str) -> N
 
 
 def test_answers_are_echoed_normalised_for_the_application() -> None:
-    result = run(nationality="德国", items=["work_permit_extension", "residence_permit"], application_type="extension",
-                 extras=["patent", "patent"])
+    result = run(
+        nationality="德国",
+        items=["work_permit_extension", "residence_permit"],
+        application_type="extension",
+        extras=["patent", "patent"],
+    )
     answers = result.to_json("en")["answers"]
     assert answers["nationality"] == "DE"
     assert answers["items"] == ["work_permit", "residence_permit"]

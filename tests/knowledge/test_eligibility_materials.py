@@ -1,5 +1,6 @@
 """Materials, deadlines, fees, offices and the social-insurance exemption per situation,
 plus the integrity of the data and the bilingual sentences."""
+
 from __future__ import annotations
 
 import itertools
@@ -18,8 +19,14 @@ from texts import entries
 TODAY = date(2026, 11, 23)
 DATA = load_data()
 REGIONS = read_regions(DEFAULT_KNOWLEDGE_DIR / "regions")
-B_CASE: dict[str, Any] = {"age": 34, "highest_degree": "master", "relevant_experience_years": 6,
-                          "annual_salary_cny": 300_000, "months_in_china_per_year": 12, "hsk_level": 2}
+B_CASE: dict[str, Any] = {
+    "age": 34,
+    "highest_degree": "master",
+    "relevant_experience_years": 6,
+    "annual_salary_cny": 300_000,
+    "months_in_china_per_year": 12,
+    "hsk_level": 2,
+}
 
 
 def run(lang: str = "en", region: str = "fujian", **answers: Any) -> dict[str, Any]:
@@ -45,17 +52,32 @@ def test_new_application_from_abroad_lists_the_notification_letter_materials() -
     assert out["category"]["code"] == "B"
     wp = out["items"][0]
     assert wp["key"] == "work_permit_new"
-    assert wp["materials"] == ["application_form", "work_qualification_proof", "degree_certificate",
-                               "criminal_record_certificate", "medical_certificate", "employment_contract",
-                               "passport", "photo", "family_documents", "other_required"]
+    assert wp["materials"] == [
+        "application_form",
+        "work_qualification_proof",
+        "degree_certificate",
+        "criminal_record_certificate",
+        "medical_certificate",
+        "employment_contract",
+        "passport",
+        "photo",
+        "family_documents",
+        "other_required",
+    ]
     assert "Z visa" in wp["steps"][1]["text"]
     degree = material(out, "degree_certificate")
     assert degree["authentication"] == "required"
     assert "apostille" in degree["authentication_text"]
     criminal = material(out, "criminal_record_certificate")
-    assert criminal["validity"] == "Valid for 6 months from the date of issue; it must still be valid when you apply."
+    assert (
+        criminal["validity"]
+        == "Valid for 6 months from the date of issue; it must still be valid when you apply."
+    )
     assert criminal["issuer"]
-    assert material(out, "passport")["validity"] == "Must have at least 6 months' remaining validity when you apply."
+    assert (
+        material(out, "passport")["validity"]
+        == "Must have at least 6 months' remaining validity when you apply."
+    )
 
 
 def test_a_material_needed_twice_is_listed_once_with_both_items() -> None:
@@ -81,7 +103,10 @@ def test_fees_work_permit_free_residence_permit_by_validity() -> None:
     fees = {f["id"]: f for f in out["fees"]}
     assert fees["wp_fee"]["amounts"] == [{"cny": 0, "validity": None}]
     assert [a["cny"] for a in fees["rp_fee_issue"]["amounts"]] == [400, 800, 1000]
-    assert fees["rp_fee_issue"]["text"] == "居留证件有效期不满1年的收费400元，1年至3年的800元，3年至5年的1000元。"
+    assert (
+        fees["rp_fee_issue"]["text"]
+        == "居留证件有效期不满1年的收费400元，1年至3年的800元，3年至5年的1000元。"
+    )
 
 
 def test_applying_from_inside_china_needs_the_current_visa_and_no_originals_check() -> None:
@@ -95,15 +120,23 @@ def test_applying_from_inside_china_needs_the_current_visa_and_no_originals_chec
 def test_without_in_china_a_new_application_assumes_abroad_and_says_so() -> None:
     out = run(items=["work_permit"])
     assert out["in_china"] is False
-    assert out["assumptions"] == ["We assumed you are applying from outside China; tell us if you are already in China."]
+    assert out["assumptions"] == [
+        "We assumed you are applying from outside China; tell us if you are already in China."
+    ]
 
 
 def test_default_items_for_a_new_application() -> None:
     out = run()
-    assert [i["key"] for i in out["items"]] == ["work_permit_new", "residence_permit_new", "social_insurance",
-                                                "e_social_security_card"]
-    assert "We listed the items usually needed for this kind of application; tell us if you need others." in \
-        out["assumptions"]
+    assert [i["key"] for i in out["items"]] == [
+        "work_permit_new",
+        "residence_permit_new",
+        "social_insurance",
+        "e_social_security_card",
+    ]
+    assert (
+        "We listed the items usually needed for this kind of application; tell us if you need others."
+        in out["assumptions"]
+    )
 
 
 # --- category A: acceptance with materials to follow -------------------------------------------
@@ -130,23 +163,39 @@ def test_extension_must_be_filed_30_days_before_expiry() -> None:
     assert [i["key"] for i in out["items"]] == ["work_permit_extension", "residence_permit_extension"]
     assert out["in_china"] is True
     ext = deadline(out, "wp_extension")
-    assert (ext["days"], ext["direction"], ext["counts_from"], ext["who"]) == (30, "before", "permit_expiry",
-                                                                               "employer")
+    assert (ext["days"], ext["direction"], ext["counts_from"], ext["who"]) == (
+        30,
+        "before",
+        "permit_expiry",
+        "employer",
+    )
     assert "45" in ext["text"]
     wp = out["items"][0]
-    assert wp["materials"] == ["application_form", "employment_contract", "passport", "current_residence_permit",
-                               "current_work_permit"]
+    assert wp["materials"] == [
+        "application_form",
+        "employment_contract",
+        "passport",
+        "current_residence_permit",
+        "current_work_permit",
+    ]
     assert "rp_fee_issue" in ids(out["fees"])
 
 
 def test_category_b_over_60_may_need_a_guarantee_letter_at_extension() -> None:
-    out = run(application_type="extension", age=62, relevant_experience_years=30, annual_salary_cny=450_000,
-              items=["work_permit"])
+    out = run(
+        application_type="extension",
+        age=62,
+        relevant_experience_years=30,
+        annual_salary_cny=450_000,
+        items=["work_permit"],
+    )
     assert out["category"]["code"] == "B"
     assert "guarantee_letter_over_60" in out["items"][0]["materials"]
     assert material(out, "guarantee_letter_over_60")["uncertain"] is True
-    assert "guarantee_letter_over_60" not in run(application_type="extension", items=["work_permit"])["items"][0][
-        "materials"]
+    assert (
+        "guarantee_letter_over_60"
+        not in run(application_type="extension", items=["work_permit"])["items"][0]["materials"]
+    )
 
 
 def test_change_and_cancellation_deadlines() -> None:
@@ -161,7 +210,11 @@ def test_change_and_cancellation_deadlines() -> None:
 
 def test_items_may_carry_their_own_application_type() -> None:
     out = run(items=["work_permit_extension", "residence_permit_change", "social_insurance"])
-    assert [i["key"] for i in out["items"]] == ["work_permit_extension", "residence_permit_change", "social_insurance"]
+    assert [i["key"] for i in out["items"]] == [
+        "work_permit_extension",
+        "residence_permit_change",
+        "social_insurance",
+    ]
 
 
 def test_professional_title_is_marked_uncertain_with_an_offer_of_a_person() -> None:
@@ -180,7 +233,10 @@ def test_germany_is_exempt_from_pension_and_unemployment_with_a_coverage_certifi
     assert "60 months" in si["text"] and "96 months" in si["text"]
     assert si["coverage_certificate"] is True
     assert "coverage_certificate" in out["items"][1]["materials"]
-    assert material(out, "coverage_certificate")["issuer"] == "The social security institution of your home country."
+    assert (
+        material(out, "coverage_certificate")["issuer"]
+        == "The social security institution of your home country."
+    )
 
 
 def test_a_non_agreement_country_joins_all_five_insurances() -> None:
@@ -216,7 +272,9 @@ def test_agreements_without_a_known_scope_ask_to_confirm() -> None:
     assert belgium["status"] == "unconfirmed" and belgium["uncertain"] is True
 
 
-@pytest.mark.parametrize("code", ["DE", "KR", "DK", "FI", "CA", "CH", "NL", "FR", "ES", "LU", "JP", "RS", "KG"])
+@pytest.mark.parametrize(
+    "code", ["DE", "KR", "DK", "FI", "CA", "CH", "NL", "FR", "ES", "LU", "JP", "RS", "KG"]
+)
 def test_the_13_agreement_countries(code: str) -> None:
     assert run(nationality=code)["social_insurance"]["agreement"] is True
 
@@ -269,12 +327,26 @@ def test_chinese_texts_are_chinese_and_english_texts_are_not() -> None:
 def test_every_situation_renders_in_both_languages() -> None:
     """Every combination of the situation axes produces complete texts (no missing sentence)."""
     for degree, talent, in_china, nationality, kind, region in itertools.product(
-            DEGREES, (False, True), (False, True), ("DE", "US", "KG", "BE", "CN", None),
-            ("new", "change", "extension", "cancellation"), ("fujian", "weihai")):
-        items = [f"{item}_{kind}" if item in ("work_permit", "residence_permit") else item for item in ITEMS
-                 if not (item == "residence_permit" and kind == "cancellation")]
-        answers = {**B_CASE, "highest_degree": degree, "talent_programme": talent, "in_china": in_china,
-                   "items": items, "application_type": kind}
+        DEGREES,
+        (False, True),
+        (False, True),
+        ("DE", "US", "KG", "BE", "CN", None),
+        ("new", "change", "extension", "cancellation"),
+        ("fujian", "weihai"),
+    ):
+        items = [
+            f"{item}_{kind}" if item in ("work_permit", "residence_permit") else item
+            for item in ITEMS
+            if not (item == "residence_permit" and kind == "cancellation")
+        ]
+        answers = {
+            **B_CASE,
+            "highest_degree": degree,
+            "talent_programme": talent,
+            "in_china": in_china,
+            "items": items,
+            "application_type": kind,
+        }
         if nationality:
             answers["nationality"] = nationality
         result = assess(answers, data=DATA, today=TODAY, regions=REGIONS, default_region=region)
@@ -301,13 +373,35 @@ def test_every_material_and_deadline_keeps_its_source_and_date_checked() -> None
 
 
 # --- country names ----------------------------------------------------------------------------
-@pytest.mark.parametrize("text, code", [
-    ("DE", "DE"), ("deu", "DE"), ("Germany", "DE"), ("德国", "DE"), ("德国人", "DE"), ("German", "DE"),
-    ("South Korea", "KR"), ("Korea", "KR"), ("韩国", "KR"), ("UK", "GB"), ("英国", "GB"), ("USA", "US"),
-    ("美国", "US"), ("the Netherlands", "NL"), ("Holland", "NL"), ("Côte d'Ivoire", "CI"), ("Cote d Ivoire", "CI"),
-    ("Kyrgyzstan", "KG"), ("吉尔吉斯斯坦", "KG"), ("Viet Nam", "VN"), ("Vietnam", "VN"), ("Türkiye", "TR"),
-    ("Turkey", "TR"), ("中国台湾", "TW"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("DE", "DE"),
+        ("deu", "DE"),
+        ("Germany", "DE"),
+        ("德国", "DE"),
+        ("德国人", "DE"),
+        ("German", "DE"),
+        ("South Korea", "KR"),
+        ("Korea", "KR"),
+        ("韩国", "KR"),
+        ("UK", "GB"),
+        ("英国", "GB"),
+        ("USA", "US"),
+        ("美国", "US"),
+        ("the Netherlands", "NL"),
+        ("Holland", "NL"),
+        ("Côte d'Ivoire", "CI"),
+        ("Cote d Ivoire", "CI"),
+        ("Kyrgyzstan", "KG"),
+        ("吉尔吉斯斯坦", "KG"),
+        ("Viet Nam", "VN"),
+        ("Vietnam", "VN"),
+        ("Türkiye", "TR"),
+        ("Turkey", "TR"),
+        ("中国台湾", "TW"),
+    ],
+)
 def test_country_names_and_codes_resolve(text: str, code: str) -> None:
     assert resolve(text).alpha_2 == code
 

@@ -4,6 +4,7 @@ Band rule: lower bound inclusive, upper bound exclusive (350,000 CNY is in the 3
 The explicit tables below pin the interim (暂行版) values from policy-facts.md; the
 data-driven test checks the rule at every edge of every table file.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -21,8 +22,14 @@ TODAY = date(2026, 11, 23)
 DATA = load_data()
 INTERIM = DATA.table("interim")
 TRIAL = DATA.table("trial")
-BASE: dict[str, Any] = {"age": 30, "highest_degree": "bachelor", "relevant_experience_years": 3,
-                        "annual_salary_cny": 200000, "months_in_china_per_year": 12, "hsk_level": 0}
+BASE: dict[str, Any] = {
+    "age": 30,
+    "highest_degree": "bachelor",
+    "relevant_experience_years": 3,
+    "annual_salary_cny": 200000,
+    "months_in_china_per_year": 12,
+    "hsk_level": 0,
+}
 
 
 def points(table=INTERIM, **answers: Any) -> dict[str, int]:
@@ -38,15 +45,28 @@ def test_interim_is_the_active_table() -> None:
     assert INTERIM.thresholds == {"A": 85, "B": 60}
 
 
-@pytest.mark.parametrize("salary, expected", [
-    (0, 0), (49_999, 0), (49_999.99, 0),
-    (50_000, 5), (69_999, 5),
-    (70_000, 8), (149_999, 8),
-    (150_000, 11), (249_999, 11),
-    (250_000, 14), (349_999, 14), (349_999.99, 14),
-    (350_000, 17), (449_999, 17),
-    (450_000, 20), (450_001, 20), (10_000_000, 20),
-])
+@pytest.mark.parametrize(
+    "salary, expected",
+    [
+        (0, 0),
+        (49_999, 0),
+        (49_999.99, 0),
+        (50_000, 5),
+        (69_999, 5),
+        (70_000, 8),
+        (149_999, 8),
+        (150_000, 11),
+        (249_999, 11),
+        (250_000, 14),
+        (349_999, 14),
+        (349_999.99, 14),
+        (350_000, 17),
+        (449_999, 17),
+        (450_000, 20),
+        (450_001, 20),
+        (10_000_000, 20),
+    ],
+)
 def test_salary_bands_include_the_lower_bound(salary: float, expected: int) -> None:
     assert points(annual_salary_cny=salary)["salary"] == expected
 
@@ -55,9 +75,19 @@ def test_salary_of_exactly_350000_is_in_the_35_to_45_band_and_scores_17() -> Non
     assert points(annual_salary_cny=350_000)["salary"] == 17
 
 
-@pytest.mark.parametrize("months, expected", [
-    (0, 0), (2.9, 0), (3, 5), (5.9, 5), (6, 10), (8.99, 10), (9, 15), (12, 15),
-])
+@pytest.mark.parametrize(
+    "months, expected",
+    [
+        (0, 0),
+        (2.9, 0),
+        (3, 5),
+        (5.9, 5),
+        (6, 10),
+        (8.99, 10),
+        (9, 15),
+        (12, 15),
+    ],
+)
 def test_months_in_china_bands(months: float, expected: int) -> None:
     assert points(months_in_china_per_year=months)["months_in_china"] == expected
 
@@ -66,26 +96,60 @@ def test_exactly_six_months_a_year_in_china_scores_10() -> None:
     assert points(months_in_china_per_year=6)["months_in_china"] == 10
 
 
-@pytest.mark.parametrize("age, expected", [
-    (16, 0), (17, 0), (18, 10), (25, 10), (26, 15), (45, 15), (46, 10), (55, 10), (56, 5), (60, 5),
-    (61, 0), (100, 0),
-])
+@pytest.mark.parametrize(
+    "age, expected",
+    [
+        (16, 0),
+        (17, 0),
+        (18, 10),
+        (25, 10),
+        (26, 15),
+        (45, 15),
+        (46, 10),
+        (55, 10),
+        (56, 5),
+        (60, 5),
+        (61, 0),
+        (100, 0),
+    ],
+)
 def test_age_bands(age: int, expected: int) -> None:
     assert points(age=age, relevant_experience_years=0)["age"] == expected
 
 
-@pytest.mark.parametrize("years, expected", [
-    (0, 0), (1, 0), (1.99, 0), (2, 5), (2.9, 5), (3, 6), (4, 7), (10, 13), (16, 19), (17, 20), (17.5, 20),
-    (18, 20), (40, 20),
-])
-def test_experience_is_5_for_2_years_plus_1_per_further_whole_year_capped_at_20(years: float,
-                                                                                 expected: int) -> None:
+@pytest.mark.parametrize(
+    "years, expected",
+    [
+        (0, 0),
+        (1, 0),
+        (1.99, 0),
+        (2, 5),
+        (2.9, 5),
+        (3, 6),
+        (4, 7),
+        (10, 13),
+        (16, 19),
+        (17, 20),
+        (17.5, 20),
+        (18, 20),
+        (40, 20),
+    ],
+)
+def test_experience_is_5_for_2_years_plus_1_per_further_whole_year_capped_at_20(
+    years: float, expected: int
+) -> None:
     assert points(age=60, relevant_experience_years=years)["experience"] == expected
 
 
-@pytest.mark.parametrize("degree, expected", [
-    ("doctorate", 20), ("master", 15), ("bachelor", 10), ("below_bachelor", 0),
-])
+@pytest.mark.parametrize(
+    "degree, expected",
+    [
+        ("doctorate", 20),
+        ("master", 15),
+        ("bachelor", 10),
+        ("below_bachelor", 0),
+    ],
+)
 def test_education(degree: str, expected: int) -> None:
     assert points(highest_degree=degree)["education"] == expected
 
@@ -105,17 +169,28 @@ def test_a_chinese_taught_degree_counts_only_from_bachelor_up() -> None:
     assert points(chinese_taught_degree=True, highest_degree="below_bachelor", hsk_level=2)["chinese"] == 2
 
 
-@pytest.mark.parametrize("location, expected", [
-    ("western", 10), ("northeast", 10), ("poverty_county", 10), ("other", 0),
-])
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        ("western", 10),
+        ("northeast", 10),
+        ("poverty_county", 10),
+        ("other", 0),
+    ],
+)
 def test_work_location(location: str, expected: int) -> None:
     assert points(work_location=location)["location"] == expected
 
 
-@pytest.mark.parametrize("extras, expected", [
-    ([], 0), (["patent"], 5), (["patent", "fortune500"], 5),
-    (["top_overseas_university", "fortune500", "patent", "five_years_in_china"], 5),
-])
+@pytest.mark.parametrize(
+    "extras, expected",
+    [
+        ([], 0),
+        (["patent"], 5),
+        (["patent", "fortune500"], 5),
+        (["top_overseas_university", "fortune500", "patent", "five_years_in_china"], 5),
+    ],
+)
 def test_extras_are_5_each_capped_at_5(extras: list[str], expected: int) -> None:
     assert points(extras=extras)["extras"] == expected
 
@@ -126,16 +201,33 @@ def test_local_bonus_is_capped_at_10(bonus: float, expected: int) -> None:
 
 
 def test_the_maximum_is_120_points() -> None:
-    best = points(age=35, highest_degree="doctorate", relevant_experience_years=17, annual_salary_cny=1_000_000,
-                  months_in_china_per_year=12, hsk_level=6, work_location="western", extras=["patent"],
-                  local_bonus=10)
+    best = points(
+        age=35,
+        highest_degree="doctorate",
+        relevant_experience_years=17,
+        annual_salary_cny=1_000_000,
+        months_in_china_per_year=12,
+        hsk_level=6,
+        work_location="western",
+        extras=["patent"],
+        local_bonus=10,
+    )
     assert sum(best.values()) == 120
     assert best == {key: INTERIM.factors[key].max for key in best}
 
 
 def test_breakdown_has_the_nine_factors_in_api_order() -> None:
-    assert list(points()) == ["salary", "education", "experience", "months_in_china", "chinese", "location",
-                              "age", "extras", "local_bonus"]
+    assert list(points()) == [
+        "salary",
+        "education",
+        "experience",
+        "months_in_china",
+        "chinese",
+        "location",
+        "age",
+        "extras",
+        "local_bonus",
+    ]
 
 
 @pytest.mark.parametrize("table_id", ["interim", "trial"])
@@ -173,8 +265,12 @@ def test_salary_explanation_names_the_band_in_both_languages() -> None:
     explanation = score(applicant, INTERIM).factors["salary"].explanation
     assert DATA.messages.render(explanation, "en") == (
         "An annual salary of CNY 350,000 is in the band from CNY 350,000 up to CNY 450,000 (not included), "
-        "which gives 17 of 20 points.")
-    assert DATA.messages.render(explanation, "zh") == "年薪35万元属于35万元（含）至45万元（不含）档，得17分（满分20分）。"
+        "which gives 17 of 20 points."
+    )
+    assert (
+        DATA.messages.render(explanation, "zh")
+        == "年薪35万元属于35万元（含）至45万元（不含）档，得17分（满分20分）。"
+    )
 
 
 # --- the table is data: switching and refusing broken edits ------------------------------------
@@ -199,15 +295,25 @@ def _edit_salary_bands(root: Path, bands: list[dict[str, Any]]) -> None:
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
 
 
-@pytest.mark.parametrize("bands, problem", [
-    ([{"from": 45, "points": 20}, {"from": 35, "to": 44, "points": 17}, {"from": 0, "to": 35, "points": 0}],
-     "bands must touch"),
-    ([{"from": 45, "points": 20}, {"from": 5, "to": 45, "points": 5}], "must start at 0"),
-    ([{"from": 0, "to": 45, "points": 5}], "open upwards"),
-    ([{"from": 45, "points": 25}, {"from": 0, "to": 45, "points": 0}], "more than the factor's max"),
-])
-def test_a_broken_band_edit_is_refused_with_the_reason(tmp_path: Path, bands: list[dict[str, Any]],
-                                                       problem: str) -> None:
+@pytest.mark.parametrize(
+    "bands, problem",
+    [
+        (
+            [
+                {"from": 45, "points": 20},
+                {"from": 35, "to": 44, "points": 17},
+                {"from": 0, "to": 35, "points": 0},
+            ],
+            "bands must touch",
+        ),
+        ([{"from": 45, "points": 20}, {"from": 5, "to": 45, "points": 5}], "must start at 0"),
+        ([{"from": 0, "to": 45, "points": 5}], "open upwards"),
+        ([{"from": 45, "points": 25}, {"from": 0, "to": 45, "points": 0}], "more than the factor's max"),
+    ],
+)
+def test_a_broken_band_edit_is_refused_with_the_reason(
+    tmp_path: Path, bands: list[dict[str, Any]], problem: str
+) -> None:
     root = _copy_knowledge(tmp_path)
     _edit_salary_bands(root, bands)
     with pytest.raises(DataError, match=problem):

@@ -1,5 +1,6 @@
 """knowledge/reading, the one answer reader of both forms: each reader in English, Chinese and
 mixed answers, the edge cases, the kind table and the one meaning of Parsed.ok."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -37,11 +38,27 @@ from knowledge.reading import (
 
 
 # --- numbers -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("run, value", [
-    ("三十万", 300_000), ("2万5", 25_000), ("三万五", 35_000), ("两千", 2_000), ("2.5万", 25_000), ("三千五", 3_500),
-    ("一百零五", 105), ("二〇一五", 2015), ("三点五", 3.5), ("三点五万", 35_000), ("一亿五千万", 150_000_000),
-    ("俩", 2), ("300", 300), ("十", 10), ("十万八千", 108_000), ("1 5", 15),
-])
+@pytest.mark.parametrize(
+    "run, value",
+    [
+        ("三十万", 300_000),
+        ("2万5", 25_000),
+        ("三万五", 35_000),
+        ("两千", 2_000),
+        ("2.5万", 25_000),
+        ("三千五", 3_500),
+        ("一百零五", 105),
+        ("二〇一五", 2015),
+        ("三点五", 3.5),
+        ("三点五万", 35_000),
+        ("一亿五千万", 150_000_000),
+        ("俩", 2),
+        ("300", 300),
+        ("十", 10),
+        ("十万八千", 108_000),
+        ("1 5", 15),
+    ],
+)
 def test_parse_number(run, value):
     assert parse_number(run) == value
 
@@ -59,10 +76,18 @@ def test_numbers_in_a_sentence_in_both_languages():
 
 
 # --- negation -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, value", [
-    ("5 years, not 3", 5), ("not 3 but 5 years", 5), ("是5年不是3年", 5), ("30w, not 20w", 30),
-    ("rather than 4, 6", 6), ("instead of 2万, 3万", 30_000), ("3", 3),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("5 years, not 3", 5),
+        ("not 3 but 5 years", 5),
+        ("是5年不是3年", 5),
+        ("30w, not 20w", 30),
+        ("rather than 4, 6", 6),
+        ("instead of 2万, 3万", 30_000),
+        ("3", 3),
+    ],
+)
 def test_first_number_drops_the_corrected_away_value(text, value):
     assert first_number(text) == value
 
@@ -74,20 +99,39 @@ def test_negative_and_without_negated():
 
 
 # --- money -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, value", [
-    ("三十万", 300_000), ("30w", 300_000), ("300k", 300_000), ("300 000", 300_000), ("300,000 RMB", 300_000),
-    ("１２０，０００元", 120_000), ("月薪2万5", 300_000), ("25k per month", 300_000), ("年薪35万", 350_000),
-    ("1.2 million", 1_200_000), ("about 25 wan a year", 250_000), ("30万 not 20万", 300_000),
-    ("1万 per month", 120_000), ("annual pay 12万 (1万 a month)", 120_000),  # a yearly word wins over a monthly one
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("三十万", 300_000),
+        ("30w", 300_000),
+        ("300k", 300_000),
+        ("300 000", 300_000),
+        ("300,000 RMB", 300_000),
+        ("１２０，０００元", 120_000),
+        ("月薪2万5", 300_000),
+        ("25k per month", 300_000),
+        ("年薪35万", 350_000),
+        ("1.2 million", 1_200_000),
+        ("about 25 wan a year", 250_000),
+        ("30万 not 20万", 300_000),
+        ("1万 per month", 120_000),
+        ("annual pay 12万 (1万 a month)", 120_000),  # a yearly word wins over a monthly one
+    ],
+)
 def test_money(text, value):
     assert read_money(text).value == value
 
 
-@pytest.mark.parametrize("text, code", [
-    ("-5000", "negative"), ("负10万", "negative"), ("quite a lot", "no_number"), ("500", "too_low"),
-    ("3000亿", "too_high"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("-5000", "negative"),
+        ("负10万", "negative"),
+        ("quite a lot", "no_number"),
+        ("500", "too_low"),
+        ("3000亿", "too_high"),
+    ],
+)
 def test_money_generic_codes(text, code):
     parsed = read_money(text, low=1_000, high=100_000_000)
     assert parsed.error == code and not parsed.ok
@@ -98,26 +142,53 @@ def test_money_too_low_carries_the_amount():
 
 
 # --- durations -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, value", [
-    ("6", 6), ("6 years", 6), ("六年", 6), ("18 months", 1.5), ("十八个月", 1.5), ("half a year", 0.5), ("半年", 0.5),
-    ("none", 0), ("没有", 0), ("no experience", 0), ("zero", 0), ("2.5 years", 2.5), ("5年，不是3年", 5),
-    ("2 years, not 3 months", 2),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("6", 6),
+        ("6 years", 6),
+        ("六年", 6),
+        ("18 months", 1.5),
+        ("十八个月", 1.5),
+        ("half a year", 0.5),
+        ("半年", 0.5),
+        ("none", 0),
+        ("没有", 0),
+        ("no experience", 0),
+        ("zero", 0),
+        ("2.5 years", 2.5),
+        ("5年，不是3年", 5),
+        ("2 years, not 3 months", 2),
+    ],
+)
 def test_years(text, value):
     assert read_years(text, high=60).value == value
 
 
 def test_years_codes():
     assert read_years("a lot").error == "no_number"
-    assert read_years("-2", high=60).error == "negative" and read_years("-2", high=60).params == {"min": 0, "max": 60}
+    assert read_years("-2", high=60).error == "negative" and read_years("-2", high=60).params == {
+        "min": 0,
+        "max": 60,
+    }
     assert read_years("99", high=60).params == {"min": 0, "max": 60}
     assert read_years("2.5", fractions=False).error == "not_whole"
     assert read_years("30", age=30).error == "exceeds_age" and read_years("16", age=30).ok
 
 
-@pytest.mark.parametrize("text, value", [
-    ("6", 6), ("9 months", 9), ("9个月", 9), ("半年", 6), ("all year", 12), ("全年", 12), ("none", 0), ("6 weeks", 1.4),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("6", 6),
+        ("9 months", 9),
+        ("9个月", 9),
+        ("半年", 6),
+        ("all year", 12),
+        ("全年", 12),
+        ("none", 0),
+        ("6 weeks", 1.4),
+    ],
+)
 def test_months_per_year(text, value):
     assert read_months_per_year(text).value == value
 
@@ -129,21 +200,40 @@ def test_months_per_year_codes():
 
 
 # --- dates -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, value", [
-    ("1990-05-12", date(1990, 5, 12)), ("12 May 1990", date(1990, 5, 12)), ("May 12, 1990", date(1990, 5, 12)),
-    ("1990年5月12日", date(1990, 5, 12)), ("一九九〇年五月十二日", date(1990, 5, 12)), ("1990年5月12号", date(1990, 5, 12)),
-    ("１９９０年５月１２日", date(1990, 5, 12)), ("born on the 12th of May 1990", date(1990, 5, 12)),
-    ("13/05/1990", date(1990, 5, 13)), ("05/13/1990", date(1990, 5, 13)), ("19900512", date(1990, 5, 12)),
-    ("12MAR2031", date(2031, 3, 12)), ("我1990年5月12日出生，硕士", date(1990, 5, 12)),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("1990-05-12", date(1990, 5, 12)),
+        ("12 May 1990", date(1990, 5, 12)),
+        ("May 12, 1990", date(1990, 5, 12)),
+        ("1990年5月12日", date(1990, 5, 12)),
+        ("一九九〇年五月十二日", date(1990, 5, 12)),
+        ("1990年5月12号", date(1990, 5, 12)),
+        ("１９９０年５月１２日", date(1990, 5, 12)),
+        ("born on the 12th of May 1990", date(1990, 5, 12)),
+        ("13/05/1990", date(1990, 5, 13)),
+        ("05/13/1990", date(1990, 5, 13)),
+        ("19900512", date(1990, 5, 12)),
+        ("12MAR2031", date(2031, 3, 12)),
+        ("我1990年5月12日出生，硕士", date(1990, 5, 12)),
+    ],
+)
 def test_full_dates(text, value):
     assert read_date(text).value == value
 
 
-@pytest.mark.parametrize("text, code", [
-    ("last spring", "date_format"), ("May 1990", "date_incomplete"), ("1990年5月", "date_incomplete"),
-    ("1990-02-30", "date_invalid"), ("12/05/90", "date_format"), ("12/05/1990", "date_ambiguous"), ("34", "date_format"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("last spring", "date_format"),
+        ("May 1990", "date_incomplete"),
+        ("1990年5月", "date_incomplete"),
+        ("1990-02-30", "date_invalid"),
+        ("12/05/90", "date_format"),
+        ("12/05/1990", "date_ambiguous"),
+        ("34", "date_format"),
+    ],
+)
 def test_date_problems(text, code):
     assert read_date(text).error == code
 
@@ -152,10 +242,15 @@ def test_ambiguous_date_names_both_readings():
     assert read_date("12/05/1990").params == {"first": "1990-05-12", "second": "1990-12-05"}
 
 
-@pytest.mark.parametrize("text, value, precision", [
-    ("1990年5月", date(1990, 5, 1), "month"), ("May 1990", date(1990, 5, 1), "month"), ("1990-05", date(1990, 5, 1), "month"),
-    ("born in 1990", date(1990, 7, 1), "year"),
-])
+@pytest.mark.parametrize(
+    "text, value, precision",
+    [
+        ("1990年5月", date(1990, 5, 1), "month"),
+        ("May 1990", date(1990, 5, 1), "month"),
+        ("1990-05", date(1990, 5, 1), "month"),
+        ("born in 1990", date(1990, 7, 1), "year"),
+    ],
+)
 def test_partial_dates(text, value, precision):
     parsed = read_date(text, partial=True)
     assert parsed.value == value and parsed.params["precision"] == precision
@@ -163,12 +258,19 @@ def test_partial_dates(text, value, precision):
 
 def test_years_and_date_arithmetic():
     assert read_year("二〇一五年") == 2015 and read_year("2015") == 2015 and read_year("15") is None
-    assert age_on(date(1990, 5, 12), date(2026, 5, 11)) == 35 and age_on(date(1990, 5, 12), date(2026, 5, 12)) == 36
-    assert add(date(2024, 1, 31), 1, "m") == date(2024, 2, 29) and add(date(2024, 2, 29), 1, "y") == date(2025, 2, 28)
+    assert (
+        age_on(date(1990, 5, 12), date(2026, 5, 11)) == 35
+        and age_on(date(1990, 5, 12), date(2026, 5, 12)) == 36
+    )
+    assert add(date(2024, 1, 31), 1, "m") == date(2024, 2, 29) and add(date(2024, 2, 29), 1, "y") == date(
+        2025, 2, 28
+    )
 
 
 # --- choices, countries, normalise ---------------------------------------------------------------
-@pytest.mark.parametrize("text", ["skip", "Skip.", "I don't know", "不知道", "跳过", "n/a", "不清楚！", "ＳＫＩＰ"])
+@pytest.mark.parametrize(
+    "text", ["skip", "Skip.", "I don't know", "不知道", "跳过", "n/a", "不清楚！", "ＳＫＩＰ"]
+)
 def test_skip_words(text):
     assert is_skip(text)
 
@@ -179,10 +281,18 @@ def test_not_skip_and_none_words():
     assert is_none("0", "amount") and is_none("没考", ("没考",))
 
 
-@pytest.mark.parametrize("text, value", [
-    ("yes", True), ("在", True), ("我目前在境内", True), ("no", False), ("不在", False), ("no, not in China yet", False),
-    ("maybe", None),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("yes", True),
+        ("在", True),
+        ("我目前在境内", True),
+        ("no", False),
+        ("不在", False),
+        ("no, not in China yet", False),
+        ("maybe", None),
+    ],
+)
 def test_yes_no(text, value):
     assert read_yes_no(text) is value
 
@@ -220,7 +330,12 @@ def test_parsed_ok_means_no_error_and_messages_come_from_the_owning_form():
     with pytest.raises(LookupError):
         fail("x").message("en")
     assert Parsed("v").message("en") is None
-    assert Parsed(error="e", speak=lambda code, lang, **p: f"{code}/{lang}/{p['n']}", params={"n": 1}).message("zh") == "e/zh/1"
+    assert (
+        Parsed(error="e", speak=lambda code, lang, **p: f"{code}/{lang}/{p['n']}", params={"n": 1}).message(
+            "zh"
+        )
+        == "e/zh/1"
+    )
 
 
 def test_both_forms_use_the_one_reader():

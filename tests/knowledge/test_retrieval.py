@@ -74,7 +74,10 @@ SMALL_KB = [
     Document(
         id="si-mandatory",
         topic="social_insurance",
-        questions_en=("Do foreigners have to pay social insurance?", "Which insurances must a foreign employee join?"),
+        questions_en=(
+            "Do foreigners have to pay social insurance?",
+            "Which insurances must a foreign employee join?",
+        ),
         questions_zh=("外国人要交社保吗？", "外籍员工要参加哪些保险？"),
         answer_en="Yes: pension, medical, work injury, unemployment and maternity insurance.",
         answer_zh="要参加养老、医疗、工伤、失业和生育保险。",
@@ -252,7 +255,9 @@ def test_upsert_replaces_an_entry(small: Retriever) -> None:
     before = small.search(query, language="en")
     assert not before or before[0].id != "pt-who"
     edited = dataclasses.replace(
-        SMALL_KB[-1], questions_en=("Does health insurance cover my family?",), questions_zh=("医保能覆盖家属吗？",)
+        SMALL_KB[-1],
+        questions_en=("Does health insurance cover my family?",),
+        questions_zh=("医保能覆盖家属吗？",),
     )
     small.upsert(edited)
     assert small.search(query, language="en")[0].id == "pt-who"
@@ -291,7 +296,11 @@ def test_entries_with_html_are_indexed_as_text() -> None:
     retriever.index(
         [
             *SMALL_KB,
-            Document(id="html", questions_en=("<b>What is</b> a <script>x()</script> test case?",), answer_en="<i>A trial run</i>"),
+            Document(
+                id="html",
+                questions_en=("<b>What is</b> a <script>x()</script> test case?",),
+                answer_en="<i>A trial run</i>",
+            ),
         ]
     )
     assert retriever.search("what is a test case", language="en")[0].id == "html"
@@ -349,7 +358,9 @@ def _top1(results: list[dict], language: str) -> float:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_top1_accuracy_on_paraphrases_stays_above_the_floor(paraphrase_results: list[dict], language: str) -> None:
+def test_top1_accuracy_on_paraphrases_stays_above_the_floor(
+    paraphrase_results: list[dict], language: str
+) -> None:
     accuracy = _top1(paraphrase_results, language)
     assert accuracy >= TOP1_FLOOR, f"top-1 accuracy {language}: {accuracy:.3f}"
 
@@ -429,16 +440,25 @@ def test_the_blind_evaluation_half_is_never_a_calibration_set() -> None:
 
 
 def _result(set_name: str, expected: str | None, hits: tuple[Hit, ...]) -> dict:
-    return {"set": set_name, "language": "en", "id": expected, "hits": hits,
-            "correct": bool(hits) and hits[0].id == expected}
+    return {
+        "set": set_name,
+        "language": "en",
+        "id": expected,
+        "hits": hits,
+        "correct": bool(hits) and hits[0].id == expected,
+    }
 
 
 def test_choose_decision_keeps_every_set_under_the_wrong_answer_target() -> None:
     easy = [_result("easy", "a", (Hit("a", 0.9, 0.9),)) for _ in range(50)]
     # the hard set has one wrong answer at confidence 0.5: every threshold at or below it
     # makes 1 wrong of 3 answered there, far over the target, however right the easy set is
-    hard = [_result("hard", "a", (Hit("a", 0.9, 0.8),)), _result("hard", "a", (Hit("a", 0.9, 0.7),)),
-            _result("hard", "a", (Hit("b", 0.9, 0.5),)), _result("hard", None, (Hit("c", 0.4, 0.0, 0.01),))]
+    hard = [
+        _result("hard", "a", (Hit("a", 0.9, 0.8),)),
+        _result("hard", "a", (Hit("a", 0.9, 0.7),)),
+        _result("hard", "a", (Hit("b", 0.9, 0.5),)),
+        _result("hard", None, (Hit("c", 0.4, 0.0, 0.01),)),
+    ]
     chosen = choose_decision(easy + hard, Calibration())
     assert 0.5 < chosen.threshold <= 0.7
     assert DECIDER.decide(hard[-1]["hits"]) == NO_MATCH and chosen.no_match_threshold > 0.01

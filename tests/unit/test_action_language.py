@@ -7,9 +7,15 @@ from actions.language import conversation_language
 
 def tracker(events, latest_language, slot=None):
     return Tracker(
-        sender_id="t", slots={"language": slot},
+        sender_id="t",
+        slots={"language": slot},
         latest_message={"text": "x", "language": latest_language},
-        events=events, paused=False, followup_action=None, active_loop={}, latest_action_name=None)
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name=None,
+    )
 
 
 def test_latest_chinese_message_wins_even_before_the_slot_is_updated():
@@ -23,8 +29,11 @@ def test_neutral_message_keeps_the_slot_value_before_it():
 
 
 def test_toggle_uses_the_language_before_the_message():
-    events = [{"event": "slot", "name": "language", "value": "zh"}, {"event": "user", "text": "switch"},
-              {"event": "slot", "name": "language", "value": "en"}]
+    events = [
+        {"event": "slot", "name": "language", "value": "zh"},
+        {"event": "user", "text": "switch"},
+        {"event": "slot", "name": "language", "value": "en"},
+    ]
     assert conversation_language(tracker(events, {"language": None, "reason": "toggle"}, "en")) == "en"
 
 

@@ -19,7 +19,13 @@ def test_chinese_is_segmented_into_words_with_service_terms_kept_whole():
 
 def test_english_words_ids_and_contractions_stay_whole():
     assert tokens("What's my master's E12345678 status? FJ2026000123") == [
-        "What's", "my", "master's", "E12345678", "status", "FJ2026000123"]
+        "What's",
+        "my",
+        "master's",
+        "E12345678",
+        "status",
+        "FJ2026000123",
+    ]
 
 
 def test_mixed_text_has_no_whitespace_tokens():
@@ -31,7 +37,7 @@ def test_mixed_text_has_no_whitespace_tokens():
 def test_token_offsets_point_into_the_text():
     text = "我想apply work permit"
     for word, start in split_tokens(text):
-        assert text[start:start + len(word)] == word
+        assert text[start : start + len(word)] == word
 
 
 def test_messages_without_words_still_get_one_token():

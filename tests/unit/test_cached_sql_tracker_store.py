@@ -43,13 +43,26 @@ def databases():
 def make_store(request, tmp_path):
     def make(cache_size=2000, broker=None):
         if request.param == "sqlite":
-            return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
-                                         cache_size=cache_size, event_broker=broker)
+            return CachedSQLTrackerStore(
+                domain=DOMAIN,
+                dialect="sqlite",
+                db=str(tmp_path / "t.db"),
+                cache_size=cache_size,
+                event_broker=broker,
+            )
         url = urlparse(os.environ["TEST_DATABASE_URL"])
         return CachedSQLTrackerStore(
-            domain=DOMAIN, dialect="postgresql", host=url.hostname, port=url.port or 5432,
-            db=url.path.lstrip("/"), username=url.username, password=url.password,
-            cache_size=cache_size, event_broker=broker)
+            domain=DOMAIN,
+            dialect="postgresql",
+            host=url.hostname,
+            port=url.port or 5432,
+            db=url.path.lstrip("/"),
+            username=url.username,
+            password=url.password,
+            cache_size=cache_size,
+            event_broker=broker,
+        )
+
     return make
 
 

@@ -16,7 +16,7 @@ Found = List[Tuple[str, str, str]]  # (entity, value, the text it covers)
 
 
 def found(text: str) -> Found:
-    return [(e.entity, e.value, text[e.start:e.end]) for e in finder().find(text)]
+    return [(e.entity, e.value, text[e.start : e.end]) for e in finder().find(text)]
 
 
 SI, CASE, COUNTRY, CITY = ENTITY_NAMES
@@ -35,21 +35,37 @@ CASES: List[Tuple[str, Found]] = [
     ("what documents do I need for a work permit?", [(SI, "work_permit_new", "work permit")]),
     ("我要办居留许可", [(SI, "residence_permit_new", "居留许可")]),
     ("新办工作许可", [(SI, "work_permit_new", "工作许可")]),
-    ("I want to extend my work permit and residence permit",
-     [(SI, "work_permit_extension", "work permit"), (SI, "residence_permit_extension", "residence permit")]),
-    ("我要延长工作许可和居留许可",
-     [(SI, "work_permit_extension", "工作许可"), (SI, "residence_permit_extension", "居留许可")]),
-    ("change my work permit and extend my residence permit",
-     [(SI, "work_permit_change", "work permit"), (SI, "residence_permit_extension", "residence permit")]),
-    ("我要变更工作许可和延期居留许可",
-     [(SI, "work_permit_change", "工作许可"), (SI, "residence_permit_extension", "居留许可")]),
+    (
+        "I want to extend my work permit and residence permit",
+        [
+            (SI, "work_permit_extension", "work permit"),
+            (SI, "residence_permit_extension", "residence permit"),
+        ],
+    ),
+    (
+        "我要延长工作许可和居留许可",
+        [(SI, "work_permit_extension", "工作许可"), (SI, "residence_permit_extension", "居留许可")],
+    ),
+    (
+        "change my work permit and extend my residence permit",
+        [(SI, "work_permit_change", "work permit"), (SI, "residence_permit_extension", "residence permit")],
+    ),
+    (
+        "我要变更工作许可和延期居留许可",
+        [(SI, "work_permit_change", "工作许可"), (SI, "residence_permit_extension", "居留许可")],
+    ),
     ("how do I register for social insurance", [(SI, "social_insurance", "social insurance")]),
     ("外国人在中国要交社保吗", [(SI, "social_insurance", "社保")]),
     ("电子社保卡", [(SI, "e_social_security_card", "电子社保卡")]),
     ("我要申请电子社保卡", [(SI, "e_social_security_card", "电子社保卡")]),
-    ("I want to apply for the electronic social security card",
-     [(SI, "e_social_security_card", "electronic social security card")]),
-    ("how to apply for the professional title evaluation", [(SI, "professional_title", "professional title")]),
+    (
+        "I want to apply for the electronic social security card",
+        [(SI, "e_social_security_card", "electronic social security card")],
+    ),
+    (
+        "how to apply for the professional title evaluation",
+        [(SI, "professional_title", "professional title")],
+    ),
     ("职称评审要什么材料", [(SI, "professional_title", "职称")]),
     # --- case numbers ------------------------------------------------------------------------
     ("status of FJ2026000123", [(CASE, "FJ2026000123", "FJ2026000123")]),
@@ -106,8 +122,10 @@ CASES: List[Tuple[str, Found]] = [
     ("我想apply work permit", [(SI, "work_permit_new", "work permit")]),
     ("我是German人，在Fuzhou工作", [(COUNTRY, "DE", "German"), (CITY, "fuzhou", "Fuzhou")]),
     ("我的case FJ2026000123到哪了", [(CASE, "FJ2026000123", "FJ2026000123")]),
-    ("I want to 续签 my 工作许可 in 厦门",
-     [(SI, "work_permit_extension", "工作许可"), (CITY, "xiamen", "厦门")]),
+    (
+        "I want to 续签 my 工作许可 in 厦门",
+        [(SI, "work_permit_extension", "工作许可"), (CITY, "xiamen", "厦门")],
+    ),
     ("我是德国人，想办工作许可", [(COUNTRY, "DE", "德国"), (SI, "work_permit_new", "工作许可")]),
     # --- negatives ---------------------------------------------------------------------------
     ("hello", []),
@@ -128,7 +146,7 @@ CASES: List[Tuple[str, Found]] = [
     ("Shenzhen", []),
     ("jordan shoes", []),  # a country name that is an everyday word counts only capitalised
     ("tell us more", []),
-    ("/ask_policy{\"faq_id\": \"wp-001\"}", []),
+    ('/ask_policy{"faq_id": "wp-001"}', []),
     ("", []),
 ]
 
@@ -147,9 +165,17 @@ def test_enough_cases_in_every_language_and_for_every_entity() -> None:
 def test_every_item_of_the_catalogue_can_be_named() -> None:
     """service_item values are exactly the item ids of items.yml, and each is reachable."""
     cat = catalogue()
-    named = {"work permit", "extend work permit", "change work permit", "residence permit",
-             "extend residence permit", "change residence permit", "social insurance",
-             "professional title", "e-social security card"}
+    named = {
+        "work permit",
+        "extend work permit",
+        "change work permit",
+        "residence permit",
+        "extend residence permit",
+        "change residence permit",
+        "social insurance",
+        "professional title",
+        "e-social security card",
+    }
     values = {e.value for text in named for e in finder().find(text)}
     assert values == set(cat.items)
 
@@ -157,8 +183,10 @@ def test_every_item_of_the_catalogue_can_be_named() -> None:
 def test_offsets_point_into_the_original_text() -> None:
     text = "ＦＪ２０２６０００１２３ 和 Ｇｅｒｍａｎｙ"
     entities = finder().find(text)
-    assert [(e.value, text[e.start:e.end]) for e in entities] == [
-        ("FJ2026000123", "ＦＪ２０２６０００１２３"), ("DE", "Ｇｅｒｍａｎｙ")]
+    assert [(e.value, text[e.start : e.end]) for e in entities] == [
+        ("FJ2026000123", "ＦＪ２０２６０００１２３"),
+        ("DE", "Ｇｅｒｍａｎｙ"),
+    ]
     assert len(fold(text)) == len(text)
 
 
@@ -180,7 +208,9 @@ def test_patterns_come_from_the_data() -> None:
 
 
 def test_component_adds_rasa_entities_and_keeps_earlier_ones() -> None:
-    extractor = KnowledgeEntityExtractor.create(KnowledgeEntityExtractor.get_default_config(), None, None, None)
+    extractor = KnowledgeEntityExtractor.create(
+        KnowledgeEntityExtractor.get_default_config(), None, None, None
+    )
     earlier = {"entity": "faq_id", "value": "wp-001", "start": 0, "end": 1}
     message = Message(data={TEXT: "I want to extend my work permit, case FJ2026000123", ENTITIES: [earlier]})
     plain = Message(data={TEXT: "hello"})
@@ -188,9 +218,21 @@ def test_component_adds_rasa_entities_and_keeps_earlier_ones() -> None:
     entities = message.get(ENTITIES)
     assert entities[0] == earlier
     assert entities[1:] == [
-        {"entity": "service_item", "value": "work_permit_extension", "start": 20, "end": 31,
-         "confidence_entity": 1.0, "extractor": "KnowledgeEntityExtractor"},
-        {"entity": "case_number", "value": "FJ2026000123", "start": 38, "end": 50,
-         "confidence_entity": 1.0, "extractor": "KnowledgeEntityExtractor"},
+        {
+            "entity": "service_item",
+            "value": "work_permit_extension",
+            "start": 20,
+            "end": 31,
+            "confidence_entity": 1.0,
+            "extractor": "KnowledgeEntityExtractor",
+        },
+        {
+            "entity": "case_number",
+            "value": "FJ2026000123",
+            "start": 38,
+            "end": 50,
+            "confidence_entity": 1.0,
+            "extractor": "KnowledgeEntityExtractor",
+        },
     ]
     assert not plain.get(ENTITIES)

@@ -21,22 +21,28 @@ def test_install_puts_the_cached_validator_in_place():
 
 
 def test_a_valid_response_passes():
-    result = {"events": [{"event": "slot", "timestamp": None, "name": "last_faq_id", "value": "wp-fee"}],
-              "responses": [{"text": "answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]}
+    result = {
+        "events": [{"event": "slot", "timestamp": None, "name": "last_faq_id", "value": "wp-fee"}],
+        "responses": [{"text": "answer", "buttons": [{"title": "Yes", "payload": "/affirm"}]}],
+    }
     assert action()._validate_action_result(result) is True
 
 
-@pytest.mark.parametrize("bad", [
-    {"events": [{"event": "no_such_event"}], "responses": []},
-    {"events": "not a list", "responses": []},
-    {"events": [], "responses": "not a list"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"events": [{"event": "no_such_event"}], "responses": []},
+        {"events": "not a list", "responses": []},
+        {"events": [], "responses": "not a list"},
+    ],
+)
 def test_an_invalid_response_is_rejected_with_rasas_message(bad):
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action()._validate_action_result(bad)
 
 
 # ---- the per-event-type fast path gives Rasa's verdict ------------------------------------
+
 
 def stock_verdict(result, exact=False):
     """Rasa 3.6's own check (jsonschema.validate, as RemoteAction._validate_action_result).
@@ -88,13 +94,17 @@ def random_event(rng):
             event["value"] = rng.choice(ODD_VALUES)
     if kind == "user" or rng.random() < 0.1:
         event["text"] = rng.choice(["hi", None, 5])
-        event["parse_data"] = rng.choice([
-            {"intent": {"name": "greet", "confidence": 0.9}, "entities": []},
-            {"intent": {"name": 5}}, {"entities": [{"entity": "x"}]},
-            {"entities": [{"entity": "x", "value": 1, "start": 0, "end": "2"}]},
-            {"response_selector": {"all_retrieval_intents": []}},
-            {"response_selector": {"faq": {"response": {"confidence": "high"}}}},
-            "not an object"])
+        event["parse_data"] = rng.choice(
+            [
+                {"intent": {"name": "greet", "confidence": 0.9}, "entities": []},
+                {"intent": {"name": 5}},
+                {"entities": [{"entity": "x"}]},
+                {"entities": [{"entity": "x", "value": 1, "start": 0, "end": "2"}]},
+                {"response_selector": {"all_retrieval_intents": []}},
+                {"response_selector": {"faq": {"response": {"confidence": "high"}}}},
+                "not an object",
+            ]
+        )
     if kind == "action" or rng.random() < 0.1:
         event["name"] = rng.choice(["action_listen", None, 7])
         event["policy"] = rng.choice(["policy_0", None, 1])
@@ -115,11 +125,17 @@ def random_result(rng):
         return rng.choice([None, [], "x", 3])
     result = {}
     if rng.random() < 0.95:
-        result["events"] = ([random_event(rng) for _ in range(rng.randint(0, 6))]
-                            if rng.random() < 0.95 else rng.choice([None, "x", {}]))
+        result["events"] = (
+            [random_event(rng) for _ in range(rng.randint(0, 6))]
+            if rng.random() < 0.95
+            else rng.choice([None, "x", {}])
+        )
     if rng.random() < 0.9:
-        result["responses"] = (rng.choice([[], [{"text": "a"}], [{"text": "a"}, "b"], [{"buttons": []}]])
-                               if rng.random() < 0.95 else rng.choice([None, {}, "x"]))
+        result["responses"] = (
+            rng.choice([[], [{"text": "a"}], [{"text": "a"}, "b"], [{"buttons": []}]])
+            if rng.random() < 0.95
+            else rng.choice([None, {}, "x"])
+        )
     return result
 
 
@@ -154,12 +170,20 @@ def test_the_fast_path_accepts_only_what_rasa_accepts():
 def test_a_form_turn_takes_the_fast_path():
     from rasa_ext.fast_action_validation import _plainly_valid
 
-    turn = {"events": [{"event": "slot", "timestamp": None, "name": "application_step", "value": "passport_no"},
-                       {"event": "slot", "timestamp": None, "name": "application_state",
-                        "value": {"fields": ["a"], "language": "zh"}},
-                       {"event": "active_loop", "timestamp": None, "name": "application_form"},
-                       {"event": "followup", "timestamp": None, "name": "action_listen"}],
-            "responses": [{"text": "护照号码？", "buttons": [{"title": "跳过", "payload": "跳过"}]}]}
+    turn = {
+        "events": [
+            {"event": "slot", "timestamp": None, "name": "application_step", "value": "passport_no"},
+            {
+                "event": "slot",
+                "timestamp": None,
+                "name": "application_state",
+                "value": {"fields": ["a"], "language": "zh"},
+            },
+            {"event": "active_loop", "timestamp": None, "name": "application_form"},
+            {"event": "followup", "timestamp": None, "name": "action_listen"},
+        ],
+        "responses": [{"text": "护照号码？", "buttons": [{"title": "跳过", "payload": "跳过"}]}],
+    }
     assert _plainly_valid(turn)
 
 

@@ -43,13 +43,16 @@ pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="needs the trained mo
 class Loaded:
     def __init__(self, tmp: Path, runner_class: type) -> None:
         self.metadata, self.runner = loader.load_predict_graph_runner(
-            tmp, MODEL, LocalModelStorage, runner_class)
+            tmp, MODEL, LocalModelStorage, runner_class
+        )
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Loaded, Loaded]:
-    return (Loaded(tmp_path_factory.mktemp("dask"), DaskGraphRunner),
-            Loaded(tmp_path_factory.mktemp("sequential"), SequentialGraphRunner))
+    return (
+        Loaded(tmp_path_factory.mktemp("dask"), DaskGraphRunner),
+        Loaded(tmp_path_factory.mktemp("sequential"), SequentialGraphRunner),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +60,14 @@ def conversations() -> List[List[Event]]:
     domain_path = ROOT / "domain.yml"
     importer = TrainingDataImporter.load_from_dict(
         training_data_paths=[str(p) for p in sorted((ROOT / "tests" / "stories").glob("*.yml"))],
-        domain_path=str(domain_path))
-    generator = TrainingDataGenerator(importer.get_stories(), Domain.load(str(domain_path)),
-                                      use_story_concatenation=False, augmentation_factor=0)
+        domain_path=str(domain_path),
+    )
+    generator = TrainingDataGenerator(
+        importer.get_stories(),
+        Domain.load(str(domain_path)),
+        use_story_concatenation=False,
+        augmentation_factor=0,
+    )
     return [list(tracker.events) for tracker in generator.generate()]
 
 
@@ -71,24 +79,42 @@ def heldout_texts() -> List[str]:
     return texts
 
 
-ODD = ["", "   ", "🙂🙂🙂", "x" * 10000, "안녕하세요 취업 허가가 필요해요", "\x00\x01 junk \ufffd", "E12345678",
-       "FJ2026000123", "我想apply work permit"]
+ODD = [
+    "",
+    "   ",
+    "🙂🙂🙂",
+    "x" * 10000,
+    "안녕하세요 취업 허가가 필요해요",
+    "\x00\x01 junk \ufffd",
+    "E12345678",
+    "FJ2026000123",
+    "我想apply work permit",
+]
 
 
 def nlu_output(loaded: Loaded, text: str, tracker: DialogueStateTracker) -> Dict[str, Any]:
     target = loaded.metadata.nlu_target
-    results = loaded.runner.run(inputs={MESSAGE: [UserMessage(text, sender_id=tracker.sender_id)],
-                                        TRACKER: tracker}, targets=[target])
+    results = loaded.runner.run(
+        inputs={MESSAGE: [UserMessage(text, sender_id=tracker.sender_id)], TRACKER: tracker}, targets=[target]
+    )
     return results[target][0].as_dict(only_output_properties=True)
 
 
 def core_output(loaded: Loaded, tracker: DialogueStateTracker) -> Tuple:
     target = loaded.metadata.core_target
     prediction = loaded.runner.run(inputs={TRACKER: tracker}, targets=[target])[target]
-    return (prediction.probabilities, prediction.policy_name, prediction.policy_priority,
-            [without_time(e) for e in prediction.events], [without_time(e) for e in prediction.optional_events],
-            prediction.is_end_to_end_prediction, prediction.is_no_user_prediction, prediction.hide_rule_turn,
-            prediction.action_metadata, prediction.diagnostic_data)
+    return (
+        prediction.probabilities,
+        prediction.policy_name,
+        prediction.policy_priority,
+        [without_time(e) for e in prediction.events],
+        [without_time(e) for e in prediction.optional_events],
+        prediction.is_end_to_end_prediction,
+        prediction.is_no_user_prediction,
+        prediction.hide_rule_turn,
+        prediction.action_metadata,
+        prediction.diagnostic_data,
+    )
 
 
 def without_time(event: Event) -> Dict[str, Any]:
@@ -98,8 +124,9 @@ def without_time(event: Event) -> Dict[str, Any]:
     return data
 
 
-def compare(reference: Loaded, candidate: Loaded, conversations: List[List[Event]],
-            extra_texts: List[str]) -> Tuple[int, List[str]]:
+def compare(
+    reference: Loaded, candidate: Loaded, conversations: List[List[Event]], extra_texts: List[str]
+) -> Tuple[int, List[str]]:
     """Runs both on every message and before every action; returns (runs, differences)."""
     domain = reference.metadata.domain
     runs, differences = 0, []
@@ -163,13 +190,22 @@ def test_an_input_replaces_a_node_and_a_missing_input_is_passed_by_name():
             def __call__(self, *args: Any):
                 calls.append((name, args))
                 return name, f"{name}-out"
+
         return Node()
 
-    schema = GraphSchema({
-        "a": SchemaNode(needs={"x": "__in__"}, uses=object, fn="f", constructor_name="c", config={}),
-        "b": SchemaNode(needs={"x": "a", "y": "__missing__"}, uses=object, fn="f", constructor_name="c",
-                        config={}, is_target=True),
-    })
+    schema = GraphSchema(
+        {
+            "a": SchemaNode(needs={"x": "__in__"}, uses=object, fn="f", constructor_name="c", config={}),
+            "b": SchemaNode(
+                needs={"x": "a", "y": "__missing__"},
+                uses=object,
+                fn="f",
+                constructor_name="c",
+                config={},
+                is_target=True,
+            ),
+        }
+    )
     for runner_class in (DaskGraphRunner, SequentialGraphRunner):
         runner = runner_class.__new__(runner_class)
         runner._graph_schema = schema

@@ -188,12 +188,17 @@ stories:
 # ---- training ----------------------------------------------------------------
 
 
-def _train(cls: type, domain: Domain, importer: TrainingDataImporter, config: Dict[str, Any],
-           storage_dir: Path) -> RulePolicy:
+def _train(
+    cls: type, domain: Domain, importer: TrainingDataImporter, config: Dict[str, Any], storage_dir: Path
+) -> RulePolicy:
     storage_dir.mkdir(parents=True, exist_ok=True)
     storage = LocalModelStorage(storage_dir)
-    policy = cls.create({**cls.get_default_config(), **config}, storage, Resource(f"train_{cls.__name__}"),
-                        ExecutionContext(GraphSchema({}), "test"))
+    policy = cls.create(
+        {**cls.get_default_config(), **config},
+        storage,
+        Resource(f"train_{cls.__name__}"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
     trackers = TrainingDataGenerator(importer.get_stories(), domain, augmentation_factor=0).generate()
     policy.train(trackers, domain)
     return policy
@@ -201,21 +206,31 @@ def _train(cls: type, domain: Domain, importer: TrainingDataImporter, config: Di
 
 def _load(trained: FastRulePolicy) -> FastRulePolicy:
     """The policy as `rasa run` loads it from the model."""
-    return FastRulePolicy.load(dict(trained.config), trained._model_storage, trained._resource,
-                               ExecutionContext(GraphSchema({}), "test"))
+    return FastRulePolicy.load(
+        dict(trained.config),
+        trained._model_storage,
+        trained._resource,
+        ExecutionContext(GraphSchema({}), "test"),
+    )
 
 
 def _test_conversations(domain_path: Path, stories: List[Path]) -> List[List[Event]]:
-    importer = TrainingDataImporter.load_from_dict(training_data_paths=[str(p) for p in stories],
-                                                   domain_path=str(domain_path))
-    generator = TrainingDataGenerator(importer.get_stories(), Domain.load(str(domain_path)),
-                                      use_story_concatenation=False, augmentation_factor=0)
+    importer = TrainingDataImporter.load_from_dict(
+        training_data_paths=[str(p) for p in stories], domain_path=str(domain_path)
+    )
+    generator = TrainingDataGenerator(
+        importer.get_stories(),
+        Domain.load(str(domain_path)),
+        use_story_concatenation=False,
+        augmentation_factor=0,
+    )
     return [list(tracker.events) for tracker in generator.generate()]
 
 
 class Setup:
-    def __init__(self, domain: Domain, reference: RulePolicy, fast: FastRulePolicy,
-                 conversations: List[List[Event]]) -> None:
+    def __init__(
+        self, domain: Domain, reference: RulePolicy, fast: FastRulePolicy, conversations: List[List[Event]]
+    ) -> None:
         self.domain = domain
         self.reference = reference
         self.fast = fast
@@ -224,13 +239,16 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Setup:
-    importer = TrainingDataImporter.load_from_dict(training_data_paths=[str(ROOT / "bot")],
-                                                   domain_path=str(ROOT / "domain.yml"))
+    importer = TrainingDataImporter.load_from_dict(
+        training_data_paths=[str(ROOT / "bot")], domain_path=str(ROOT / "domain.yml")
+    )
     domain = importer.get_domain()
     tmp = tmp_path_factory.mktemp("project")
     reference = _train(RulePolicy, domain, importer, PROJECT_POLICY_CONFIG, tmp / "reference")
     fast = _train(FastRulePolicy, domain, importer, PROJECT_POLICY_CONFIG, tmp / "fast")
-    conversations = _test_conversations(ROOT / "domain.yml", sorted((ROOT / "tests" / "stories").glob("*.yml")))
+    conversations = _test_conversations(
+        ROOT / "domain.yml", sorted((ROOT / "tests" / "stories").glob("*.yml"))
+    )
     return Setup(domain, reference, fast, conversations)
 
 
@@ -240,8 +258,9 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Setup:
     (tmp / "domain.yml").write_text(SYNTHETIC_DOMAIN)
     (tmp / "data").mkdir()
     (tmp / "data" / "rules.yml").write_text(SYNTHETIC_RULES)
-    importer = TrainingDataImporter.load_from_dict(training_data_paths=[str(tmp / "data")],
-                                                   domain_path=str(tmp / "domain.yml"))
+    importer = TrainingDataImporter.load_from_dict(
+        training_data_paths=[str(tmp / "data")], domain_path=str(tmp / "domain.yml")
+    )
     domain = importer.get_domain()
     reference = _train(RulePolicy, domain, importer, {}, tmp / "reference")
     fast = _train(FastRulePolicy, domain, importer, {}, tmp / "fast")
@@ -290,7 +309,7 @@ class Comparer:
             self.differences.append(f"after {context}: expected {_fields(expected)}, got {_fields(actual)}")
         fast = self.setup.fast
         if fast._indexes is not None:  # the fast path ran: its states are Rasa's last states
-            expected_states = tracker.past_states(domain)[-fast._window:]
+            expected_states = tracker.past_states(domain)[-fast._window :]
             actual_states = fast._history(tracker, domain).states()
             if expected_states != actual_states:
                 self.differences.append(f"after {context}: states {expected_states} != {actual_states}")
@@ -310,8 +329,10 @@ def _stitched(conversations: List[List[Event]], count: int, seed: int) -> List[L
     """Long conversations: several test conversations one after the other."""
     rng = random.Random(seed)
     start = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)]
-    return [start + list(itertools.chain(*rng.sample(conversations, min(4, len(conversations)))))
-            for _ in range(count)]
+    return [
+        start + list(itertools.chain(*rng.sample(conversations, min(4, len(conversations)))))
+        for _ in range(count)
+    ]
 
 
 # ---- random conversations -------------------------------------------------------
@@ -329,7 +350,9 @@ def _random_value(rng: random.Random, slot: Slot) -> Any:
 
 def _random_user(rng: random.Random, domain: Domain, turn: int, in_loop: bool) -> UserUttered:
     intent = rng.choice(domain.intents)  # with Rasa's default intents (restart, back, ...)
-    digressions = [i for i in ("chitchat", "ask_help", "stop", "request_human", "bot_challenge") if i in domain.intents]
+    digressions = [
+        i for i in ("chitchat", "ask_help", "stop", "request_human", "bot_challenge") if i in domain.intents
+    ]
     if in_loop and digressions and rng.random() < 0.5:
         intent = rng.choice(digressions)
     entities = []
@@ -403,7 +426,11 @@ def _disturb(rng: random.Random, tracker: DialogueStateTracker, domain: Domain) 
         tracker.update(Restarted())
         tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
     elif roll < 0.06:
-        for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)):
+        for event in (
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted(ACTION_LISTEN_NAME),
+        ):
             tracker.update(event)
     elif roll < 0.10:
         tracker.update(UserUtteranceReverted())

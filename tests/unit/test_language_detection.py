@@ -14,8 +14,16 @@ from nlu.components.language_detection import (
 
 @pytest.mark.parametrize(
     "text",
-    ["你好", "工作许可要什么材料", "我想apply work permit", "work permit要什么材料",
-     "帮我check一下status", "转human客服", "thanks啦", "居留證怎麼辦"],
+    [
+        "你好",
+        "工作许可要什么材料",
+        "我想apply work permit",
+        "work permit要什么材料",
+        "帮我check一下status",
+        "转human客服",
+        "thanks啦",
+        "居留證怎麼辦",
+    ],
 )
 def test_chinese_and_chinese_framed_mixed_messages_are_chinese(text):
     assert detect(text).language == "zh"
@@ -23,8 +31,14 @@ def test_chinese_and_chinese_framed_mixed_messages_are_chinese(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["how long does a residence permit take", "I'm 34", "how do I get a 居留证?",
-     "I need the 居留许可 please", "how to do wrok permitt pls", "what is category B"],
+    [
+        "how long does a residence permit take",
+        "I'm 34",
+        "how do I get a 居留证?",
+        "I need the 居留许可 please",
+        "how to do wrok permitt pls",
+        "what is category B",
+    ],
 )
 def test_english_and_english_framed_mixed_messages_are_english(text):
     assert detect(text).language == "en"
@@ -32,8 +46,22 @@ def test_english_and_english_framed_mixed_messages_are_english(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["ok", "OK", "5", "E12345678", "FJ2025000123", "Germany", "master's", "thx", "👍",
-     "300000", "2019-06-01", "HSK5", "+86 138 0000 0000", "yes"],
+    [
+        "ok",
+        "OK",
+        "5",
+        "E12345678",
+        "FJ2025000123",
+        "Germany",
+        "master's",
+        "thx",
+        "👍",
+        "300000",
+        "2019-06-01",
+        "HSK5",
+        "+86 138 0000 0000",
+        "yes",
+    ],
 )
 def test_short_neutral_messages_carry_no_language(text):
     detection = detect(text)
@@ -43,9 +71,14 @@ def test_short_neutral_messages_carry_no_language(text):
 
 @pytest.mark.parametrize(
     "text, foreign",
-    [("안녕하세요 취업 허가가 필요해요", "ko"), ("こんにちは、ビザについて教えてください", "ja"),
-     ("Здравствуйте, мне нужна рабочая виза", "ru"), ("Necesito un permiso de trabajo en China", "es"),
-     ("Ich brauche eine Arbeitserlaubnis für China", "de"), ("مرحبا أحتاج إلى تصريح عمل", "ar")],
+    [
+        ("안녕하세요 취업 허가가 필요해요", "ko"),
+        ("こんにちは、ビザについて教えてください", "ja"),
+        ("Здравствуйте, мне нужна рабочая виза", "ru"),
+        ("Necesito un permiso de trabajo en China", "es"),
+        ("Ich brauche eine Arbeitserlaubnis für China", "de"),
+        ("مرحبا أحتاج إلى تصريح عمل", "ar"),
+    ],
 )
 def test_unsupported_languages_are_answered_in_english(text, foreign):
     detection = detect(text)
@@ -72,9 +105,18 @@ def test_detection_is_repeatable():
 
 @pytest.mark.parametrize(
     "text, target",
-    [("speak English", "en"), ("please reply in chinese", "zh"), ("请用英文回答", "en"),
-     ("说中文", "zh"), ("switch from English to Chinese", "zh"), ("不要英文，说中文", "zh"),
-     ("中文 please", "zh"), ("用English回答", "en"), ("switch language", None), ("换个语言", None)],
+    [
+        ("speak English", "en"),
+        ("please reply in chinese", "zh"),
+        ("请用英文回答", "en"),
+        ("说中文", "zh"),
+        ("switch from English to Chinese", "zh"),
+        ("不要英文，说中文", "zh"),
+        ("中文 please", "zh"),
+        ("用English回答", "en"),
+        ("switch language", None),
+        ("换个语言", None),
+    ],
 )
 def test_requested_language(text, target):
     assert requested_language(text) == target
@@ -110,8 +152,9 @@ def test_latin_words_leave_out_numbers_ids_and_chinese():
     assert latin_words("See ya later, E12345678 我 5 times!") == ["see", "ya", "later", "times"]
 
 
-@pytest.mark.parametrize("text", ["see ya later", "yes, go ahead", "list your functions",
-                                  "worst government website ever"])
+@pytest.mark.parametrize(
+    "text", ["see ya later", "yes, go ahead", "list your functions", "worst government website ever"]
+)
 def test_casual_english_is_english_once_the_trained_vocabulary_knows_its_words(text):
     from nlu.components.language_detection import ENGLISH_WORDS, latin_words
 

@@ -38,9 +38,14 @@ def stock(monkeypatch):
 
 def python(code: str) -> str:
     """Run `code` in a fresh interpreter (nothing imported yet) in the project root; its stdout."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore",
-                                                       "TF_CPP_MIN_LOG_LEVEL": "2"})
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.strip().splitlines()[-1]
 
@@ -110,7 +115,9 @@ def test_the_launcher_reads_the_rasa_ext_section_of_the_endpoints_file(tmp_path)
     assert launcher.endpoint_settings(str(tmp_path / "missing.yml")) == {}
     assert launcher.endpoint_settings(None) == {}
     assert launcher.endpoint_settings(str(ROOT / "endpoints.yml")) == {
-        "fast_action_validation": True, "fast_graph_runner": True}
+        "fast_action_validation": True,
+        "fast_graph_runner": True,
+    }
 
 
 def test_rasas_cli_hook_installs_from_the_commands_endpoints_file(stock, tmp_path):
@@ -135,8 +142,14 @@ def test_the_hook_filters_the_known_warnings_in_front_of_rasas_own(stock):
 
 def test_the_launcher_runs_rasas_cli_with_the_plugin_registered():
     """`python -m rasa_ext --version` is Rasa's own CLI: same output as `rasa --version`."""
-    done = subprocess.run([sys.executable, "-m", "rasa_ext", "--version"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore"})
+    done = subprocess.run(
+        [sys.executable, "-m", "rasa_ext", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Rasa Version      :         3.6.21" in done.stdout
 

@@ -20,39 +20,45 @@ PHONE = "13912345678"
 EMAIL = "anna.schmidt@example.de"
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("my passport number is actually E98765432", PASSPORT),
-    ("我的护照号码是E98765432", PASSPORT),
-    ("passport: c01x00t47 thanks", "c01x00t47"),
-    ("US passport 123456789", "123456789"),
-    ("call me on 139 1234 5678", "139 1234 5678"),
-    ("手机+86 13912345678", "13912345678"),
-    ("office 0591-87654321", "87654321"),
-    ("mail anna.schmidt@example.de please", EMAIL),
-    ("我的邮箱是anna.schmidt@example.de", EMAIL),
-    ("born 1990-05-12", "1990-05-12"),
-    ("出生于1990年5月12日", "1990年5月12日"),
-    ("一九九〇年五月十二日出生", "一九九〇年五月十二日"),
-    ("born 12 May 1990", "12 May 1990"),
-    ("born May 12, 1990", "May 12, 1990"),
-    ("dob 12/05/1990", "12/05/1990"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("my passport number is actually E98765432", PASSPORT),
+        ("我的护照号码是E98765432", PASSPORT),
+        ("passport: c01x00t47 thanks", "c01x00t47"),
+        ("US passport 123456789", "123456789"),
+        ("call me on 139 1234 5678", "139 1234 5678"),
+        ("手机+86 13912345678", "13912345678"),
+        ("office 0591-87654321", "87654321"),
+        ("mail anna.schmidt@example.de please", EMAIL),
+        ("我的邮箱是anna.schmidt@example.de", EMAIL),
+        ("born 1990-05-12", "1990-05-12"),
+        ("出生于1990年5月12日", "1990年5月12日"),
+        ("一九九〇年五月十二日出生", "一九九〇年五月十二日"),
+        ("born 12 May 1990", "12 May 1990"),
+        ("born May 12, 1990", "May 12, 1990"),
+        ("dob 12/05/1990", "12/05/1990"),
+    ],
+)
 def test_personal_data_in_a_message_is_masked(text, secret):
     masked = redact_text(text)
     assert secret not in masked
     assert REDACTED in masked
 
 
-@pytest.mark.parametrize("text", [
-    "where is FJ2026000123?",
-    "我的案件号WH2026000001",
-    "company code 91350100M000100Y43",
-    "salary 300000 a year",
-    "I want a work permit for 2 years",
-    "我想apply work permit",
-    "hello",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is FJ2026000123?",
+        "我的案件号WH2026000001",
+        "company code 91350100M000100Y43",
+        "salary 300000 a year",
+        "I want a work permit for 2 years",
+        "我想apply work permit",
+        "hello",
+        "",
+    ],
+)
 def test_ordinary_messages_case_numbers_and_company_codes_are_kept(text):
     assert redact_text(text) == text
 
@@ -73,16 +79,23 @@ def test_the_answer_to_a_sensitive_question_is_replaced_whole():
 
 
 def test_only_events_after_start_are_touched_but_the_step_is_read_from_all():
-    events = [SlotSet("application_step", "phone"), UserUttered("13912345678"),
-              ActionExecuted("action_listen"), UserUttered("13912345678")]
+    events = [
+        SlotSet("application_step", "phone"),
+        UserUttered("13912345678"),
+        ActionExecuted("action_listen"),
+        UserUttered("13912345678"),
+    ]
     redact_events(events, start=2)
     assert events[1].text == "13912345678"  # already stored: not this call's business
     assert events[3].text == REDACTED
 
 
 def test_entity_values_are_masked_too():
-    event = UserUttered("passport E98765432", {"name": "inform", "confidence": 1.0},
-                        [{"entity": "passport", "value": "E98765432", "start": 9, "end": 18}])
+    event = UserUttered(
+        "passport E98765432",
+        {"name": "inform", "confidence": 1.0},
+        [{"entity": "passport", "value": "E98765432", "start": 9, "end": 18}],
+    )
     redact_events([event])
     assert event.entities[0]["value"] == REDACTED
     assert "E98765432" not in json.dumps(event.as_dict())
@@ -97,8 +110,12 @@ async def test_the_store_and_the_broker_never_see_the_raw_values(make_store):  #
     store = make_store(broker=broker)
     sender = f"s-{uuid.uuid4().hex}"
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
-    for step, text in [("passport_number", PASSPORT), ("phone", PHONE), ("address_in_china", "88 Wusi Road"),
-                       ("address_in_china", f"oh and my email is {EMAIL}, born 1990-05-12")]:
+    for step, text in [
+        ("passport_number", PASSPORT),
+        ("phone", PHONE),
+        ("address_in_china", "88 Wusi Road"),
+        ("address_in_china", f"oh and my email is {EMAIL}, born 1990-05-12"),
+    ]:
         tracker.update(SlotSet("application_step", step))
         tracker.update(UserUttered(text, {"name": "inform", "confidence": 1.0}))
         tracker.update(ActionExecuted("validate_application_form"))
@@ -107,7 +124,9 @@ async def test_the_store_and_the_broker_never_see_the_raw_values(make_store):  #
         await store.save(tracker)
 
     with store.engine.connect() as conn:
-        rows = [r[0] for r in conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender})]
+        rows = [
+            r[0] for r in conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender})
+        ]
     stored = "\n".join(rows) + json.dumps(broker.published)
     for secret in (PASSPORT, PHONE, EMAIL, "1990-05-12"):
         assert secret not in stored
@@ -120,10 +139,22 @@ async def test_the_store_and_the_broker_never_see_the_raw_values(make_store):  #
 SIMPLE_EMAIL = __import__("re").compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
-@pytest.mark.parametrize("text", [
-    "mail anna.schmidt@example.de please", "a@b.c_d@e.f", "a@b.c.d@e.f", "x.a@b.c.", "__a@b.cc+x@y.zz",
-    "((foo@x.com))", "a@@b.c", "a@b", "a.@b.c..d@e.f", "中文anna@example.de中文", "1@2.3@4.5%6@7.8",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mail anna.schmidt@example.de please",
+        "a@b.c_d@e.f",
+        "a@b.c.d@e.f",
+        "x.a@b.c.",
+        "__a@b.cc+x@y.zz",
+        "((foo@x.com))",
+        "a@@b.c",
+        "a@b",
+        "a.@b.c..d@e.f",
+        "中文anna@example.de中文",
+        "1@2.3@4.5%6@7.8",
+    ],
+)
 def test_the_linear_email_pattern_matches_as_the_simple_one(text):
     from stores.redaction import EMAIL
 

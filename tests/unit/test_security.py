@@ -47,7 +47,12 @@ def test_the_action_server_refuses_to_start_with_the_default_secret_in_productio
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, "-m", "security.action_server", "--actions", "actions", "-p", "1"],
-                            cwd=root, env={"APP_ENV": "production", "PATH": "/usr/bin:/bin"},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "security.action_server", "--actions", "actions", "-p", "1"],
+        cwd=root,
+        env={"APP_ENV": "production", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "ACTION_SERVER_TOKEN" in result.stderr

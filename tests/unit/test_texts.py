@@ -11,6 +11,7 @@ How a key counts as used (see docs/texts.md):
 And the other way round: every literal key passed to a lookup (t, text, message, Text, ApiError,
 Problem, ...) exists, every family expansion exists, and domain.yml's responses are bilingual.
 """
+
 from __future__ import annotations
 
 import ast
@@ -88,6 +89,7 @@ def literals(path: Path) -> tuple[set[str], list[re.Pattern[str]]]:
         found.update(re.findall(r"'([^'\n]*)'", text) + re.findall(r'"([^"\n]*)"', text))
         patterns += [re.compile(re.escape(p) + ".+") for p in re.findall(r"'([^'\n]+)'\s*~", text)]
     else:
+
         def walk(value: object) -> None:
             if isinstance(value, str):
                 found.add(value)
@@ -98,6 +100,7 @@ def literals(path: Path) -> tuple[set[str], list[re.Pattern[str]]]:
             elif isinstance(value, list):
                 for v in value:
                     walk(v)
+
         walk(yaml.safe_load(text))
     return found, patterns
 
@@ -126,14 +129,20 @@ def lookups(path: Path) -> Iterator[tuple[str, int]]:
                     name = alias.asname or alias.name
                     scope[name] = "backend" if node.module == "backend.i18n" and alias.name == "t" else None
         elif isinstance(node, ast.ImportFrom) and node.module == "knowledge.application.messages":
-            scope.update({a.asname or a.name: "application_engine" for a in node.names if a.name == "message"})
+            scope.update(
+                {a.asname or a.name: "application_engine" for a in node.names if a.name == "message"}
+            )
         elif isinstance(node, ast.ImportFrom) and node.module == "knowledge.eligibility.texts":
             scope.update({a.asname or a.name: "eligibility_engine" for a in node.names if a.name == "Text"})
         elif isinstance(node, ast.ImportFrom) and node.module in ("backend.errors", "backend.services.cases"):
             scope.update({a.asname or a.name: "backend" for a in node.names if a.name in BACKEND_CALLS})
-        elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-              and getattr(node.value.func, "id", None) == "scoped" and isinstance(node.targets[0], ast.Name)
-              and isinstance(node.value.args[0], ast.Constant)):
+        elif (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "scoped"
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value.args[0], ast.Constant)
+        ):
             scope[node.targets[0].id] = node.value.args[0].value  # type: ignore[attr-defined]
     if path.name in ("errors.py",):
         scope.update({name: "backend" for name in BACKEND_CALLS})
@@ -194,7 +203,7 @@ def test_every_key_is_used() -> None:
 
 @pytest.mark.parametrize("prefix", sorted(FAMILIES))
 def test_every_family_is_exactly_its_expansions(prefix: str) -> None:
-    keys = {key[len(prefix):] for key in texts.catalogue() if key.startswith(prefix)}
+    keys = {key[len(prefix) :] for key in texts.catalogue() if key.startswith(prefix)}
     assert keys == {str(e) for e in FAMILIES[prefix]}, prefix
 
 
@@ -203,17 +212,35 @@ def test_every_literal_lookup_finds_its_key() -> None:
     missing = []
     for root in SOURCE_DIRS:
         for path in source_files(root):
-            found = lookups(path) if path.suffix == ".py" else template_lookups(path) if path.suffix == ".html" else []
-            missing += [f"{path.relative_to(ROOT)}:{line}: {key}" for key, line in found if key not in catalogue]
+            found = (
+                lookups(path)
+                if path.suffix == ".py"
+                else template_lookups(path)
+                if path.suffix == ".html"
+                else []
+            )
+            missing += [
+                f"{path.relative_to(ROOT)}:{line}: {key}" for key, line in found if key not in catalogue
+            ]
     assert not missing, missing
 
 
 def test_the_lookup_scan_sees_the_lookups() -> None:
     # The scan is only worth something if it finds lookups of every kind.
-    keys = {key for root in SOURCE_DIRS for path in source_files(root) if path.suffix == ".py"
-            for key, _ in lookups(path)}
-    for expected in ("faq.no_match", "status.no_cases", "backend.unauthorized", "application.delete_unavailable",
-                     "backend.yaml_file"):
+    keys = {
+        key
+        for root in SOURCE_DIRS
+        for path in source_files(root)
+        if path.suffix == ".py"
+        for key, _ in lookups(path)
+    }
+    for expected in (
+        "faq.no_match",
+        "status.no_cases",
+        "backend.unauthorized",
+        "application.delete_unavailable",
+        "backend.yaml_file",
+    ):
         assert expected in keys, expected
     assert any(k.startswith("application_engine.") for k in keys)
     assert any(k.startswith("eligibility_engine.") for k in keys)
@@ -290,7 +317,9 @@ def test_domain_responses_are_bilingual_with_the_same_placeholders() -> None:
 
 
 def test_domain_buttons_use_the_shared_titles() -> None:
-    shared = {f"/{key.split('.', 2)[2]}": key for key in texts.catalogue() if key.startswith("common.button.")}
+    shared = {
+        f"/{key.split('.', 2)[2]}": key for key in texts.catalogue() if key.startswith("common.button.")
+    }
     checked = 0
     for name, variants in domain_responses().items():
         for variant in variants:
@@ -302,4 +331,7 @@ def test_domain_buttons_use_the_shared_titles() -> None:
                 assert button["title"] == texts.t(key, lang), (name, lang, button)
                 checked += 1
     assert checked, "no shared button found in domain.yml"
-    assert staff_button("zh") == {"title": texts.t("common.button.request_human", "zh"), "payload": "/request_human"}
+    assert staff_button("zh") == {
+        "title": texts.t("common.button.request_human", "zh"),
+        "payload": "/request_human",
+    }

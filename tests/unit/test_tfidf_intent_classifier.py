@@ -13,8 +13,14 @@ from nlu.components.tfidf_intent_classifier import TfidfIntentClassifier
 
 EXAMPLES = {
     "greet": ["hello", "hi there", "good morning", "你好", "您好", "在吗", "hey"],
-    "ask_policy": ["what documents do I need for a work permit", "how long is a residence permit valid",
-                   "工作许可要什么材料", "居留许可多久能办好", "do foreigners pay social insurance", "社保怎么交"],
+    "ask_policy": [
+        "what documents do I need for a work permit",
+        "how long is a residence permit valid",
+        "工作许可要什么材料",
+        "居留许可多久能办好",
+        "do foreigners pay social insurance",
+        "社保怎么交",
+    ],
     "thank": ["thanks a lot", "thank you", "谢谢", "多谢了", "thx", "appreciate it"],
 }
 
@@ -32,7 +38,14 @@ def trained(tmp_path):
 
 def test_fast_path_matches_sklearn_probabilities(trained):
     _, classifier = trained
-    documents = ["hello", "工作许可 要 什么 材料", "thanks 啦", "completely unrelated words", "__empty__", "e12345678"]
+    documents = [
+        "hello",
+        "工作许可 要 什么 材料",
+        "thanks 啦",
+        "completely unrelated words",
+        "__empty__",
+        "e12345678",
+    ]
     fast = classifier.predict_proba(documents)
     reference = classifier.pipeline.predict_proba(documents)
     assert np.abs(fast - reference).max() < 1e-9

@@ -5,6 +5,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -82,8 +83,9 @@ def upgrade() -> None:
         "case_events",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
-        sa.Column("case_item_id", sa.Integer(), sa.ForeignKey("case_items.id", ondelete="CASCADE"),
-                  nullable=True),
+        sa.Column(
+            "case_item_id", sa.Integer(), sa.ForeignKey("case_items.id", ondelete="CASCADE"), nullable=True
+        ),
         sa.Column("state", sa.String(24), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
@@ -142,8 +144,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("notifications", "status_attempts", "audit_log", "watchlist", "case_events", "case_items",
-                  "case_counters", "cases", "drafts"):
+    for table in (
+        "notifications",
+        "status_attempts",
+        "audit_log",
+        "watchlist",
+        "case_events",
+        "case_items",
+        "case_counters",
+        "cases",
+        "drafts",
+    ):
         op.drop_table(table)
     with op.batch_alter_table("users") as batch:
         batch.drop_column("department")
