@@ -13,6 +13,7 @@ from backend.crypto import Crypto
 from backend.errors import ApiError
 from backend.models import CaseEvent
 from backend.services.cases import ITEM_STATES, CaseService, catalogue, local_text
+from backend.services.status import StatusService
 from backend.web import current_login, db, render
 
 log = logging.getLogger("backend.console")
@@ -56,6 +57,10 @@ def crypto(request: Request) -> Crypto:
 
 def cases(request: Request) -> CaseService:
     return CaseService(db(request), crypto(request), request.app.ctx.settings)
+
+
+def status_checks(request: Request) -> StatusService:
+    return StatusService(db(request), crypto(request))
 
 
 def notifier(request: Request) -> Any:

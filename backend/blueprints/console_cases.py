@@ -17,13 +17,13 @@ from sanic.response import HTTPResponse, redirect
 from backend.console import (
     actor,
     cases,
-    crypto,
     department_name,
     department_of,
     error_page,
     notifier,
     page,
     service_names,
+    status_checks,
     timeline,
 )
 from backend.errors import ApiError
@@ -38,7 +38,6 @@ from backend.services.cases import (
     local_text,
     normalise_number,
 )
-from backend.services.status import StatusService
 from backend.web import console_auth, console_language, discard
 
 log = logging.getLogger("backend.console")
@@ -175,7 +174,7 @@ def _detail(
         "role": case.role,
         "events": events.get(None, []),
         # Repeated wrong passport numbers locked the public checks: someone may be guessing.
-        "status_locked_until": StatusService(service.session, crypto(request)).locked_until(case.number),
+        "status_locked_until": status_checks(request).locked_until(case.number),
     }
     return page(
         request,
