@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Mapping, MutableMapping
 
-from actions.forms.settings import FormSettings, form_settings, stop_words
+from actions.forms.settings import FormSettings, form_settings, is_command, stop_words
 
 if TYPE_CHECKING:
     from rasa_sdk import Tracker
@@ -78,6 +78,9 @@ def is_other_request(form: str | FormSettings, message: Latest, sure: bool = Tru
         return message.confidence >= settings.confidence or bool(stop_words().search(message.text.casefold()))
     if message.intent not in settings.other_requests:
         return False
+    if message.intent in settings.explicit_only:
+        # a destructive command needs the button or the whole command, not a model guess
+        return message.text == f"/{message.intent}" or is_command(message.intent, message.text)
     return (
         message.text.startswith("/")
         or message.confidence >= settings.confidence

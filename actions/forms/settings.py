@@ -28,9 +28,24 @@ class StopWords(BaseModel, extra=Extra.forbid):
         return re.compile(rf"\b(?:{words})\b|" + "|".join(re.escape(w) for w in self.zh))
 
 
+class Commands(BaseModel, extra=Extra.forbid):
+    """Whole-message commands per destructive intent (casefolded, punctuation and "please" trimmed)."""
+
+    en: List[str] = Field(min_items=1)
+    zh: List[str] = Field(min_items=1)
+
+    def matches(self, text: str) -> bool:
+        said = re.sub(r"[\s.!?。！？，,]+", " ", text.casefold()).strip()
+        said = re.sub(r"^(?:please )|(?: please)$|^请|吧$", "", said).strip()
+        return said in {c.casefold() for c in self.en} or said.replace(" ", "") in set(self.zh)
+
+
 class FormSettings(BaseModel, extra=Extra.forbid):
     other_requests: List[str] = Field(min_items=1)
     only_when_sure: List[str] = []
+    # destructive intents: taken inside the form only as a button payload or a whole-message
+    # command listed under `commands:`, never from the model's guess ("Data analyst" is a job title)
+    explicit_only: List[str] = []
     confidence: confloat(gt=0, le=1)  # type: ignore[valid-type]
     stop_intent: str = "stop"
     elsewhere: List[str] = []
@@ -41,6 +56,9 @@ class FormSettings(BaseModel, extra=Extra.forbid):
         unknown = set(values["only_when_sure"]) - set(values["other_requests"])
         if unknown:
             raise ValueError(f"only_when_sure names intents that are not other_requests: {sorted(unknown)}")
+        unknown = set(values["explicit_only"]) - set(values["other_requests"])
+        if unknown:
+            raise ValueError(f"explicit_only names intents that are not other_requests: {sorted(unknown)}")
         if set(values["elsewhere"]) & set(values["other_requests"]):
             raise ValueError("an intent is both elsewhere and an other request")
         return values
@@ -48,7 +66,15 @@ class FormSettings(BaseModel, extra=Extra.forbid):
 
 class Settings(BaseModel, extra=Extra.forbid):
     stop_words: StopWords
+    commands: Dict[str, Commands] = {}
     forms: Dict[str, FormSettings]
+
+    @root_validator(skip_on_failure=True)
+    def _commands_for_explicit(cls, values: Dict) -> Dict:  # noqa: N805 - pydantic's signature
+        missing = {i for f in values["forms"].values() for i in f.explicit_only} - set(values["commands"])
+        if missing:
+            raise ValueError(f"explicit_only intents without commands: {sorted(missing)}")
+        return values
 
     @validator("forms")
     def _form_names(cls, forms: Dict[str, FormSettings]) -> Dict[str, FormSettings]:  # noqa: N805
@@ -73,6 +99,12 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def stop_words() -> re.Pattern[str]:
     return settings().stop_words.pattern()
+
+
+def is_command(intent: str, text: str) -> bool:
+    """The whole message is one of the listed commands for `intent`."""
+    commands = settings().commands.get(intent)
+    return bool(commands and commands.matches(text))
 
 
 def form_settings(form: str) -> FormSettings:

@@ -94,3 +94,27 @@ def test_the_form_base_is_abstract_and_every_form_extends_it() -> None:
     assert inspect.isabstract(FormBase)  # rasa-sdk registers only concrete actions
     forms = {cls().form for cls in (ValidateEligibilityForm, ValidateApplicationForm, ValidateStatusForm)}
     assert forms == set(FORMS)
+
+
+# Issue 12: a destructive intent inside a form needs its button or a whole-message command.
+import pytest  # noqa: E402
+
+from actions.forms.base import Latest as _Latest  # noqa: E402
+from actions.forms.base import is_other_request as _is_other_request  # noqa: E402
+
+
+@pytest.mark.parametrize("form", ["application_form", "status_form"])
+@pytest.mark.parametrize(
+    "text", ["Data analyst", "DATA ANALYST", "data analyst", "数据分析师", "my data is safe?"]
+)
+def test_a_job_title_read_as_delete_my_data_stays_an_answer(form: str, text: str) -> None:
+    said = _Latest(text, "delete_my_data", 0.99)
+    assert not _is_other_request(form, said)
+    assert not _is_other_request(form, said, sure=False)
+
+
+@pytest.mark.parametrize(
+    "text", ["/delete_my_data", "delete my data", "Delete my data, please.", "删除我的数据", "请删除我的数据"]
+)
+def test_an_explicit_delete_command_is_still_taken_in_a_form(text: str) -> None:
+    assert _is_other_request("application_form", _Latest(text, "delete_my_data", 0.9))
