@@ -31,6 +31,7 @@ from actions.forms.base import answers_pending, is_other_request, latest, latest
 from actions.language import conversation_language
 from actions.messages import staff_button
 from knowledge.eligibility import load_data
+from knowledge.eligibility.data import FACTOR_KEYS
 from texts import scoped
 
 log = logging.getLogger(__name__)
@@ -270,20 +271,7 @@ def result_text(result: Dict[str, Any], checklist_url: str, language: str) -> st
     category = result.get("category") or {}
     parts.append(category.get("summary") or category.get("name") or "")
     points = result.get("points") or {}
-    breakdown = dict.fromkeys(
-        (
-            "salary",
-            "education",
-            "experience",
-            "months_in_china",
-            "chinese",
-            "location",
-            "age",
-            "extras",
-            "local_bonus",
-        ),
-        0,
-    )
+    breakdown = dict.fromkeys(FACTOR_KEYS, 0)
     breakdown.update(points.get("breakdown") or {})
     # The backend sends the table's thresholds; without them, the active table's (knowledge/points).
     thresholds = {**load_data().table().thresholds, **(points.get("thresholds") or {})}

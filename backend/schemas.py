@@ -27,6 +27,7 @@ from backend.services.cases import (
     CaseError,
 )
 from backend.services.knowledge import MAX_QUESTION_CHARS
+from knowledge.eligibility.data import FACTOR_KEYS
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 MAX_ITEMS = 20  # as check_items in backend/services/cases.py
@@ -582,17 +583,7 @@ class CaseStatistics(Reply):
 
 # The eligibility answer is built by knowledge/eligibility/assess.py: documented here, more keys allowed.
 Status = Literal["met", "unmet", "unknown"]
-FACTORS = (
-    "salary",
-    "education",
-    "experience",
-    "months_in_china",
-    "chinese",
-    "location",
-    "age",
-    "extras",
-    "local_bonus",
-)
+FACTORS = FACTOR_KEYS  # the points factors, as the knowledge data defines them
 
 
 class Documented(BaseModel):

@@ -17,23 +17,11 @@ from backend.errors import ApiError
 from backend.i18n import LANGUAGES, t
 from backend.services.eligibility import answers_from_query, checklist_path, run_assessment
 from backend.web import api_auth, api_language, console_language, json_body, render
+from knowledge.eligibility.data import FACTOR_KEYS
 
 bp = Blueprint("eligibility")
 
-FACTOR_LABELS = {
-    key: f"checklist_factor_{key}"
-    for key in (
-        "salary",
-        "education",
-        "experience",
-        "months_in_china",
-        "chinese",
-        "location",
-        "age",
-        "extras",
-        "local_bonus",
-    )
-}
+FACTOR_LABELS = {key: f"checklist_factor_{key}" for key in FACTOR_KEYS}
 
 # Print-friendly layout for the checklist page (CSP allows only same-origin stylesheets).
 CHECKLIST_CSS = """
