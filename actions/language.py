@@ -32,4 +32,12 @@ def conversation_language(tracker: Tracker) -> str:
     detection = (tracker.latest_message or {}).get("language")
     previous = language_before_latest_message(tracker.events or [], tracker.get_slot(LANGUAGE_SLOT))
     in_form = bool((tracker.active_loop or {}).get("name"))
-    return resolve(detection, previous, in_form=in_form)
+    return resolve(detection, previous, in_form=in_form, hint=language_hint(tracker.events or []))
+
+
+def language_hint(events: List[Dict[str, Any]]) -> str | None:
+    """The latest user message's channel hint (metadata `language_hint`, e.g. from Telegram)."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            return (event.get("metadata") or {}).get("language_hint")
+    return None

@@ -14,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from nlu.components.language_detection import resolve
 
 LANGUAGE_SLOT = "language"
+LANGUAGE_HINT = "language_hint"  # message metadata key set by input channels
 
 
 def language_before_latest_message(tracker: DialogueStateTracker) -> str | None:
@@ -29,4 +30,8 @@ def language_before_latest_message(tracker: DialogueStateTracker) -> str | None:
 def conversation_language(tracker: DialogueStateTracker) -> str:
     latest = tracker.latest_message
     detection = latest.parse_data.get("language") if latest else None
-    return resolve(detection, language_before_latest_message(tracker), in_form=bool(tracker.active_loop_name))
+    # A channel's hint (connectors/telegram.py: the user's language_code) for a new conversation.
+    hint = (getattr(latest, "metadata", None) or {}).get(LANGUAGE_HINT) if latest else None
+    return resolve(
+        detection, language_before_latest_message(tracker), in_form=bool(tracker.active_loop_name), hint=hint
+    )

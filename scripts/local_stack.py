@@ -88,22 +88,24 @@ def start_rasa(
     lock_store_url: str | None = None,
     port: int | None = None,
     stock_tracker_store: bool = False,
+    env: Dict[str, str] | None = None,
 ) -> Tuple[subprocess.Popen, str]:
     """Rasa with a trained model and the endpoints `make run` renders; returns (process, url).
 
     Started as `make run` starts it (`python -m rasa_ext run`, so with rasa_ext's
     workarounds installed). `stock_tracker_store` uses Rasa's in-memory tracker store, as
     a `rasa init` project does, and turns the workarounds off (Rasa's own validation of
-    action responses and Rasa's own dask graph runner).
+    action responses and Rasa's own dask graph runner). `env` is added to Rasa's
+    environment (channel settings such as TELEGRAM_*).
     """
     from scripts.render_endpoints import render
 
-    env = {"TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{tmp}/tracker.db"}
+    settings = {"TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{tmp}/tracker.db"}
     if action_url:
-        env["ACTION_SERVER_URL"] = action_url
+        settings["ACTION_SERVER_URL"] = action_url
     if lock_store_url:
-        env["LOCK_STORE_URL"] = lock_store_url
-    endpoints = render(env)
+        settings["LOCK_STORE_URL"] = lock_store_url
+    endpoints = render(settings)
     if stock_tracker_store:
         endpoints["tracker_store"] = {"type": "in_memory"}
         endpoints["rasa_ext"] = {"fast_action_validation": False, "fast_graph_runner": False}
@@ -130,7 +132,7 @@ def start_rasa(
             str(port),
         ],
         tmp / f"rasa-{port}.log",
-        {},
+        dict(env or {}),
         f"http://127.0.0.1:{port}/",
     )
     return process, f"http://127.0.0.1:{port}"

@@ -229,11 +229,15 @@ def other_language(language: str | None) -> str:
     return "zh" if (language or DEFAULT_LANGUAGE) == "en" else "en"
 
 
-def resolve(detection: Mapping[str, Any] | None, previous: str | None, in_form: bool = False) -> str:
+def resolve(
+    detection: Mapping[str, Any] | None, previous: str | None, in_form: bool = False, hint: str | None = None
+) -> str:
     """The reply language after a message, given the language before it (stickiness).
 
     Inside a form only an explicit request switches: answers such as a name ("Anna
-    Maria"), a Chinese employer name or a city ("福州") are data, not a language choice."""
+    Maria"), a Chinese employer name or a city ("福州") are data, not a language choice.
+    `hint` (a channel's user language, e.g. Telegram's language_code) only decides when the
+    conversation has no language yet and the message itself does not decide ("/start", "ok")."""
     previous = previous if previous in SUPPORTED else None
     if in_form and previous and detection and detection.get("reason") not in (REQUEST, TOGGLE):
         return previous
@@ -243,4 +247,4 @@ def resolve(detection: Mapping[str, Any] | None, previous: str | None, in_form: 
             return language
         if detection.get("reason") == TOGGLE:
             return other_language(previous)
-    return previous or DEFAULT_LANGUAGE
+    return previous or (hint if hint in SUPPORTED else None) or DEFAULT_LANGUAGE
