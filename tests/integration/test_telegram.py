@@ -158,7 +158,7 @@ class TelegramUser:
                 for row in keyboard
                 for b in row
             ]
-            out.append({"text": plain(params["text"]), "html": params["text"], "buttons": buttons, **params})
+            out.append({**params, "text": plain(params["text"]), "html": params["text"], "buttons": buttons})
         return out
 
     def send(self, text: str) -> List[Dict[str, Any]]:
@@ -311,7 +311,9 @@ def test_a_long_message_is_split_and_links_render(tg):
         assert response.status == 200
     parts = user.replies(mark)
     assert len(parts) == 3, [len(p["text"]) for p in parts]
-    assert all(len(p["text"]) <= 4096 and p["text"].endswith(".") for p in parts)
+    assert all(len(p["text"]) <= 4096 and p["text"].endswith(".") for p in parts), [
+        p["text"][-80:] for p in parts
+    ]
     assert " ".join(p["text"] for p in parts) == long_text.strip()
     assert parts[0]["parse_mode"] == "HTML" and '<a href="https://rsj.fuzhou.gov.cn/">' in parts[0]["html"]
 
@@ -323,16 +325,14 @@ def test_user_markup_is_escaped(tg):
     assert all("<b>" not in r["html"] for r in replies)
 
 
-def _officer_moves(stack: TelegramStack, number: str) -> None:
+def _officer_moves(stack: TelegramStack, number: str, state: str = "under_review") -> None:
     officer = Client(stack.flow.backend_url)
     assert officer.login(ADMIN, ADMIN_PASSWORD).status == 302
     page = officer.get(f"/console/cases/{number}")
     assert page.status == 200, page.text
     form = re.search(r'action="(/console/cases/[^"]+/items/\d+/state)"', page.text)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    changed = officer.post_form(
-        form.group(1), {"csrf_token": token, "new_state": "under_review", "note": "ok"}
-    )
+    changed = officer.post_form(form.group(1), {"csrf_token": token, "new_state": state, "note": "ok"})
     assert changed.status in (200, 302, 303), changed.text  # never fails because a channel is down
 
 
@@ -378,7 +378,7 @@ def test_a_push_to_a_user_who_blocked_the_bot_is_a_delivery_error(tg, applicant)
         body = failure.value.read().decode()
         assert "telegram_blocked" in body and "retryable=False" in body, body
         # Through the backend: the officer's change succeeds, the push is recorded as not delivered.
-        _officer_moves(tg, number)
+        _officer_moves(tg, number, "supplement_requested")
         db = Path(tg.flow.tmp) / "backend.db"
         deadline = time.time() + 30
         rows: list = []
