@@ -162,7 +162,7 @@ class ButtonStore:
         self._memory: OrderedDict[str, str] = OrderedDict()
         self._redis: Any = None
         if redis_url:
-            import redis.asyncio as aioredis  # Rasa's own dependency
+            import redis.asyncio as aioredis  # type: ignore[import-untyped]  # Rasa's own dependency
 
             self._redis = aioredis.from_url(redis_url)
 
