@@ -278,6 +278,17 @@ class TelegramOutput(OutputChannel):
             await self._send(recipient_id, str(text))
 
 
+class DisabledTelegramOutput(OutputChannel):
+    """The output channel of a switched-off Telegram channel: every send is a DeliveryError."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        raise DeliveryError("telegram_disabled", retryable=True)
+
+
 # --- input ----------------------------------------------------------------------------------
 
 
@@ -311,7 +322,9 @@ class TelegramInput(InputChannel):
         return self._bot
 
     def get_output_channel(self) -> OutputChannel | None:
-        return TelegramOutput(self.bot, self.buttons) if self.on else None
+        # Off (settings removed) but asked for a conversation that last used Telegram: fail
+        # loudly rather than let Rasa collect the push into its HTTP answer and call it delivered.
+        return TelegramOutput(self.bot, self.buttons) if self.on else DisabledTelegramOutput()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)

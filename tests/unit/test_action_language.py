@@ -43,3 +43,15 @@ def test_a_latin_answer_inside_a_form_keeps_a_chinese_conversation_chinese():
     inside.active_loop = {"name": "application_form"}
     assert conversation_language(inside) == "zh"
     assert conversation_language(tracker(events, {"language": "en", "reason": "words"}, "zh")) == "en"
+
+
+def test_a_channel_hint_decides_only_a_new_conversation():
+    """Telegram's language_code (message metadata `language_hint`) for the first message only."""
+    first = [{"event": "user", "text": "/greet", "metadata": {"language_hint": "zh"}}]
+    assert conversation_language(tracker(first, None)) == "zh"
+    later = [
+        *first,
+        {"event": "slot", "name": "language", "value": "en"},
+        {"event": "user", "text": "ok", "metadata": {"language_hint": "zh"}},
+    ]
+    assert conversation_language(tracker(later, {"language": None, "reason": "neutral"}, "en")) == "en"

@@ -167,13 +167,17 @@ def test_the_channel_needs_a_token_and_a_valid_secret(caplog) -> None:
     assert "A-Z" in caplog.text
 
 
-def test_an_off_channel_has_no_routes_and_no_output_channel() -> None:
+def test_an_off_channel_has_no_routes_and_refuses_pushes() -> None:
     async def on_new_message(message) -> None:  # never called
         raise AssertionError
 
     off = TelegramInput({"TELEGRAM_TOKEN": "1:x"})
-    assert off.get_output_channel() is None
     assert not off.blueprint(on_new_message)._future_routes
+    from connectors.outbound import DeliveryError
+
+    with pytest.raises(DeliveryError) as failure:  # a push is refused, never silently collected
+        asyncio.run(off.get_output_channel().send_text_message("42", "case update"))
+    assert failure.value.reason == "telegram_disabled"
     on = TelegramInput({"TELEGRAM_TOKEN": "1:x", "TELEGRAM_WEBHOOK_SECRET": SECRET})
     assert on.get_output_channel() is not None and on.name() == "telegram"
     assert {r.uri for r in on.blueprint(on_new_message)._future_routes} == {"/webhook", "/"}
