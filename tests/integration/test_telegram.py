@@ -257,8 +257,9 @@ def test_an_edited_message_is_not_a_new_turn(tg):
     assert user.replies(mark) == [] and user_texts(tg, user.sender) == before
 
 
-def test_a_photo_or_sticker_gets_a_polite_answer(tg):
-    user = TelegramUser(tg, "zh")
+def test_a_photo_or_sticker_gets_a_polite_answer_in_the_conversations_language(tg):
+    user = TelegramUser(tg, "en")  # the conversation (Chinese), not the hint, decides
+    assert re.search(r"[\u4e00-\u9fff]{4,}", user.say("你好，我想咨询工作许可的问题"))
     mark = tg.fake.mark()
     status, _ = user.post(
         user.message(photo=[{"file_id": "f1", "file_unique_id": "u1", "width": 9, "height": 9}])
@@ -266,6 +267,10 @@ def test_a_photo_or_sticker_gets_a_polite_answer(tg):
     assert status == 200
     [reply] = user.replies(mark)
     assert "文字" in reply["text"], reply
+    mark = tg.fake.mark()
+    sticker = {"file_id": "s1", "file_unique_id": "s1", "width": 9, "height": 9, "is_animated": False}
+    status, _ = user.post(user.message(sticker={**sticker, "is_video": False, "type": "regular"}))
+    assert status == 200 and "文字" in user.replies(mark)[0]["text"]
 
 
 @pytest.mark.parametrize(
