@@ -88,16 +88,19 @@ def start_rasa(
     lock_store_url: str | None = None,
     port: int | None = None,
     stock_tracker_store: bool = False,
+    env: Dict[str, str] | None = None,
 ) -> Tuple[subprocess.Popen, str]:
     """Rasa with a trained model and the endpoints `make run` renders; returns (process, url).
 
     Started as `make run` starts it (`python -m rasa_ext run`, so with rasa_ext's
     workarounds installed). `stock_tracker_store` uses Rasa's in-memory tracker store, as
     a `rasa init` project does, and turns the workarounds off (Rasa's own validation of
-    action responses and Rasa's own dask graph runner).
+    action responses and Rasa's own dask graph runner). `env`: more settings for the Rasa
+    process (e.g. WIDGET_ORIGINS, WIDGET_JWT_SECRET for the widget's channel).
     """
     from scripts.render_endpoints import render
 
+    extra = dict(env or {})
     env = {"TRACKER_STORE_URL": tracker_store_url or f"sqlite:///{tmp}/tracker.db"}
     if action_url:
         env["ACTION_SERVER_URL"] = action_url
@@ -130,7 +133,7 @@ def start_rasa(
             str(port),
         ],
         tmp / f"rasa-{port}.log",
-        {},
+        extra,
         f"http://127.0.0.1:{port}/",
     )
     return process, f"http://127.0.0.1:{port}"
