@@ -302,6 +302,9 @@ return module.exports; })();
       if (panel.hidden) { unread += 1; showUnread(); }
     }
   });
+  // The browser knows before the heartbeat does that the network is gone.
+  window.addEventListener("offline", function () { socket.disconnect(); showStatus("offline"); });
+  window.addEventListener("online", function () { if (!socket.connected) { socket.connect(); } });
   socket.on("typing", function (data) { setTyping(!!(data && data.on)); });
 
   var outbox = [];
