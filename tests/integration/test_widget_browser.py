@@ -136,7 +136,7 @@ def test_open_and_talk_in_both_languages_with_a_quick_reply(page: Any) -> None:
     assert page.evaluate("document.activeElement.id") == "kbw-input"
     assert page.locator("#kbw-root [role=log]").count() == 1
     greeting = send(page, "hello, what can you do?")
-    assert not HAN.search(greeting) and "assistant" in greeting.lower(), greeting
+    assert not HAN.search(greeting) and re.search(r"\bI can\b", greeting), greeting
     assert page.locator("#kbw-root .kbw-msg.kbw-bot").last.get_attribute("lang") == "en"
 
     # A quick reply sends its payload and shows its title.
@@ -145,7 +145,7 @@ def test_open_and_talk_in_both_languages_with_a_quick_reply(page: Any) -> None:
     more_bot_messages(page, before)
     assert page.locator("#kbw-root .kbw-msg.kbw-user").last.inner_text().endswith("Ask a question")
 
-    answer = send(page, "外国人要交社保吗")
+    answer = send(page, "A类B类C类有什么区别？")
     assert HAN.search(answer) and "来源" in answer, answer
     assert page.locator("#kbw-root .kbw-msg.kbw-bot").last.get_attribute("lang") == "zh-CN"
     # Issue 12: the Chinese source link stops before "（核对日期…"; opened safely.
@@ -331,7 +331,7 @@ def test_phone_width_and_200_percent_zoom(
 
 def test_a_forged_session_is_refused(widget_stack: WidgetStack, chromium: Any, page: Any) -> None:
     victim = stored(page)
-    assert "外国人要交社保吗" in page.locator("#kbw-root .kbw-bubble").all_inner_texts()
+    assert "A类B类C类有什么区别？" in page.locator("#kbw-root .kbw-bubble").all_inner_texts()
     import jwt
 
     forged = jwt.encode(
@@ -356,5 +356,5 @@ def test_a_forged_session_is_refused(widget_stack: WidgetStack, chromium: Any, p
         assert own != victim["session_id"] and re.fullmatch(r"[0-9a-f]{32}", own)
         attacker.get_by_role("button", name="Chat with us", exact=True).click()
         send(attacker, "hello")
-        assert "外国人要交社保吗" not in attacker.locator("#kbw-root .kbw-bubble").all_inner_texts()
+        assert "A类B类C类有什么区别？" not in attacker.locator("#kbw-root .kbw-bubble").all_inner_texts()
     ctx.close()
