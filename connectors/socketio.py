@@ -21,6 +21,7 @@ stay `user_uttered` / `bot_uttered`. What differs from Rasa 3.6.21's channel:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -34,6 +35,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
+from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -50,6 +52,7 @@ SESSION_ID_RE = re.compile(r"^[0-9a-f]{32,64}$")
 TOKEN_AUDIENCE = "widget-session"
 TOKEN_DAYS = 365  # a return "the next day" (or months later) on the same browser continues
 MAX_SOCKET_MESSAGE_BYTES = 64 * 1024
+REPLAY_LIMIT = 20  # missed bot messages sent to a widget that comes back
 
 
 def enabled(env: Mapping[str, str] | None = None) -> bool:
@@ -121,6 +124,7 @@ class WidgetSocketBlueprint(SocketBlueprint):
                 setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
 
         app.register_middleware(engineio_answers_cors, "request")
+        self.ctx.app = app  # its agent's tracker store holds what a closed widget missed
         super().register(app, options)
 
 
@@ -128,7 +132,9 @@ class SocketIOOutput(RasaSocketIOOutput):
     """Rasa's output to the session's room, one message per text, each with an id."""
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
-        await self.sio.emit(self.bot_message_evt, {"id": uuid.uuid4().hex, **response}, room=socket_id)
+        # ts: the server's clock, so a widget can ask for what came after its last message.
+        message = {"id": uuid.uuid4().hex, "ts": time.time(), **response}
+        await self.sio.emit(self.bot_message_evt, message, room=socket_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip()})
@@ -193,6 +199,35 @@ class SocketIOInput(RasaSocketIOInput):
             if token:
                 await sio.emit("session_token", {"session_id": session_id, "token": token}, room=sid)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            since = data.get("since") if isinstance(data, dict) else None
+            if isinstance(since, (int, float)) and not isinstance(since, bool):
+                await replay(sid, session_id, float(since))
+
+        async def replay(sid: str, session_id: str, since: float) -> None:
+            """The bot messages of the tracker after `since` (pushes while no widget was open)."""
+            agent = getattr(getattr(bp.ctx, "app", None), "ctx", None)
+            store = getattr(getattr(agent, "agent", None), "tracker_store", None)
+            if store is None:
+                return
+            try:
+                tracker = await store.retrieve(session_id)
+            except Exception:  # the store being down must not break the connection
+                log.exception("widget history replay failed")
+                return
+            missed = [e for e in (tracker.events if tracker else []) if isinstance(e, BotUttered)]
+            for event in [e for e in missed if e.timestamp > since][-REPLAY_LIMIT:]:
+                buttons = (event.data or {}).get("buttons") or []
+                message = {
+                    "id": hashlib.sha256(f"{session_id}:{event.timestamp}:{event.text}".encode()).hexdigest()[
+                        :32
+                    ],
+                    "ts": event.timestamp,
+                    "text": event.text or "",
+                    "quick_replies": [
+                        {"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons
+                    ],
+                }
+                await sio.emit(self.bot_message_evt, message, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: str, data: Any = None) -> None:

@@ -10,15 +10,17 @@ pass, axe, phone width and 200% zoom, and a forged session.
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from scripts.local_stack import free_port, start_actions, start_backend, start_rasa, stop
+from scripts.local_stack import free_port, rasa_api, start_actions, start_backend, start_rasa, stop
 from tests.backend import conftest as backend_conftest
 from tests.backend.cases_support import case_body
 from tests.backend.conftest import needs_chromium
@@ -145,7 +147,7 @@ def test_open_and_talk_in_both_languages_with_a_quick_reply(page: Any) -> None:
     more_bot_messages(page, before)
     assert page.locator("#kbw-root .kbw-msg.kbw-user").last.inner_text().endswith("Ask a question")
 
-    answer = send(page, "A类B类C类有什么区别？")
+    answer = send(page, "外国人来华工作怎么分类？")
     assert HAN.search(answer) and "来源" in answer, answer
     assert page.locator("#kbw-root .kbw-msg.kbw-bot").last.get_attribute("lang") == "zh-CN"
     # Issue 12: the Chinese source link stops before "（核对日期…"; opened safely.
@@ -190,31 +192,83 @@ def test_the_last_row_of_buttons_is_in_view(page: Any) -> None:
     assert box["y"] + box["height"] <= page.viewport_size["height"]
 
 
-def test_a_pushed_case_update_reaches_the_open_widget(widget_stack: WidgetStack, page: Any) -> None:
-    from tests.backend.conftest import Client
+class Officer:
+    """A case of this widget session, and an officer who moves its item through the API."""
 
-    session = stored(page)["session_id"]
-    service = Client(widget_stack.backend_url)
-    body = case_body(["work_permit_new"], conversation_id=session, channel="socketio", language="zh")
-    created = service.post_json("/api/v1/cases", body, token=SERVICE_TOKEN)
-    assert created.status == 201, created.text
-    number = created.json()["case"]["number"]
+    def __init__(self, backend_url: str, session: str) -> None:
+        from tests.backend.conftest import Client
 
-    officer = Client(widget_stack.backend_url)
-    assert officer.login(ADMIN, ADMIN_PASSWORD).status == 302
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', officer.get("/console/cases").text).group(1)
-    before = bot_count(page)
-    changed = officer.post_json(
-        f"/api/v1/cases/{number}/items/science_technology/state",
-        {"state": "under_review", "note": ""},
-        token=None,
-        headers={"X-CSRF-Token": csrf},
-    )
-    assert changed.status == 200, changed.text
+        body = case_body(["work_permit_new"], conversation_id=session, channel="socketio", language="zh")
+        created = Client(backend_url).post_json("/api/v1/cases", body, token=SERVICE_TOKEN)
+        assert created.status == 201, created.text
+        self.number = created.json()["case"]["number"]
+        self.client = Client(backend_url)
+        assert self.client.login(ADMIN, ADMIN_PASSWORD).status == 302
+        page = self.client.get("/console/cases").text
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def move(self, state: str, note: str = "") -> dict:
+        changed = self.client.post_json(
+            f"/api/v1/cases/{self.number}/items/science_technology/state",
+            {"state": state, "note": note},
+            token=None,
+            headers={"X-CSRF-Token": self.csrf},
+        )
+        assert changed.status == 200, changed.text
+        return changed.json()
+
+
+@pytest.fixture(scope="module")
+def officer(widget_stack: WidgetStack, page: Any) -> Officer:
+    return Officer(widget_stack.backend_url, stored(page)["session_id"])
+
+
+def pushed_since(page: Any, before: int) -> str:
     more_bot_messages(page, before)
     time.sleep(0.5)
-    pushed = "\n".join(page.locator("#kbw-root .kbw-msg.kbw-bot .kbw-bubble").all_inner_texts()[before:])
-    assert number in pushed, pushed
+    return "\n".join(page.locator("#kbw-root .kbw-msg.kbw-bot .kbw-bubble").all_inner_texts()[before:])
+
+
+def test_a_pushed_case_update_reaches_the_open_widget(officer: Officer, page: Any) -> None:
+    before = bot_count(page)
+    officer.move("under_review")
+    pushed = pushed_since(page, before)
+    assert officer.number in pushed, pushed
+    assert page.locator("#kbw-root .kbw-badge").is_hidden()  # the panel is open: nothing unread
+
+
+def tracker_bot_texts(widget_stack: WidgetStack, session: str) -> list[str]:
+    url = rasa_api(widget_stack.rasa_url, f"/conversations/{session}/tracker")
+    with urllib.request.urlopen(url, timeout=10) as response:
+        events = json.loads(response.read())["events"]
+    return [e.get("text") or "" for e in events if e.get("event") == "bot"]
+
+
+def test_a_push_while_no_widget_is_open_shows_on_the_next_visit(
+    widget_stack: WidgetStack, officer: Officer, page: Any
+) -> None:
+    url, session = page.url, stored(page)["session_id"]
+    page.goto(f"{widget_stack.backend_url}/healthz")  # no widget of this session is open
+    shown = len(stored(page)["history"])
+    in_tracker = len(tracker_bot_texts(widget_stack, session))
+    officer.move("supplement_requested", note="Please bring the original degree certificate.")
+    deadline = time.time() + 60
+    while len(tracker_bot_texts(widget_stack, session)) == in_tracker and time.time() < deadline:
+        time.sleep(0.5)
+    missed = tracker_bot_texts(widget_stack, session)[in_tracker:]
+    assert any(officer.number in t for t in missed), missed
+
+    page.goto(url)
+    page.wait_for_function(
+        "([k, n]) => (JSON.parse(localStorage.getItem(k) || '{}').history || []).length > n",
+        arg=[STORE_PREFIX + widget_stack.rasa_url, shown],
+        timeout=TIMEOUT,
+    )
+    time.sleep(0.5)
+    texts = page.locator("#kbw-root .kbw-msg.kbw-bot .kbw-bubble").all_inner_texts()
+    assert any(officer.number in t for t in texts[-len(missed) :]), texts[-3:]
+    ids = [m["id"] for m in stored(page)["history"]]
+    assert len(ids) == len(set(ids))  # nothing shown twice
 
 
 def test_reload_shows_the_history_and_a_second_tab_continues(context: Any, page: Any) -> None:
@@ -331,7 +385,7 @@ def test_phone_width_and_200_percent_zoom(
 
 def test_a_forged_session_is_refused(widget_stack: WidgetStack, chromium: Any, page: Any) -> None:
     victim = stored(page)
-    assert "A类B类C类有什么区别？" in page.locator("#kbw-root .kbw-bubble").all_inner_texts()
+    assert "外国人来华工作怎么分类？" in page.locator("#kbw-root .kbw-bubble").all_inner_texts()
     import jwt
 
     forged = jwt.encode(
@@ -356,5 +410,5 @@ def test_a_forged_session_is_refused(widget_stack: WidgetStack, chromium: Any, p
         assert own != victim["session_id"] and re.fullmatch(r"[0-9a-f]{32}", own)
         attacker.get_by_role("button", name="Chat with us", exact=True).click()
         send(attacker, "hello")
-        assert "A类B类C类有什么区别？" not in attacker.locator("#kbw-root .kbw-bubble").all_inner_texts()
+        assert "外国人来华工作怎么分类？" not in attacker.locator("#kbw-root .kbw-bubble").all_inner_texts()
     ctx.close()

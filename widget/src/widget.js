@@ -238,7 +238,10 @@
 
   function requestSession() {
     ready = false;
-    socket.emit("session_request", session ? { session_id: session, token: token } : {});
+    // since: the server time of the last message we have; the server sends what came later
+    // (a case update pushed while no widget of this session was open).
+    var since = history.reduce(function (t, m) { return Math.max(t, m.sts || 0); }, 0);
+    socket.emit("session_request", session ? { session_id: session, token: token, since: since || null } : {});
   }
   socket.on("connect", function () { showStatus(""); requestSession(); });
   socket.on("disconnect", function () { ready = false; showStatus("offline"); });
@@ -274,7 +277,8 @@
       replies: (m.quick_replies || m.buttons || []).filter(function (r) { return r && r.payload; }).map(function (r) {
         return { title: String(r.title || ""), payload: String(r.payload) };
       }),
-      ts: Date.now()
+      ts: Date.now(),
+      sts: typeof m.ts === "number" ? m.ts : 0
     };
     if (!message.text && !message.replies.length) { return; }
     if (remember(message)) {
