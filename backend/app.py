@@ -133,6 +133,16 @@ def _templates() -> Environment:
     return env
 
 
+def connect_sources(settings: Settings) -> str:
+    """CSP connect-src beyond 'self': Rasa's origin for the widget, over HTTP(S) and its
+    WebSocket scheme (CSP does not let an http: source cover ws:)."""
+    url = settings.socket_url
+    ws = (
+        "wss://" + url[len("https://") :] if url.startswith("https://") else "ws://" + url.split("://", 1)[-1]
+    )
+    return f"{url} {ws}"
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -179,7 +189,7 @@ def create_app(
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault(
                 "Content-Security-Policy",
-                f"default-src 'self'; connect-src 'self' {settings.rasa_url}; img-src 'self' data:; "
+                f"default-src 'self'; connect-src 'self' {connect_sources(settings)}; img-src 'self' data:; "
                 "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
             )
 

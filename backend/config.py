@@ -67,6 +67,13 @@ class Settings:
     # the background), and the whole HTTP call's limit.
     notify_wait: float = 1.0
     notify_timeout: float = 10.0
+    # The web widget's Rasa (socket.io) as browsers reach it: WIDGET_SOCKET_URL, else rasa_url.
+    widget_socket_url: str = ""
+
+    @property
+    def socket_url(self) -> str:
+        """Where the widget's browser connects (Rasa's socket.io channel)."""
+        return self.widget_socket_url or self.rasa_url
 
     @property
     def production(self) -> bool:
@@ -107,6 +114,7 @@ class Settings:
             hash_key=get("HASH_KEY", defaults.hash_key),
             rasa_token=get("RASA_TOKEN", defaults.rasa_token),
             case_prefix=get("CASE_PREFIX", "").upper(),
+            widget_socket_url=get("WIDGET_SOCKET_URL", "").rstrip("/"),
         )
 
     def problems(self) -> list[str]:

@@ -1,19 +1,17 @@
 """Real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is
 downloaded): a policy editor changes an answer and the bot's answer endpoint returns it;
-the chat page shows bot text as text and sends a button's payload."""
+the sample portal page embeds the widget, named in the page language, keyboard-operable
+and keeping typed text while Rasa cannot be reached."""
 
 from __future__ import annotations
 
-import json
 import os
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from tests.backend.cases_support import closed_port_url
 from tests.backend.conftest import PASSWORD, BackendServer, Client, needs_chromium, start_backend
 
 SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "var/screenshots"))
@@ -21,58 +19,11 @@ SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "var/screenshots"))
 pytestmark = [needs_chromium]
 
 
-class FakeRasa(BaseHTTPRequestHandler):
-    """Rasa's REST channel, canned: echoes what it received, with an answer and buttons."""
-
-    received: list[dict] = []
-
-    def _cors(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Headers", "Content-Type")
-        self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
-
-    def do_OPTIONS(self) -> None:  # noqa: N802
-        self.send_response(204)
-        self._cors()
-        self.end_headers()
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeRasa.received.append(body)
-        reply = [
-            {"recipient_id": body["sender"], "text": "Answer with <script>window.pwned=1</script> in it."},
-            {
-                "recipient_id": body["sender"],
-                "text": "Was this answer helpful?",
-                "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
-            },
-        ]
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self._cors()
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def fake_rasa() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def site(
-    tmp_path_factory: pytest.TempPathFactory, database_urls: Any, fake_rasa: str
-) -> Iterator[BackendServer]:
-    server = start_backend(tmp_path_factory.mktemp("browser"), database_urls(), rasa_url=fake_rasa)
+def site(tmp_path_factory: pytest.TempPathFactory, database_urls: Any) -> Iterator[BackendServer]:
+    # Nothing listens at Rasa's address: the widget stays offline (the full stack is in
+    # tests/integration/test_widget_browser.py).
+    server = start_backend(tmp_path_factory.mktemp("browser"), database_urls(), rasa_url=closed_port_url())
     yield server
     server.stop()
 
@@ -116,27 +67,30 @@ def test_policy_editor_changes_an_answer_and_the_bot_answers_with_it(
     page.close()
 
 
-def test_chat_page_shows_bot_text_as_text_and_sends_button_payloads(
-    site: BackendServer, browser: Any
-) -> None:
-    FakeRasa.received.clear()
+def test_the_portal_page_embeds_the_widget_in_the_page_language(site: BackendServer, browser: Any) -> None:
     page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{site.url}/?lang=zh")
+    launcher = page.get_by_role("button", name="在线咨询", exact=True)
+    launcher.click()
+    assert page.evaluate("document.activeElement.id") == "kbw-input"
+    assert page.get_by_role("textbox", name="消息", exact=True).count() == 1
+    assert page.locator("#kbw-root [role=log]").count() == 1
+    # Rasa is down: the status says so and what the user typed stays in the box.
+    page.wait_for_selector("#kbw-root .kbw-status:not([hidden])")
+    page.fill("#kbw-input", "我想申请工作许可")
+    page.keyboard.press("Enter")
+    assert page.input_value("#kbw-input") == "我想申请工作许可"
+    page.keyboard.press("Escape")
+    assert page.locator("#kbw-panel").is_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('kbw-launcher')")
+    assert not errors, errors  # the widget works under the page's CSP (default-src 'self')
+
     page.goto(f"{site.url}/?lang=en")
-    page.fill("#message", "How much does the work permit cost?")
-    page.click("#send")
-    page.wait_for_selector("button.quick-reply")
-    bubbles = page.locator(".msg.bot .bubble").all_inner_texts()
-    assert bubbles[0] == "Answer with <script>window.pwned=1</script> in it."
-    assert page.evaluate("window.pwned") is None
-    page.click("button.quick-reply:has-text('Yes')")
-    page.wait_for_function("document.querySelectorAll('.msg.user').length === 2")
-    # The page shows the message before the request reaches Rasa: wait for it to arrive.
-    deadline = time.time() + 10
-    while len(FakeRasa.received) < 2 and time.time() < deadline:
-        time.sleep(0.05)
-    assert [m["message"] for m in FakeRasa.received] == ["How much does the work permit cost?", "/affirm"]
-    assert FakeRasa.received[0]["sender"] == FakeRasa.received[1]["sender"]
-    page.click("#lang-toggle")
-    assert page.inner_text("#send") == "发送"
-    page.screenshot(path=str(SCREENSHOTS / "chat.png"), full_page=True)
+    page.evaluate("() => localStorage.clear()")
+    page.reload()
+    assert page.get_by_role("button", name="Chat with us", exact=True).count() == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "portal.png"), full_page=True)
     page.close()

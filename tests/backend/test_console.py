@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import quote
 
@@ -238,25 +237,6 @@ def test_logout_ends_the_session(backend: BackendServer) -> None:
     assert c.get("/console/kb").status == 200
     assert c.post_form("/console/logout", {"csrf_token": c.csrf()}).status == 302
     assert c.get("/console/kb").status == 302
-
-
-def test_chat_page_is_local_and_bilingual(client: Client, backend: BackendServer) -> None:
-    page = client.get("/")
-    assert page.status == 200
-    assert 'src="/static/chat.js"' in page.text and "http" not in page.text.split("<body")[0].replace(
-        'content="width', ""
-    )
-    assert "/webhooks/rest/webhook" in page.text
-    labels = json.loads(
-        re.search(r'<script type="application/json" id="chat-labels">(.*?)</script>', page.text, re.S).group(
-            1
-        )
-    )
-    assert labels["chat_send"] == {"en": "Send", "zh": "发送"}
-    assert "外国人来华工作" in client.get("/?lang=zh").text
-    assert "connect-src 'self' http://127.0.0.1:5005" in page.headers["Content-Security-Policy"]
-    script = client.get("/static/chat.js")
-    assert script.status == 200 and "textContent" in script.text and "innerHTML" not in script.text
 
 
 def _unanswered_rows(page: str) -> list[tuple[str, str]]:

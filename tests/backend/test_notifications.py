@@ -345,13 +345,6 @@ def test_the_stream_refuses_bad_conversation_ids(client: Client) -> None:
     assert client.get("/chat/notifications/a%20b").status == 404
 
 
-def test_the_chat_page_subscribes(client: Client) -> None:
-    page = client.get("/")
-    assert 'data-notifications="/chat/notifications/"' in page.text
-    script = client.get("/static/chat.js").text
-    assert "EventSource" in script and "chat-notified" in script
-
-
 def test_no_raw_personal_data_after_notifications(client: Client, backend: BackendServer) -> None:
     number, _ = new_case(client)
     change(backend, number)

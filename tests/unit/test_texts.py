@@ -44,6 +44,7 @@ CONSUMERS = {
     "common": (),
     "case_states": (),
     "channels": ("connectors",),
+    "widget": ("backend/blueprints/chat.py",),  # served to widget/src/widget.js
 }
 FAMILIES = {
     "case_states.item.": ITEM_STATES,
