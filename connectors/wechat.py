@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 TEXT_LIMIT_BYTES = 2048  # a text message's content, passive or customer-service
-MAX_BODY_BYTES = 64 * 1024  # the platform's messages are a few hundred bytes
+MAX_BODY_BYTES = 16 * 1024  # the platform sends a few KB at most; Rasa refuses > 64 KB (413)
 DEFAULT_REPLY_SECONDS = 4.5  # the platform gives up after 5 s
 SEEN_TTL = 600  # the platform's retries come within ~15 s
 OPTIONS_TTL = 86400

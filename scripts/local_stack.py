@@ -88,13 +88,15 @@ def start_rasa(
     lock_store_url: str | None = None,
     port: int | None = None,
     stock_tracker_store: bool = False,
+    extra_env: Dict[str, str] | None = None,
 ) -> Tuple[subprocess.Popen, str]:
     """Rasa with a trained model and the endpoints `make run` renders; returns (process, url).
 
     Started as `make run` starts it (`python -m rasa_ext run`, so with rasa_ext's
     workarounds installed). `stock_tracker_store` uses Rasa's in-memory tracker store, as
     a `rasa init` project does, and turns the workarounds off (Rasa's own validation of
-    action responses and Rasa's own dask graph runner).
+    action responses and Rasa's own dask graph runner). `extra_env` goes to the process
+    only (a channel's settings, such as WECHAT_*).
     """
     from scripts.render_endpoints import render
 
@@ -130,7 +132,7 @@ def start_rasa(
             str(port),
         ],
         tmp / f"rasa-{port}.log",
-        {},
+        dict(extra_env or {}),
         f"http://127.0.0.1:{port}/",
     )
     return process, f"http://127.0.0.1:{port}"

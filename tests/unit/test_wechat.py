@@ -176,3 +176,19 @@ def test_the_token_is_shared_through_redis(platform: FakeWeChat) -> None:
     assert platform.token_fetches == 1
     ttl = redis.Redis.from_url(url).ttl("wechat:wxunit_access_token")
     assert 7200 - 300 - 5 <= ttl <= 7200 - 300  # renewed shortly before the platform's expiry
+
+
+def test_the_channel_is_off_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.wechat import WeChatInput
+
+    for name in ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    channel = WeChatInput.from_credentials(None)
+    assert channel.enabled is False and channel.get_output_channel() is None
+
+
+def test_a_wrong_aes_key_is_a_clear_configuration_error() -> None:
+    from connectors.wechat import WeChatInput
+
+    with pytest.raises(ValueError, match="WECHAT_ENCODING_AES_KEY"):
+        WeChatInput("token", "wx1", "secret", aes_key="too-short")
