@@ -271,7 +271,7 @@ class RedisStore:
     """The same state shared by every process through Redis."""
 
     def __init__(self, url: str) -> None:
-        import redis.asyncio as aioredis
+        import redis.asyncio as aioredis  # type: ignore[import-untyped]
 
         self.redis = aioredis.from_url(url)
 
@@ -362,7 +362,7 @@ class WeChatApi(WeChatClient):
         return result
 
     @property
-    def access_token(self) -> str:  # type: ignore[override]
+    def access_token(self) -> str:
         token = self.session.get(self.access_token_key)
         if token:
             return str(token)

@@ -59,12 +59,12 @@ def _query(settings: Settings, **extra: str) -> str:
 
 
 def trigger_url(settings: Settings, conversation_id: str) -> str:
-    return f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent?{_query(settings)}"
+    return f"{settings.rasa_url}/conversations/{quote(conversation_id, safe=':@+=')}/trigger_intent?{_query(settings)}"
 
 
 def events_url(settings: Settings, conversation_id: str) -> str:
     query = _query(settings, execute_side_effects="true")
-    return f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events?{query}"
+    return f"{settings.rasa_url}/conversations/{quote(conversation_id, safe=':@+=')}/tracker/events?{query}"
 
 
 def _messages(body: Any) -> list[dict[str, Any]]:

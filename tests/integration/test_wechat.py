@@ -169,7 +169,7 @@ def new_user() -> str:
 
 
 def tracker(stack: Stack, openid: str) -> dict[str, Any]:
-    sender = urllib.parse.quote(f"{APP_ID}:{openid}", safe="")
+    sender = urllib.parse.quote(f"{APP_ID}:{openid}", safe=":")
     with urllib.request.urlopen(
         rasa_api(stack.rasa_url, f"/conversations/{sender}/tracker"), timeout=30
     ) as r:
@@ -182,7 +182,7 @@ def user_events(stack: Stack, openid: str) -> list[dict[str, Any]]:
 
 def push_bot_text(stack: Stack, openid: str, text: str) -> tuple[int, str]:
     """What the backend's deliver_text does: a bot event sent on the conversation's channel."""
-    sender = urllib.parse.quote(f"{APP_ID}:{openid}", safe="")
+    sender = urllib.parse.quote(f"{APP_ID}:{openid}", safe=":")
     request = urllib.request.Request(
         rasa_api(
             stack.rasa_url,
