@@ -54,6 +54,7 @@ from wechatpy.session import SessionStorage
 from wechatpy.utils import check_signature
 
 from connectors.outbound import DeliveryError
+from connectors.rest import max_message_chars, script_language
 from texts import t
 
 log = logging.getLogger(__name__)
@@ -332,7 +333,7 @@ class WeChatApi(WeChatClient):
             storage = RedisStorage(self._redis, prefix="wechat")
         else:
             storage = TtlMemoryStorage()
-        super().__init__(app_id, secret, session=storage, timeout=5, auto_retry=False)
+        super().__init__(app_id, secret, session=storage, timeout=10, auto_retry=False)
         self.api_base = api_base.rstrip("/")
         self.API_BASE_URL = f"{self.api_base}/cgi-bin/"
         self._lock = threading.Lock()
@@ -649,8 +650,12 @@ class WeChatInput(InputChannel):
                 message = parse_message(raw)
                 if message is None or not message.source:
                     raise ValueError("no sender")
+                seen = self._seen_key(message)  # reads MsgId / CreateTime: numbers or a 400
             except Exception:
                 return response.text("malformed XML", status=400)
+            if not await self.store.add_once(seen, SEEN_TTL):
+                log.info("WeChat retry of a message already received: dropped")
+                return response.text("success")
             reply = await self._handle(message, on_new_message)
             if reply is None:
                 return response.text("success")
@@ -663,20 +668,20 @@ class WeChatInput(InputChannel):
 
         return bp
 
+    def _seen_key(self, message: Any) -> str:
+        """Retries are the same MsgId; events have none: sender and creation time."""
+        msg_id = int(message.id or 0)
+        created = int(message.time or 0)
+        if msg_id:
+            return f"wechat:seen:{self.app_id}:msg:{msg_id}"
+        return f"wechat:seen:{self.app_id}:event:{message.source}:{created}:{getattr(message, 'event', '')}"
+
     async def _handle(
         self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> str | None:
         """The passive reply's text, or None (`success`)."""
         openid = str(message.source)
         sender = self.sender_of(openid)
-        seen = (
-            f"msg:{message.id}"
-            if getattr(message, "id", 0)
-            else f"event:{openid}:{getattr(message, 'time', 0)}:{getattr(message, 'event', '')}"
-        )
-        if not await self.store.add_once(f"wechat:seen:{self.app_id}:{seen}", SEEN_TTL):
-            log.info("WeChat retry of a message already received: dropped")
-            return None
         kind = message.type
         event = getattr(message, "event", None) if kind == "event" else None
         if event == "unsubscribe":
@@ -710,6 +715,9 @@ class WeChatInput(InputChannel):
             return t("channels.wechat_unsupported", await self.language_of(sender))
         if not text:
             return t("channels.wechat_unsupported", await self.language_of(sender))
+        limit = max_message_chars()
+        if len(text) > limit:  # as on the REST channel: never reaches the model
+            return t("channels.too_long", script_language(text), length=len(text), limit=limit)
         return await self._turn(openid, text, on_new_message)
 
     async def _turn(

@@ -234,6 +234,11 @@ def test_malformed_and_oversize_xml_get_a_clear_400(wechat: Stack) -> None:
     assert post(wechat, b"x" * 70_000)[0] == 413  # over Rasa's own body limit (rasa_ext/launcher.py)
     entity = b'<!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><FromUserName>&a;</FromUserName></xml>'
     assert post(wechat, entity)[0] == 400
+    assert post(wechat, message_xml(new_user(), Content="hi", msg_id="not-a-number"))[0] == 400  # type: ignore[arg-type]
+    assert post(wechat, message_xml(new_user(), Content="hi", CreateTime="yesterday"))[0] == 400
+    openid = new_user()
+    assert "too long" in say(wechat, openid, "word " * 600)  # over MAX_MESSAGE_CHARS, as on REST
+    assert user_events(wechat, openid) == []  # it never reached the model
     assert say(wechat, new_user(), "hello")  # the channel still works
 
 
