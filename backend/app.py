@@ -25,7 +25,8 @@ from backend.services.drafts import DraftService
 from backend.services.index import KnowledgeIndex, RetrieverFactory, default_retriever_factory
 from backend.services.kb_files import read_kb_dir
 from backend.services.knowledge import KnowledgeService
-from backend.services.notifications import NotificationHub, NotificationSender
+from backend.services.notifications import NotificationHub
+from backend.services.outbound import OutboundService
 from backend.services.staff import StaffService
 from backend.web import is_api, render, request_language
 
@@ -171,7 +172,12 @@ def create_app(
     app.ctx.bootstrap = bootstrap_result
     app.ctx.crypto = Crypto.from_settings(settings)
     app.ctx.notification_hub = NotificationHub()
-    app.ctx.notifier = NotificationSender(settings, session_factory, app.ctx.notification_hub)
+    app.ctx.notifier = OutboundService(settings, session_factory, app.ctx.notification_hub)
+    app.ctx.outbound = app.ctx.notifier  # the one outbound path (case updates, staff replies)
+
+    @app.after_server_start
+    async def _start_outbound(app: Sanic, _loop: Any) -> None:
+        app.ctx.notifier.start()  # retries left by another worker or a restart
 
     @app.before_server_stop
     async def _finish_notifications(app: Sanic, _loop: Any) -> None:

@@ -74,6 +74,14 @@ class Settings:
     def socket_url(self) -> str:
         """Where the widget's browser connects (Rasa's socket.io channel)."""
         return self.widget_socket_url or self.rasa_url
+    # The outbound path's retries (backend/services/outbound.py): at most this many attempts,
+    # the first retry after outbound_backoff seconds and each later one twice as long, none
+    # later than outbound_expiry seconds after the push; due retries are looked for at least
+    # every outbound_sweep seconds (other workers' and those left by a restart).
+    outbound_attempts: int = 8
+    outbound_backoff: float = 5.0
+    outbound_expiry: float = 86400.0
+    outbound_sweep: float = 30.0
 
     @property
     def production(self) -> bool:
@@ -97,6 +105,16 @@ class Settings:
             port = int(get("BACKEND_PORT", str(defaults.port)))
         except ValueError as exc:
             raise ConfigError("BACKEND_PORT must be an integer") from exc
+
+        def positive(name: str, default: float) -> float:
+            try:
+                value = float(get(name, str(default)))
+            except ValueError as exc:
+                raise ConfigError(f"{name} must be a number") from exc
+            if value <= 0:
+                raise ConfigError(f"{name} must be positive")
+            return value
+
         return cls(
             database_url=get("DATABASE_URL", defaults.database_url),
             service_token=get("SERVICE_TOKEN", defaults.service_token),
@@ -115,6 +133,12 @@ class Settings:
             rasa_token=get("RASA_TOKEN", defaults.rasa_token),
             case_prefix=get("CASE_PREFIX", "").upper(),
             widget_socket_url=get("WIDGET_SOCKET_URL", "").rstrip("/"),
+            notify_wait=positive("NOTIFY_WAIT", defaults.notify_wait),
+            notify_timeout=positive("NOTIFY_TIMEOUT", defaults.notify_timeout),
+            outbound_attempts=int(positive("OUTBOUND_MAX_ATTEMPTS", defaults.outbound_attempts)),
+            outbound_backoff=positive("OUTBOUND_RETRY_SECONDS", defaults.outbound_backoff),
+            outbound_expiry=positive("OUTBOUND_EXPIRY_SECONDS", defaults.outbound_expiry),
+            outbound_sweep=positive("OUTBOUND_SWEEP_SECONDS", defaults.outbound_sweep),
         )
 
     def problems(self) -> list[str]:

@@ -64,14 +64,14 @@ def status_checks(request: Request) -> StatusService:
 
 
 def notifier(request: Request) -> Any:
-    """The app's NotificationSender (made once per app when the app did not make one)."""
+    """The app's OutboundService (made once per app when the app did not make one)."""
     for name in ("notifications", "notifier", "notification_sender", "sender"):
         found = getattr(request.app.ctx, name, None)
         if found is not None and hasattr(found, "dispatch"):
             return found
-    from backend.services.notifications import NotificationSender
+    from backend.services.outbound import OutboundService
 
-    sender = NotificationSender(request.app.ctx.settings, request.app.ctx.session_factory)
+    sender = OutboundService(request.app.ctx.settings, request.app.ctx.session_factory)
     request.app.ctx.notifier = sender
     return sender
 

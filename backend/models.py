@@ -267,12 +267,15 @@ class StatusAttempt(Base):
 
 
 class Notification(Base):
-    """One push of a case change to Rasa, with the messages Rasa returned (REST channel)."""
+    """One message pushed to a user through the outbound path (backend/services/outbound.py):
+    a case change (kind "intent") or an already-written text (kind "text"), with the messages
+    Rasa returned (REST channel), its delivery attempts and the reason of the last failure."""
 
     __tablename__ = "notifications"
 
     id = Column(Integer, primary_key=True)
-    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    # None for a text not tied to a case (staff replies).
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(64), nullable=True)
     language = Column(String(2), nullable=False, default="en")
@@ -282,3 +285,11 @@ class Notification(Base):
     delivered = Column(Boolean, nullable=False, default=False)
     error = Column(String(200), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # The outbound path (migration 0006): what to send again, and when.
+    kind = Column(String(8), nullable=False, default="intent")
+    payload = Column(JSON, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    # Set while a retry is due; None once delivered, given up or covered.
+    next_attempt_at = Column(DateTime, nullable=True, index=True)
+    expires_at = Column(DateTime, nullable=True)
+    delivered_at = Column(DateTime, nullable=True)

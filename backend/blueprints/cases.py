@@ -4,7 +4,7 @@
 - GET /api/v1/conversations/{conversation_id}/cases: the cases a conversation owns (service token).
 - Officers (staff login, their department; admin: all): GET /api/v1/cases/{number} (audited),
   POST .../items/{department}/state, POST .../test, POST .../release, GET /api/v1/case-statistics.
-State changes are pushed to the applicant through Rasa (services/notifications.py).
+State changes are pushed to the applicant through the one outbound path (services/outbound.py).
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ async def change_item_state(request: Request, number: str, department: str) -> H
     if change is not None:
         result["notification"] = {
             "delivered": bool(notification and notification.delivered),
-            "pending": notification is None,
+            # Still under way, or a retry is due (the outbound path's backoff).
+            "pending": notification is None or notification.next_attempt_at is not None,
         }
     return json(result, ensure_ascii=False)
 

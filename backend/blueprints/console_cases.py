@@ -38,7 +38,8 @@ from backend.services.cases import (
     local_text,
     normalise_number,
 )
-from backend.web import console_auth, console_language, discard
+from backend.services.outbound import undelivered
+from backend.web import console_auth, console_language, db, discard
 
 log = logging.getLogger("backend.console")
 
@@ -175,6 +176,20 @@ def _detail(
         "events": events.get(None, []),
         # Repeated wrong passport numbers locked the public checks: someone may be guessing.
         "status_locked_until": status_checks(request).locked_until(case.number),
+        # Case updates that have not reached the applicant (the outbound path's retries).
+        "undelivered": [
+            {
+                "id": n.id,
+                "at": n.created_at,
+                "state": n.case_state or "",
+                "department": department_name(n.department, lang) if n.department else "",
+                "channel": n.channel or "",
+                "reason": n.error or "",
+                "attempts": n.attempts or 0,
+                "next": n.next_attempt_at,
+            }
+            for n in undelivered(db(request), case.id)
+        ],
     }
     return page(
         request,
