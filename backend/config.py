@@ -25,7 +25,7 @@ DEV_HASH_KEY = "dev-hash-key-not-for-production"
 # Case number prefix per region (REGION); CASE_PREFIX overrides.
 REGION_PREFIXES = {"fujian": "FJ", "weihai": "WH"}
 
-ROLES = ("helpdesk", "officer", "policy_editor", "admin")
+ROLES = ("helpdesk", "officer", "policy_editor", "manager", "admin")
 
 
 CASE_PREFIX_RE = re.compile(r"^[A-Z]{1,6}$")
@@ -37,6 +37,13 @@ def _fernet_keys_ok(value: str) -> bool:
         return bool(keys) and all(len(base64.urlsafe_b64decode(k.encode("ascii"))) == 32 for k in keys)
     except (ValueError, UnicodeEncodeError):
         return False
+
+
+def _project_relative(url: str) -> str:
+    """sqlite:///var/x.db (Rasa's relative form, from the project root) as an absolute path."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        return f"sqlite:///{PROJECT_ROOT / url[len('sqlite:///') :]}"
+    return url
 
 
 class ConfigError(RuntimeError):
@@ -67,6 +74,11 @@ class Settings:
     # the background), and the whole HTTP call's limit.
     notify_wait: float = 1.0
     notify_timeout: float = 10.0
+    # Where the conversation figures come from (issue 15; docs/statistics.md): Rasa's tracker
+    # store (the embedded default) unless Rasa publishes its events to a broker, which
+    # `python -m backend.events_consumer` reads into the backend's tables.
+    tracker_store_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}"
+    event_broker_url: str = ""
 
     @property
     def production(self) -> bool:
@@ -107,6 +119,8 @@ class Settings:
             hash_key=get("HASH_KEY", defaults.hash_key),
             rasa_token=get("RASA_TOKEN", defaults.rasa_token),
             case_prefix=get("CASE_PREFIX", "").upper(),
+            tracker_store_url=_project_relative(get("TRACKER_STORE_URL", defaults.tracker_store_url)),
+            event_broker_url=get("EVENT_BROKER_URL", ""),
         )
 
     def problems(self) -> list[str]:

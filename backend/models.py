@@ -282,3 +282,30 @@ class Notification(Base):
     delivered = Column(Boolean, nullable=False, default=False)
     error = Column(String(200), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# --- statistics (issue 15; docs/statistics.md) ------------------------------------------
+class ConversationDay(Base):
+    """The facts of one conversation on one day (China time), folded from Rasa's events:
+    read from the tracker store, or written by the event-broker consumer. No message text."""
+
+    __tablename__ = "conversation_days"
+    __table_args__ = (UniqueConstraint("conversation_id", "day", name="uq_conversation_days"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False)
+    day = Column(Date, nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(8), nullable=True)
+    user_messages = Column(Integer, nullable=False, default=0)
+    fallbacks = Column(Integer, nullable=False, default=0)
+    handed = Column(Boolean, nullable=False, default=False)  # asked for a person (request_human)
+
+
+class StatsCursor(Base):
+    """How far an event source has been read (the tracker store's last `events.id`)."""
+
+    __tablename__ = "stats_cursors"
+
+    source = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False, default=0)
