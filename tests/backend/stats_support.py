@@ -195,10 +195,13 @@ def conversations(prefix: str = "") -> dict[str, list[Any]]:
 
 
 async def _save_all(store: Any, convs: dict[str, list[Any]]) -> None:
+    from rasa.shared.core.slots import TextSlot
     from rasa.shared.core.trackers import DialogueStateTracker
 
     for sender, events in convs.items():
-        tracker = DialogueStateTracker.from_events(sender, events, slots=[])
+        tracker = DialogueStateTracker.from_events(
+            sender, events, slots=[TextSlot("language", mappings=[], influence_conversation=False)]
+        )
         await store.save(tracker)
 
 

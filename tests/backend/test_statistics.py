@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from backend import schemas
 from backend.models import Case, CaseItem
 from backend.services.staff import StaffService
 from backend.services.statistics import _quantile, working_days_between
@@ -62,6 +63,7 @@ def test_figures_match_the_hand_computed_values(client: Client) -> None:
     assert response.status == 200, response.text
     body = response.json()
     assert set(body) == {"cases", "time", "materials", "ratings", "conversations"}
+    schemas.Statistics.parse_obj(body)  # the documented model (extra keys forbidden) fits the answer
     assert body["cases"] == {
         "total": 4,  # C1, C2, C3, C6 (C6 was submitted on 1 March in China, 28 February in UTC)
         "by_state": {"completed": 2, "in_progress": 1, "submitted": 1},
