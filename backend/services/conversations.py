@@ -49,6 +49,26 @@ class EventFolder:
         self.session = session
         self.rows: dict[tuple[str, date], ConversationDay] = {}
         self.languages: dict[str, str | None] = {}
+        self.preloaded: set[str] = set()
+
+    def preload(self, conversation_ids: set[str]) -> None:
+        """Read these conversations' rows in one query (a batch of events), instead of one
+        query per new conversation and day."""
+        wanted = sorted(set(conversation_ids) - self.preloaded)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.session.execute(
+                select(ConversationDay)
+                .where(ConversationDay.conversation_id.in_(chunk))
+                .order_by(ConversationDay.day)
+            ).scalars()
+            for row in rows:
+                self.rows[(row.conversation_id, row.day)] = row
+                if row.language is not None:
+                    self.languages[row.conversation_id] = row.language
+            for conversation_id in chunk:
+                self.languages.setdefault(conversation_id, None)
+            self.preloaded.update(chunk)
 
     def _language(self, conversation_id: str) -> str | None:
         if conversation_id not in self.languages:
@@ -64,23 +84,29 @@ class EventFolder:
     def _row(self, conversation_id: str, day: date) -> ConversationDay:
         key = (conversation_id, day)
         row = self.rows.get(key)
-        if row is None:
+        if row is None and conversation_id in self.preloaded:
+            row = self._new(conversation_id, day)
+        elif row is None:
             row = self.session.execute(
                 select(ConversationDay).where(
                     ConversationDay.conversation_id == conversation_id, ConversationDay.day == day
                 )
             ).scalar_one_or_none()
             if row is None:
-                row = ConversationDay(
-                    conversation_id=conversation_id,
-                    day=day,
-                    language=self._language(conversation_id),
-                    user_messages=0,
-                    fallbacks=0,
-                    handed=False,
-                )
-                self.session.add(row)
-            self.rows[key] = row
+                row = self._new(conversation_id, day)
+        self.rows[key] = row
+        return row
+
+    def _new(self, conversation_id: str, day: date) -> ConversationDay:
+        row = ConversationDay(
+            conversation_id=conversation_id,
+            day=day,
+            language=self._language(conversation_id),
+            user_messages=0,
+            fallbacks=0,
+            handed=False,
+        )
+        self.session.add(row)
         return row
 
     def add(self, event: Mapping[str, Any]) -> bool:
@@ -140,6 +166,7 @@ def sync_tracker_store(session: Session, tracker: Engine) -> int:
         if not rows:
             return read
         folder = EventFolder(session)
+        folder.preload({str(sender_id) for _, sender_id, _ in rows})
         for event_id, sender_id, data in rows:
             try:
                 event = json.loads(data)

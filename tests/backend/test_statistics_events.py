@@ -103,3 +103,35 @@ def test_a_broken_broker_message_is_dropped_not_folded(database_urls: Any) -> No
     assert fold_message(factory, b"[1, 2]") is False
     assert fold_message(factory, b'{"event": "user", "sender_id": "x"}') is False  # no timestamp
     assert _figures(factory)["count"] == 0
+
+
+def test_tracker_store_read_in_two_steps_equals_one_read(tmp_path: Path, database_urls: Any) -> None:
+    """The cursor: events added after a first sync (to a known conversation, same and next day)
+    are folded into the existing rows, as one sync of everything would."""
+    from tests.backend.stats_support import _slot, _user, write_tracker_store
+
+    first, later = tmp_path / "first.db", tmp_path / "later.db"
+    convs = conversations()
+    more = {
+        "A": [
+            *convs["A"],
+            _user("faq", "2026-03-03", "rest", 30),
+            _user("nlu_fallback", "2026-03-06", "rest", 0),
+        ],
+        "B": [*convs["B"], _slot("en", "2026-03-05", 5), _user("faq", "2026-03-05", "socketio", 6)],
+    }
+    write_tracker_store(first, convs)
+    stepwise = _database(database_urls())
+    with stepwise() as session:
+        sync_tracker_store(session, tracker_engine(f"sqlite:///{first}"))
+    write_tracker_store(first, more)  # Rasa appends the new events of the same trackers
+    with stepwise() as session:
+        assert sync_tracker_store(session, tracker_engine(f"sqlite:///{first}")) == 4
+    write_tracker_store(later, {**convs, **more})
+    at_once = _database(database_urls())
+    with at_once() as session:
+        sync_tracker_store(session, tracker_engine(f"sqlite:///{later}"))
+    assert _figures(stepwise) == _figures(at_once)
+    figures = _figures(stepwise)
+    assert figures["fallback_rate"] == 3 / 8  # A: 5 messages, 2 fallbacks; B: 3 messages, 1 fallback
+    assert figures["by_language"] == {"en": 2, "zh": 1}  # B switched to English on 03-05: both
