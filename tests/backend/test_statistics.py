@@ -261,3 +261,14 @@ def test_working_days_and_quantiles_by_hand() -> None:
     assert _quantile({7: 1, 18: 1}, 0.9) == 16.9
     assert _quantile({1: 3, 10: 1}, 0.5) == 1
     assert _quantile({}, 0.5) is None
+
+
+def test_the_tracker_store_url_is_read_as_rasa_reads_it() -> None:
+    from backend.config import PROJECT_ROOT, Settings
+
+    assert Settings.from_env({}).tracker_store_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}"
+    relative = Settings.from_env({"TRACKER_STORE_URL": "sqlite:///var/other.db"})
+    assert relative.tracker_store_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'other.db'}"  # Rasa's cwd
+    pg = "postgresql://rasa:pw@db:5432/rasa"
+    settings = Settings.from_env({"TRACKER_STORE_URL": pg, "EVENT_BROKER_URL": "amqp://u:p@mq:5672"})
+    assert settings.tracker_store_url == pg and settings.event_broker_url == "amqp://u:p@mq:5672"
