@@ -309,3 +309,13 @@ class StatsCursor(Base):
 
     source = Column(String(64), primary_key=True)
     position = Column(Integer, nullable=False, default=0)
+
+
+class StatsCalendar(Base):
+    """China's calendar for the statistics: per day, the number of working days from 2004-01-01
+    up to it (chinese_calendar), so working days between two dates are one subtraction in SQL."""
+
+    __tablename__ = "stats_calendar"
+
+    day = Column(Date, primary_key=True)
+    workday_no = Column(Integer, nullable=False)

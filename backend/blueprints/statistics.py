@@ -37,7 +37,9 @@ MANAGERS = ("manager",)  # admin passes every role check
 
 
 def _service(request: Request) -> StatisticsService:
-    return StatisticsService(db(request), request.app.ctx.settings)
+    return StatisticsService(
+        db(request), request.app.ctx.settings, session_factory=request.app.ctx.session_factory
+    )
 
 
 @bp.get("/api/v1/statistics")

@@ -212,19 +212,30 @@ def conversation_figures(
     if language:
         where.append(ConversationDay.language == language)
     conv = ConversationDay.conversation_id
+    # Per conversation first (GROUP BY / DISTINCT hash well in PostgreSQL; count(DISTINCT) sorts).
+    per = (
+        select(
+            conv,
+            func.max(case((ConversationDay.handed.is_(True), 1), else_=0)).label("handed"),
+            func.sum(ConversationDay.user_messages).label("messages"),
+            func.sum(ConversationDay.fallbacks).label("fallbacks"),
+        )
+        .where(*where)
+        .group_by(conv)
+        .subquery()
+    )
     total, handed, messages, fallbacks = session.execute(
         select(
-            func.count(func.distinct(conv)),
-            func.count(func.distinct(case((ConversationDay.handed.is_(True), conv)))),
-            func.coalesce(func.sum(ConversationDay.user_messages), 0),
-            func.coalesce(func.sum(ConversationDay.fallbacks), 0),
-        ).where(*where)
+            func.count(),
+            func.coalesce(func.sum(per.c.handed), 0),
+            func.coalesce(func.sum(per.c.messages), 0),
+            func.coalesce(func.sum(per.c.fallbacks), 0),
+        ).select_from(per)
     ).one()
 
     def by(column: Any) -> dict[str, int]:
-        rows = session.execute(
-            select(column, func.count(func.distinct(conv))).where(*where).group_by(column)
-        ).all()
+        pairs = select(column.label("key"), conv).where(*where).distinct().subquery()
+        rows = session.execute(select(pairs.c.key, func.count()).group_by(pairs.c.key)).all()
         return {str(key or "unknown"): int(n) for key, n in sorted(rows, key=lambda r: str(r[0] or ""))}
 
     unanswered_where = [

@@ -13,21 +13,22 @@ import json
 import logging
 import math
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import String, and_, cast, create_engine, func, literal_column, select
+from sqlalchemy import Integer, String, and_, cast, create_engine, func, insert, literal_column, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.config import REGION_PREFIXES, Settings
 from backend.errors import ApiError, Problem
-from backend.models import Case, CaseItem
-from backend.services.cases import catalogue
+from backend.models import Case, CaseItem, StatsCalendar
+from backend.services.cases import catalogue, china_today
 from backend.services.conversations import _utc_start, conversation_figures, sync_tracker_store
 
 log = logging.getLogger("backend.statistics")
@@ -38,6 +39,7 @@ CHANNELS = ("rest", "socketio", "wechat", "telegram")
 FILTERS = ("department", "item", "channel", "language", "region")
 MAX_DAYS = 366 * 5
 OPEN_DATA_MINIMUM = 5  # no published figure from fewer cases than this
+_POOL = ThreadPoolExecutor(max_workers=6, thread_name_prefix="statistics")
 
 
 @dataclass(frozen=True)
@@ -204,9 +206,17 @@ def tracker_engine(url: str) -> Engine:
 
 
 class StatisticsService:
-    def __init__(self, session: Session, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings | None = None,
+        session_factory: Callable[[], Session] | None = None,
+    ) -> None:
         self.session = session
         self.settings = settings
+        # With PostgreSQL and a session factory the independent sections run at once, each on
+        # its own connection (docs/benchmarks.md: the year's figures in about half the time).
+        self.session_factory = session_factory
 
     def refresh_conversations(self) -> None:
         """With the embedded default (no EVENT_BROKER_URL) fold the tracker store's new events;
@@ -239,10 +249,26 @@ class StatisticsService:
 
     def figures(self, q: Query) -> dict[str, Any]:
         self.refresh_conversations()
+        ensure_calendar(self.session)
+
+        def cases_and_materials(svc: StatisticsService) -> tuple[dict[str, Any], dict[str, Any]]:
+            where = svc._case_where(q)
+            groups = svc._case_groups(where)
+            return svc.cases(q, where, groups), svc.materials(groups)
+
+        def conversations(svc: StatisticsService) -> dict[str, Any]:
+            return conversation_figures(svc.session, q.start, q.end, channel=q.channel, language=q.language)
+
+        tasks: dict[str, Callable[[StatisticsService], Any]] = {
+            "cases": cases_and_materials,
+            "time": lambda svc: svc.time(q),
+            "conversations": conversations,
+        }
+        done = self._run(tasks)
         return {
-            "cases": self.cases(q),
-            "time": self.time(q),
-            "materials": self.materials(q),
+            "cases": done["cases"][0],
+            "time": done["time"],
+            "materials": done["cases"][1],
             "ratings": _ratings_section(
                 self.session,
                 q.start,
@@ -252,80 +278,108 @@ class StatisticsService:
                 channel=q.channel,
                 language=q.language,
             ),
-            "conversations": conversation_figures(
-                self.session, q.start, q.end, channel=q.channel, language=q.language
-            ),
+            "conversations": done["conversations"],
         }
 
-    def _grouped(self, column: Any, where: list[Any]) -> dict[str, int]:
-        rows = self.session.execute(select(column, func.count()).where(*where).group_by(column)).all()
-        return {
-            str(key if key is not None else "unknown"): int(n)
-            for key, n in sorted(rows, key=lambda r: str(r[0]))
-        }
+    def _run(self, tasks: Mapping[str, Callable[[StatisticsService], Any]]) -> dict[str, Any]:
+        factory = self.session_factory
+        if factory is None or self.session.get_bind().dialect.name != "postgresql":
+            return {name: task(self) for name, task in tasks.items()}
 
-    def _combinations(self, where: list[Any]) -> list[tuple[list[str], str, int]]:
-        """(items, role, number of cases) per distinct choice of items."""
+        def on_own_session(task: Callable[[StatisticsService], Any]) -> Any:
+            with factory() as session:
+                return task(StatisticsService(session))
+
+        futures = {name: _POOL.submit(on_own_session, task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+    def _case_groups(self, where: list[Any]) -> list[tuple[str, str, str, list[str], str, int]]:
+        """(state, channel, language, items, role, cases) per distinct combination: one scan of the
+        period's cases gives the totals, the breakdowns and the materials."""
         text_items = cast(Case.items, String)
-        rows = self.session.execute(
-            select(text_items, Case.role, func.count()).where(*where).group_by(text_items, Case.role)
-        ).all()
-        return [(json.loads(items or "[]"), role, int(n)) for items, role, n in rows]
+        columns = (Case.state, Case.channel, Case.language, text_items, Case.role)
+        rows = self.session.execute(select(*columns, func.count()).where(*where).group_by(*columns)).all()
+        return [
+            (state, channel, language, json.loads(items or "[]"), role, int(n))
+            for state, channel, language, items, role, n in rows
+        ]
 
-    def cases(self, q: Query) -> dict[str, Any]:
-        where = self._case_where(q)
-        total = self.session.execute(select(func.count(Case.id)).where(*where)).scalar() or 0
-        by_item: Counter[str] = Counter()
-        for items, _role, n in self._combinations(where):
+    def cases(
+        self,
+        q: Query,
+        where: list[Any] | None = None,
+        groups: list[tuple[str, str, str, list[str], str, int]] | None = None,
+    ) -> dict[str, Any]:
+        where = where if where is not None else self._case_where(q)
+        groups = groups if groups is not None else self._case_groups(where)
+        by: dict[str, Counter[str]] = {name: Counter() for name in ("state", "channel", "language", "item")}
+        for state, channel, language, items, _role, n in groups:
+            by["state"][_key(state)] += n
+            by["channel"][_key(channel)] += n
+            by["language"][_key(language)] += n
             for item in items:
                 if not q.item or item == q.item:
-                    by_item[item] += n
+                    by["item"][item] += n
         dept_where = [*where, CaseItem.case_id == Case.id]
         if q.department:
             dept_where.append(CaseItem.department == q.department)
+        departments = self.session.execute(
+            select(CaseItem.department, func.count()).where(*dept_where).group_by(CaseItem.department)
+        ).all()
         return {
-            "total": int(total),
-            "by_state": self._grouped(Case.state, where),
-            "by_department": self._grouped(CaseItem.department, dept_where),
-            "by_item": dict(sorted(by_item.items())),
-            "by_channel": self._grouped(Case.channel, where),
-            "by_language": self._grouped(Case.language, where),
+            "total": sum(n for *_, n in groups),
+            "by_state": dict(sorted(by["state"].items())),
+            "by_department": {str(k): int(n) for k, n in sorted(departments)},
+            "by_item": dict(sorted(by["item"].items())),
+            "by_channel": dict(sorted(by["channel"].items())),
+            "by_language": dict(sorted(by["language"].items())),
         }
 
-    def _completed(self, where: list[Any], q: Query) -> dict[str, Counter[tuple[date, date]]]:
-        """Per item, {(submitted, completed) China dates: how many} of completed department parts."""
+    def _completed(self, where: list[Any], q: Query) -> dict[str, Counter[tuple[int, int]]]:
+        """Per item, {(working days, calendar days) from submission to completion: how many} of the
+        completed department parts. Both differences are computed in SQL against stats_calendar,
+        so the rows are a few hundred groups whatever the number of cases."""
+        ensure_calendar(self.session)
         submitted = _china_date(self.session, Case.created_at)
         completed = _china_date(self.session, CaseItem.updated_at)
+        start_day, end_day = aliased(StatsCalendar), aliased(StatsCalendar)
+        working = end_day.workday_no - start_day.workday_no
+        if self.session.get_bind().dialect.name == "postgresql":
+            calendar_days: Any = end_day.day - start_day.day
+        else:
+            calendar_days = cast(func.julianday(end_day.day) - func.julianday(start_day.day), Integer)
         services = cast(CaseItem.services, String)
-        conditions = [*where, CaseItem.case_id == Case.id, CaseItem.state == "completed"]
+        conditions = [
+            *where,
+            CaseItem.case_id == Case.id,
+            CaseItem.state == "completed",
+            start_day.day == submitted,
+            end_day.day == completed,
+        ]
         if q.department:
             conditions.append(CaseItem.department == q.department)
         rows = self.session.execute(
-            select(services, submitted, completed, func.count())
+            select(services, working, calendar_days, func.count())
             .where(and_(*conditions))
-            .group_by(services, submitted, completed)
+            .group_by(services, working, calendar_days)
         ).all()
-        found: dict[str, Counter[tuple[date, date]]] = {}
-        for services_text, start, done, n in rows:
+        found: dict[str, Counter[tuple[int, int]]] = {}
+        for services_text, work_days, days, n in rows:
             for item in json.loads(services_text or "[]"):
                 if q.item and item != q.item:
                     continue
-                found.setdefault(item, Counter())[(_as_date(start), _as_date(done))] += int(n)
+                found.setdefault(item, Counter())[(int(work_days), int(days))] += int(n)
         return found
 
-    def time(self, q: Query) -> list[dict[str, Any]]:
+    def time(self, q: Query, where: list[Any] | None = None) -> list[dict[str, Any]]:
         """Per item: days from submission to completion, in the unit of the item's promised limit
         (working days for the work permit, calendar days otherwise and where nothing is promised)."""
         limits = time_limits()
         out = []
-        for item, pairs in sorted(self._completed(self._case_where(q), q).items()):
+        found = self._completed(where if where is not None else self._case_where(q), q)
+        for item, pairs in sorted(found.items()):
             limit = limits.get(item)
-            durations: Counter[int] = Counter()
-            for (start, done), n in pairs.items():
-                if limit and limit[1] == "working_days":
-                    durations[working_days_between(start, done)] += n
-                else:
-                    durations[(done - start).days] += n
+            durations = _durations(pairs, limit)
             completed = sum(durations.values())
             within = sum(n for d, n in durations.items() if limit and d <= limit[0])
             out.append(
@@ -340,18 +394,18 @@ class StatisticsService:
             )
         return out
 
-    def materials(self, q: Query) -> dict[str, Any]:
+    def materials(self, groups: list[tuple[str, str, str, list[str], str, int]]) -> dict[str, Any]:
         """Materials collected once per case against the sum over one application per item."""
         cat = catalogue()
         once: Counter[int] = Counter()
         separately: Counter[int] = Counter()
-        for items, role, n in self._combinations(self._case_where(q)):
+        for *_, items, role, n in groups:
             known = [i for i in items if i in cat.items]
             if not known:
                 continue
-            saving = cat.savings(known, role if role in ("worker", "hr") else "worker")
-            once[saving.materials_once] += n
-            separately[saving.materials_separately] += n
+            saving = _savings(tuple(known), role if role in ("worker", "hr") else "worker")
+            once[saving[0]] += n
+            separately[saving[1]] += n
         return {"median_per_case": _median(once), "median_separately": _median(separately)}
 
     # --- published monthly aggregates (/open-data) ------------------------------------------------
@@ -370,11 +424,9 @@ class StatisticsService:
                 completed = within = 0
                 for item, pairs in self._completed(where, q).items():
                     limit = limits.get(item)
-                    for (s, d), n in pairs.items():
+                    for days, n in _durations(pairs, limit).items():
                         completed += n
-                        if limit:
-                            days = working_days_between(s, d) if limit[1] == "working_days" else (d - s).days
-                            within += n if days <= limit[0] else 0
+                        within += n if limit and days <= limit[0] else 0
                 ratings = _ratings_section(self.session, start, end, department=department)
                 small = cases < OPEN_DATA_MINIMUM
                 rows.append(
@@ -393,6 +445,57 @@ class StatisticsService:
                     }
                 )
         return rows
+
+
+def _key(value: Any) -> str:
+    return str(value) if value is not None else "unknown"
+
+
+def _durations(pairs: Mapping[tuple[int, int], int], limit: tuple[int, str] | None) -> Counter[int]:
+    """The (working, calendar) day pairs in the unit of `limit` (calendar days without one)."""
+    out: Counter[int] = Counter()
+    for (work_days, days), n in pairs.items():
+        out[work_days if limit and limit[1] == "working_days" else days] += n
+    return out
+
+
+@lru_cache(maxsize=256)
+def _savings(items: tuple[str, ...], role: str) -> tuple[int, int]:
+    saving = catalogue().savings(list(items), role)
+    return saving.materials_once, saving.materials_separately
+
+
+CALENDAR_START = date(2004, 1, 1)  # chinese_calendar's first year
+_calendar_until: dict[str, date] = {}
+
+
+def ensure_calendar(session: Session, until: date | None = None) -> None:
+    """stats_calendar from CALENDAR_START to a year after `until` (default today), filled once
+    (per database and process) and extended when the dates move on."""
+    until = until or china_today()
+    bind = session.get_bind()
+    key = str(bind.url)
+    if _calendar_until.get(key, date.min) >= until:
+        return
+    last = session.execute(
+        select(StatsCalendar.day, StatsCalendar.workday_no).order_by(StatsCalendar.day.desc()).limit(1)
+    ).first()
+    day, number = (last[0], last[1]) if last else (CALENDAR_START - timedelta(days=1), 0)
+    day = _as_date(day)
+    target = until + timedelta(days=366)
+    if day < until:
+        rows = []
+        while day < target:
+            day += timedelta(days=1)
+            number += _is_workday(day)
+            rows.append({"day": day, "workday_no": number})
+        try:
+            session.execute(insert(StatsCalendar), rows)
+            session.commit()
+        except IntegrityError:  # another worker filled it at the same time
+            session.rollback()
+        day = target
+    _calendar_until[key] = day
 
 
 def _rectified(ratings: Mapping[str, Any]) -> int:

@@ -1,4 +1,4 @@
-"""statistics: conversation facts per day, event-source cursors, indexes for the figures (issue 15)
+"""statistics: conversation facts per day, event-source cursors, working-day calendar, indexes for the figures (issue 15)
 
 Revision ID: 0005
 Revises: 0003
@@ -33,12 +33,18 @@ def upgrade() -> None:
         sa.Column("source", sa.String(64), primary_key=True),
         sa.Column("position", sa.Integer(), nullable=False),
     )
+    op.create_table(
+        "stats_calendar",
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("workday_no", sa.Integer(), nullable=False),
+    )
     # The statistics select cases by submission time (a year of 100,000 cases: docs/benchmarks.md).
     op.create_index("ix_cases_created_at", "cases", ["created_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_cases_created_at", table_name="cases")
+    op.drop_table("stats_calendar")
     op.drop_table("stats_cursors")
     op.drop_index("ix_conversation_days_day", table_name="conversation_days")
     op.drop_table("conversation_days")
