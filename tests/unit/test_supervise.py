@@ -36,4 +36,6 @@ def test_the_events_consumer_runs_only_with_a_broker() -> None:
     assert with_optional(procfile, {}) == procfile
     assert with_optional(procfile, {"EVENT_BROKER_URL": "  "}) == procfile
     started = with_optional(procfile, {"EVENT_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672"})
-    assert started["events"].endswith("-m backend.events_consumer") and started["backend"] == procfile["backend"]
+    assert (
+        started["events"].endswith("-m backend.events_consumer") and started["backend"] == procfile["backend"]
+    )
