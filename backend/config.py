@@ -25,7 +25,7 @@ DEV_HASH_KEY = "dev-hash-key-not-for-production"
 # Case number prefix per region (REGION); CASE_PREFIX overrides.
 REGION_PREFIXES = {"fujian": "FJ", "weihai": "WH"}
 
-ROLES = ("helpdesk", "officer", "policy_editor", "admin")
+ROLES = ("helpdesk", "officer", "policy_editor", "manager", "admin")
 
 
 CASE_PREFIX_RE = re.compile(r"^[A-Z]{1,6}$")
@@ -37,6 +37,13 @@ def _fernet_keys_ok(value: str) -> bool:
         return bool(keys) and all(len(base64.urlsafe_b64decode(k.encode("ascii"))) == 32 for k in keys)
     except (ValueError, UnicodeEncodeError):
         return False
+
+
+def _project_relative(url: str) -> str:
+    """sqlite:///var/x.db (Rasa's relative form, from the project root) as an absolute path."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        return f"sqlite:///{PROJECT_ROOT / url[len('sqlite:///') :]}"
+    return url
 
 
 class ConfigError(RuntimeError):
@@ -82,6 +89,11 @@ class Settings:
     outbound_backoff: float = 5.0
     outbound_expiry: float = 86400.0
     outbound_sweep: float = 30.0
+    # Where the conversation figures come from (issue 15; docs/statistics.md): Rasa's tracker
+    # store (the embedded default) unless Rasa publishes its events to a broker, which
+    # `python -m backend.events_consumer` reads into the backend's tables.
+    tracker_store_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}"
+    event_broker_url: str = ""
 
     @property
     def production(self) -> bool:
@@ -139,6 +151,8 @@ class Settings:
             outbound_backoff=positive("OUTBOUND_RETRY_SECONDS", defaults.outbound_backoff),
             outbound_expiry=positive("OUTBOUND_EXPIRY_SECONDS", defaults.outbound_expiry),
             outbound_sweep=positive("OUTBOUND_SWEEP_SECONDS", defaults.outbound_sweep),
+            tracker_store_url=_project_relative(get("TRACKER_STORE_URL", defaults.tracker_store_url)),
+            event_broker_url=get("EVENT_BROKER_URL", ""),
         )
 
     def problems(self) -> list[str]:

@@ -293,3 +293,40 @@ class Notification(Base):
     next_attempt_at = Column(DateTime, nullable=True, index=True)
     expires_at = Column(DateTime, nullable=True)
     delivered_at = Column(DateTime, nullable=True)
+
+
+# --- statistics (issue 15; docs/statistics.md) ------------------------------------------
+class ConversationDay(Base):
+    """The facts of one conversation on one day (China time), folded from Rasa's events:
+    read from the tracker store, or written by the event-broker consumer. No message text."""
+
+    __tablename__ = "conversation_days"
+    __table_args__ = (UniqueConstraint("conversation_id", "day", name="uq_conversation_days"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False)
+    day = Column(Date, nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(8), nullable=True)
+    user_messages = Column(Integer, nullable=False, default=0)
+    fallbacks = Column(Integer, nullable=False, default=0)
+    handed = Column(Boolean, nullable=False, default=False)  # asked for a person (request_human)
+
+
+class StatsCursor(Base):
+    """How far an event source has been read (the tracker store's last `events.id`)."""
+
+    __tablename__ = "stats_cursors"
+
+    source = Column(String(64), primary_key=True)
+    position = Column(Integer, nullable=False, default=0)
+
+
+class StatsCalendar(Base):
+    """China's calendar for the statistics: per day, the number of working days from 2004-01-01
+    up to it (chinese_calendar), so working days between two dates are one subtraction in SQL."""
+
+    __tablename__ = "stats_calendar"
+
+    day = Column(Date, primary_key=True)
+    workday_no = Column(Integer, nullable=False)

@@ -293,6 +293,31 @@ ROUTES: list[Route] = [
         {"200": Reply("{cases, total_cases, items, total_items}", s.CaseStatistics), **CASE_ERRORS},
     ),
     Route(
+        "get",
+        "/api/v1/statistics",
+        "The figures for managers (issue 15): cases, actual time, materials, ratings, conversations; "
+        "test cases excluded",
+        SERVICE_OR_STAFF,
+        {
+            "200": Reply("the figures", s.Statistics),
+            "400": error(
+                "Bad input (code: statistics_invalid) with details [{field, code, message}]: "
+                "stats_date_missing, stats_date_invalid, stats_dates_order, stats_period_too_long, "
+                "stats_filter_unknown, stats_value_unknown"
+            ),
+            **AUTH_ERRORS,
+        },
+        parameters=[
+            {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+            {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+            query("department", {"type": "string"}),
+            query("item", {"type": "string"}),
+            query("channel", {"type": "string", "enum": ["rest", "socketio", "wechat", "telegram"]}),
+            query("language", {"type": "string", "enum": ["en", "zh"]}),
+            query("region", {"type": "string", "enum": ["fujian", "weihai"]}),
+        ],
+    ),
+    Route(
         "post",
         "/api/v1/status",
         "A case's timeline: for its own conversation, or with the passport's last four characters",

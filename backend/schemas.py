@@ -743,3 +743,65 @@ class EligibilityResult(Documented):
     uncertain: bool
     offer_human: bool
     checklist_path: str = Field(..., example="/checklist?age=34&highest_degree=master&lang=en")
+
+
+# --- statistics (issue 15; docs/statistics.md) -----------------------------------------------
+Counts = dict[str, int]
+
+
+class StatisticsCases(Reply):
+    total: int = Field(..., description="cases submitted in the period (test cases excluded)")
+    by_state: Counts
+    by_department: Counts = Field(..., description="department parts (case items) per department")
+    by_item: Counts = Field(..., description="cases per chosen item")
+    by_channel: Counts
+    by_language: Counts
+
+
+class StatisticsTime(Reply):
+    item: str
+    completed: int = Field(
+        ..., description="department parts of this item completed (cases submitted in the period)"
+    )
+    median_days: float | None = nullable(
+        description="in the unit of the limit: working days for the work permit"
+    )
+    p90_days: float | None = nullable()
+    limit_days: int | None = nullable(
+        description="the promised limit from the knowledge data; null: none promised"
+    )
+    within_limit_share: float | None = nullable()
+
+
+class StatisticsMaterials(Reply):
+    median_per_case: float | None = nullable(description="materials collected once for the case")
+    median_separately: float | None = nullable(description="the sum over one application per item")
+
+
+class StatisticsRatings(Reply):
+    count: int
+    by_level: Counts = Field(..., description='{"1": n, ... "5": n}; 1-2 are bad ratings')
+    satisfaction_rate: float | None = nullable(description="levels 3-5 / all (满意率)")
+    good_rate: float | None = nullable(description="levels 4-5 / all (好评率)")
+    active_rate: float | None = nullable(description="rated / rating asked (主动评价率)")
+    bad_count: int
+    rectified_on_time_rate: float | None = nullable()
+    reply_rate: float | None = nullable()
+
+
+class StatisticsConversations(Reply):
+    count: int = Field(..., description="conversations with a user message in the period")
+    by_channel: Counts
+    by_language: Counts
+    answered_by_bot: int = Field(..., description="conversations that never asked for a person")
+    handed_to_person: int
+    fallback_rate: float | None = nullable(description="user messages under the fallback / all user messages")
+    unanswered: int = Field(..., description="policy questions with no direct answer (faq_unanswered)")
+
+
+class Statistics(Reply):
+    cases: StatisticsCases
+    time: list[StatisticsTime]
+    materials: StatisticsMaterials
+    ratings: StatisticsRatings
+    conversations: StatisticsConversations

@@ -11,6 +11,8 @@
   stock `rasa init` configuration trained on the same data (benchmarks/baseline_config.yml),
   both with the backend and the action server running.
 - Redaction worst case on adversarial 1 MB inputs (benchmarks/redaction_bench.py).
+- Statistics: GET /api/v1/statistics for a year of 100,000 cases and 1,000,000 conversation
+  events in PostgreSQL (benchmarks/statistics_bench.py; skipped when PostgreSQL does not answer).
 - Training time and model size.
 """
 
@@ -31,7 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import startup  # noqa: E402
-from benchmarks import entity_bench, load, nlu_cv, nlu_eval, redaction_bench, savings  # noqa: E402
+from benchmarks import (  # noqa: E402
+    entity_bench,
+    load,
+    nlu_cv,
+    nlu_eval,
+    redaction_bench,
+    savings,
+    statistics_bench,
+)
 from scripts import local_stack  # noqa: E402
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -388,6 +398,11 @@ def main() -> None:
     )
     report.append(table(savings.rows(), savings.COLUMNS) + "\n")
     report.append(redaction_bench.section())
+    print("statistics over a year (PostgreSQL)...", flush=True)
+    try:
+        report.append(statistics_bench.section())
+    except Exception as exc:  # PostgreSQL not running here: say so in the report
+        report.append(f"## Statistics over a year\n\nNot measured: {type(exc).__name__}: {str(exc)[:200]}\n")
     report.append("## Training time and model size\n")
     report.append(
         table(

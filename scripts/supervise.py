@@ -30,6 +30,18 @@ ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 5  # a process that lives this long counts as started
 START_RETRIES = 20  # failed starts in a row (1 s, 2 s, ... 20 s apart) before it is given up
 STOP_SECONDS = 20  # time to stop cleanly before SIGKILL
+# Processes started only when their setting is present (name: (variable, command)): with a
+# RabbitMQ event broker, the consumer that folds Rasa's events into the backend's statistics.
+OPTIONAL = {"events": ("EVENT_BROKER_URL", ".venv/bin/python -m backend.events_consumer")}
+
+
+def with_optional(processes: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
+    """The Procfile's processes plus the OPTIONAL ones whose variable is set."""
+    found = dict(processes)
+    for name, (variable, command) in OPTIONAL.items():
+        if environ.get(variable, "").strip() and name not in found:
+            found[name] = command
+    return found
 
 
 def _value(text: str) -> str:
@@ -90,7 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     logs = Path(args.logs).resolve() if args.logs else None
     if logs:
         logs.mkdir(parents=True, exist_ok=True)
-    processes = parse_procfile(Path(args.procfile).read_text(encoding="utf-8")).processes
+    processes = with_optional(
+        parse_procfile(Path(args.procfile).read_text(encoding="utf-8")).processes, os.environ
+    )
     conf = var / "supervisord.conf"
     conf.write_text(config(processes, var, logs), encoding="utf-8")
     supervisord = str(Path(sys.executable).parent / "supervisord")

@@ -14,6 +14,7 @@ from backend.blueprints.health import bp as health
 from backend.blueprints.notifications import bp as notifications
 from backend.blueprints.openapi import bp as openapi
 from backend.blueprints.region import bp as region
+from backend.blueprints.statistics import bp as statistics
 from backend.blueprints.status_api import bp as status_api
 from backend.blueprints.status_page import bp as status_page
 
@@ -33,3 +34,4 @@ ALL_BLUEPRINTS = [
     console_kb,
 ]
 ALL_BLUEPRINTS += [console_cases, console_watchlist, status_page]
+ALL_BLUEPRINTS += [statistics]

@@ -27,3 +27,15 @@ def test_every_procfile_process_becomes_a_restarted_program(tmp_path: Path) -> N
 def test_percent_signs_are_escaped_for_supervisord(tmp_path: Path) -> None:
     text = config({"x": "echo 100%"}, tmp_path / "v%ar", tmp_path)
     assert "echo 100%%" in text and "v%%ar" in text
+
+
+def test_the_events_consumer_runs_only_with_a_broker() -> None:
+    from scripts.supervise import with_optional
+
+    procfile = {"rasa": "rasa run", "backend": "python -m backend"}
+    assert with_optional(procfile, {}) == procfile
+    assert with_optional(procfile, {"EVENT_BROKER_URL": "  "}) == procfile
+    started = with_optional(procfile, {"EVENT_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672"})
+    assert (
+        started["events"].endswith("-m backend.events_consumer") and started["backend"] == procfile["backend"]
+    )
