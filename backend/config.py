@@ -25,7 +25,7 @@ DEV_HASH_KEY = "dev-hash-key-not-for-production"
 # Case number prefix per region (REGION); CASE_PREFIX overrides.
 REGION_PREFIXES = {"fujian": "FJ", "weihai": "WH"}
 
-ROLES = ("helpdesk", "officer", "policy_editor", "admin")
+ROLES = ("helpdesk", "officer", "policy_editor", "manager", "admin")
 
 
 CASE_PREFIX_RE = re.compile(r"^[A-Z]{1,6}$")

@@ -31,6 +31,7 @@ from backend.models import Notification, utcnow
 
 log = logging.getLogger("backend.notifications")
 INTENT = "EXTERNAL_case_update"
+REPLY_INTENT = "EXTERNAL_rating_reply"
 MAX_MESSAGES = 50
 
 
@@ -43,6 +44,7 @@ class CaseUpdate:
     language: str
     department: str
     case_state: str
+    covers_earlier: bool = True  # delivered: the case's earlier undelivered pushes are covered
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,31 @@ class CaseUpdate:
                 "case_state": self.case_state,
             },
         }
+
+
+@dataclass(frozen=True)
+class RatingReply:
+    """The department's reply to a bad rating (回访), told to the rater in their language
+    (services/ratings.py); the same push path as a case update."""
+
+    followup_id: int
+    case_id: int | None
+    conversation_id: str
+    channel: str | None
+    language: str
+    department: str
+    reply: str
+    case_state: str | None = None
+    covers_earlier: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "name": REPLY_INTENT,
+            "entities": {"department": self.department, "rating_reply": self.reply},
+        }
+
+
+Push = CaseUpdate | RatingReply
 
 
 class NotificationHub:
@@ -109,7 +136,7 @@ class NotificationSender:
             self._http = aiohttp.ClientSession(timeout=timeout)
         return self._http
 
-    async def dispatch(self, change: CaseUpdate | None, wait: float | None = None) -> Notification | None:
+    async def dispatch(self, change: Push | None, wait: float | None = None) -> Notification | None:
         """Send in the background; wait up to `wait` seconds (default notify_wait) for the result."""
         if change is None:
             return None
@@ -121,7 +148,7 @@ class NotificationSender:
             return task.result()
         return None
 
-    async def send(self, change: CaseUpdate) -> Notification:
+    async def send(self, change: Push) -> Notification:
         """One trigger_intent call; always leaves a notifications row."""
         with self.session_factory() as session:
             row = Notification(
@@ -163,7 +190,8 @@ class NotificationSender:
             row.messages = messages
             row.delivered = error is None
             row.error = error
-            if error is None:  # the current state now reached the user: earlier misses are covered
+            if error is None and change.covers_earlier and change.case_id is not None:
+                # the current state now reached the user: earlier misses are covered
                 session.execute(
                     update(Notification)
                     .where(
