@@ -366,7 +366,13 @@ ROUTES: list[Route] = [
         OFFICER,
         {"200": Reply("{followups}", s.FollowUpList), "400": error("followup_filter_invalid"), **AUTH_ERRORS},
         parameters=[
-            query("state", {"type": "string", "enum": ["open", "verifying", "rectifying", "replied", "closed", "disputed", "withdrawn"]}),
+            query(
+                "state",
+                {
+                    "type": "string",
+                    "enum": ["open", "verifying", "rectifying", "replied", "closed", "disputed", "withdrawn"],
+                },
+            ),
             query("department", {"type": "string"}),
             query("overdue", {"type": "string", "enum": ["true", "false"]}),
             query("level", {"type": "string", "enum": ["1", "2"]}),
@@ -387,7 +393,9 @@ ROUTES: list[Route] = [
         OFFICER,
         {
             "200": Reply("{followup, notification?}", s.FollowUpReply),
-            "400": error("followup_invalid, followup_state_invalid, followup_reason_required, followup_reply_required"),
+            "400": error(
+                "followup_invalid, followup_state_invalid, followup_reason_required, followup_reply_required"
+            ),
             **AUTH_ERRORS,
             "404": error("followup_not_found"),
             "409": error("followup_transition_invalid"),

@@ -10,7 +10,6 @@ store's redaction), the timeline, and the allowed next states with notes (POST, 
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
@@ -97,7 +96,9 @@ async def list_followups(request: Request) -> HTTPResponse:
         state_filter=state,
         overdue_filter=overdue,
         department_filter=chosen,
-        departments=[(d, dept_name(d, lang)) for d in all_departments if departments is None or d in departments],
+        departments=[
+            (d, dept_name(d, lang)) for d in all_departments if departments is None or d in departments
+        ],
         scope_all=departments is None,
         scope_name=", ".join(dept_name(d, lang) for d in departments or []),
     )
@@ -120,13 +121,17 @@ async def conversation_turns(request: Request, conversation_id: str) -> list[dic
     for event in (tracker or {}).get("events") or []:
         if event.get("event") in ("user", "bot") and event.get("text"):
             text = str(event["text"])
-            if text.startswith("/") or (event.get("parse_data") or {}).get("intent", {}).get("name", "").startswith("EXTERNAL_"):
+            if text.startswith("/") or (event.get("parse_data") or {}).get("intent", {}).get(
+                "name", ""
+            ).startswith("EXTERNAL_"):
                 continue
             turns.append({"speaker": event["event"], "text": redact_text(text)})
     return turns[-MAX_TURNS:]
 
 
-async def _detail(request: Request, followup_id: int, *, status: int = 200, error: str = "", done: str = "") -> HTTPResponse:
+async def _detail(
+    request: Request, followup_id: int, *, status: int = 200, error: str = "", done: str = ""
+) -> HTTPResponse:
     lang = console_language(request)
     service = ratings(request)
     try:
@@ -145,7 +150,10 @@ async def _detail(request: Request, followup_id: int, *, status: int = 200, erro
     else:
         turns = await conversation_turns(request, rating.conversation_id)
     AuditService(db(request)).record(
-        actor(request), "rating_view", rating.case_id, {"followup": followup.id, "department": followup.department}
+        actor(request),
+        "rating_view",
+        rating.case_id,
+        {"followup": followup.id, "department": followup.department},
     )
     db(request).commit()
     login = current_login(request)
@@ -153,7 +161,9 @@ async def _detail(request: Request, followup_id: int, *, status: int = 200, erro
     if case is None:
         target = t("rt_target_conversation", lang)
     elif rating.target_type == "item":
-        target = t("rt_target_item", lang, number=case.number, department=dept_name(followup.department, lang))
+        target = t(
+            "rt_target_item", lang, number=case.number, department=dept_name(followup.department, lang)
+        )
     else:
         target = t("rt_target_case", lang, number=case.number)
     return page(

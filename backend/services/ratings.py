@@ -391,7 +391,9 @@ def rating_view(rating: Rating, followups: list[RatingFollowUp]) -> dict[str, An
         "level": rating.level,
         "bad": rating.level in BAD_LEVELS,
         "reason": rating.reason,
-        "followups": [{"id": f.id, "department": f.department, "due_date": f.due_date.isoformat()} for f in followups],
+        "followups": [
+            {"id": f.id, "department": f.department, "due_date": f.due_date.isoformat()} for f in followups
+        ],
     }
 
 
@@ -448,7 +450,10 @@ def _filtered(
 def _case_items(session: Session, case_ids: set[int]) -> dict[int, list[str]]:
     if not case_ids:
         return {}
-    return {cid: list(items or []) for cid, items in session.execute(select(Case.id, Case.items).where(Case.id.in_(case_ids)))}
+    return {
+        cid: list(items or [])
+        for cid, items in session.execute(select(Case.id, Case.items).where(Case.id.in_(case_ids)))
+    }
 
 
 def rating_figures(
@@ -481,9 +486,7 @@ def rating_figures(
     followups: list[RatingFollowUp] = []
     if bad:
         followups = list(
-            session.execute(
-                select(RatingFollowUp).where(RatingFollowUp.rating_id.in_([r.id for r in bad]))
-            )
+            session.execute(select(RatingFollowUp).where(RatingFollowUp.rating_id.in_([r.id for r in bad])))
             .unique()
             .scalars()
         )
@@ -515,7 +518,11 @@ def monthly_rating_figures(session: Session, year: int) -> list[dict[str, Any]]:
     followups: dict[tuple[int, str], RatingFollowUp] = {}
     bad_ids = [r.id for r in ratings if r.level in BAD_LEVELS]
     if bad_ids:
-        for f in session.execute(select(RatingFollowUp).where(RatingFollowUp.rating_id.in_(bad_ids))).unique().scalars():
+        for f in (
+            session.execute(select(RatingFollowUp).where(RatingFollowUp.rating_id.in_(bad_ids)))
+            .unique()
+            .scalars()
+        ):
             followups[(f.rating_id, f.department)] = f
     rows: dict[tuple[str, str], dict[str, Any]] = defaultdict(
         lambda: {"count": 0, "by_level": {str(lv): 0 for lv in (1, 2, 3, 4, 5)}, "bad": 0, "rectified": 0}
