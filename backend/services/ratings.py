@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from backend.errors import ApiError
 from backend.models import Case, Rating, RatingFollowUp, RatingFollowUpEvent, RatingRequest, utcnow
 from backend.services.audit import AuditService
-from backend.services.cases import china_today, find_case, iso
+from backend.services.cases import CaseError, china_today, find_case, iso
 from backend.services.regions import region_profile
 
 LEVELS = (5, 4, 3, 2, 1)
@@ -61,8 +61,9 @@ MAX_NOTE = 2000
 MAX_COMMENT = 500
 
 
-class RatingError(ApiError):
-    """A refused rating or follow-up change (code and message in the caller's language)."""
+class RatingError(CaseError):
+    """A refused rating or follow-up change (code and message in the caller's language; "@key"
+    parameters are state names)."""
 
 
 # --- working days ------------------------------------------------------------------------------
