@@ -29,6 +29,9 @@ from actions import parsing
 from actions.eligibility import VALUE_KEYS
 from actions.messages import MENU_INTENTS, staff_button
 from backend.services.audit import ACTIONS as AUDIT_ACTIONS
+from backend.services.ratings import LEVELS as RATING_LEVELS
+from backend.services.ratings import REASONS as RATING_REASONS
+from backend.services.ratings import STATES as FOLLOWUP_STATES
 from backend.services.cases import CASE_STATES, ITEM_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +47,7 @@ CONSUMERS = {
     "common": (),
     "case_states": (),
     "channels": ("connectors",),
+    "ratings": ("actions/ratings.py",),
 }
 FAMILIES = {
     "case_states.item.": ITEM_STATES,
@@ -53,6 +57,11 @@ FAMILIES = {
     "eligibility.field.": tuple(parsing.PARSERS),
     "eligibility.value.": tuple(VALUE_KEYS.values()),
     "backend.cc_audit_action_": AUDIT_ACTIONS,
+    "ratings.level.": tuple(str(level) for level in RATING_LEVELS),
+    "ratings.reason.": RATING_REASONS,
+    "backend.rt_state_": FOLLOWUP_STATES,
+    "backend.rt_level_": tuple(str(level) for level in RATING_LEVELS),
+    "backend.rt_reason_": RATING_REASONS,
 }
 # Lookup calls whose first argument is a key, by the namespace their short keys live in
 # (None: a full key). Resolved per module from its imports (see `lookups`).
