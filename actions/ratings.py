@@ -308,8 +308,8 @@ class ValidateRatingForm(FormBase):
                     given = int(parsed.value)
                 elif said.intent in ("thank", "deny"):
                     given = SKIPPED  # "no", "no thanks": no rating
-                elif self.other_request(tracker):
-                    return []  # another request: the rules answer it, the rating ends
+                elif self.other_request(tracker, sure=False):
+                    return []  # not a rating but another request: the rules answer it, the rating ends
         if given == SKIPPED:
             dispatcher.utter_message(text=message("skipped", language))
             return [SlotSet(LEVEL_SLOT, SKIPPED), SlotSet(REASON_SLOT, NONE)]
@@ -422,10 +422,9 @@ class ActionRatingReply(Action):
         if not reply:
             return []
         department = str(found.get("department") or "")
-        name = (
-            message("helpdesk", language)
-            if department == HELPDESK
-            else department_name({"department": department}, language)
-        )
+        if department == HELPDESK:
+            dispatcher.utter_message(text=message("reply_helpdesk", language, reply=reply))
+            return []
+        name = department_name({"department": department}, language)
         dispatcher.utter_message(text=message("reply", language, department=name, reply=reply))
         return []

@@ -232,7 +232,13 @@ class FakeBackend:
         followups = []
         if level <= 2:
             followups = [{"id": request_id, "department": "science_technology", "due_date": "2026-10-13"}]
-        return {"id": request_id, "level": level, "bad": level <= 2, "reason": extra.get("reason"), "followups": followups}
+        return {
+            "id": request_id,
+            "level": level,
+            "bad": level <= 2,
+            "reason": extra.get("reason"),
+            "followups": followups,
+        }
 
     async def case_status(
         self,

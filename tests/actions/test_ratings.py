@@ -318,7 +318,7 @@ def test_a_submitted_application_opens_the_rating(monkeypatch: pytest.MonkeyPatc
 
 def test_the_reply_is_told_in_the_conversation_s_language(monkeypatch: pytest.MonkeyPatch) -> None:
     for language, expected in (
-        ("en", "About your rating, Our helpdesk replies: sorry"),
+        ("en", "About your rating, our helpdesk replies: sorry"),
         ("zh", "关于您的评价，人工客服答复如下：sorry"),
     ):
         chat = RatingChat(monkeypatch, language)

@@ -219,7 +219,11 @@ BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[
     ),  # 403: unknown number, a wrong answer
     schemas.RatingAsk: (
         {"conversation_id": "web-r", "target": "window", "source": "user"},
-        lambda: {"conversation_id": "web-" + secrets.token_hex(6), "target": "conversation", "source": "user"},
+        lambda: {
+            "conversation_id": "web-" + secrets.token_hex(6),
+            "target": "conversation",
+            "source": "user",
+        },
         201,
     ),
     schemas.RatingGiven: (
