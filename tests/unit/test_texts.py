@@ -29,10 +29,10 @@ from actions import parsing
 from actions.eligibility import VALUE_KEYS
 from actions.messages import MENU_INTENTS, staff_button
 from backend.services.audit import ACTIONS as AUDIT_ACTIONS
+from backend.services.cases import CASE_STATES, ITEM_STATES
 from backend.services.ratings import LEVELS as RATING_LEVELS
 from backend.services.ratings import REASONS as RATING_REASONS
 from backend.services.ratings import STATES as FOLLOWUP_STATES
-from backend.services.cases import CASE_STATES, ITEM_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("actions", "backend", "connectors", "knowledge", "nlu", "texts")
