@@ -62,7 +62,7 @@ message = scoped("ratings")  # texts/ratings.yml
 
 def entities(tracker: Tracker) -> Dict[str, Any]:
     return {
-        e.get("entity"): e.get("value")
+        str(e.get("entity")): e.get("value")
         for e in (tracker.latest_message or {}).get("entities") or []
         if isinstance(e, Mapping)
     }
