@@ -19,8 +19,6 @@ from sanic.response import HTTPResponse, redirect
 from backend.console import actor, cases, department_name, error_page, page
 from backend.errors import ApiError
 from backend.i18n import t
-from backend.models import Case
-from backend.services.audit import AuditService
 from backend.services.ratings import HELPDESK, STATES, RatingError, RatingService, is_overdue, tell_rater
 from backend.web import console_auth, console_language, current_login, db, discard
 from stores.redaction import redact_text
@@ -66,7 +64,7 @@ async def list_followups(request: Request) -> HTTPResponse:
     )
     rows = []
     for f in found:
-        case = db(request).get(Case, f.rating.case_id) if f.rating.case_id else None
+        case = service.case_of(f.rating)
         rows.append(
             {
                 "id": f.id,
@@ -139,7 +137,7 @@ async def _detail(
     except ApiError:
         return error_page(request, 404, "not_found", t("followup_not_found", lang))
     rating = followup.rating
-    case = db(request).get(Case, rating.case_id) if rating.case_id else None
+    case = service.case_of(rating)
     masked: dict[str, str] = {}
     turns = None
     if case is not None:
@@ -149,13 +147,7 @@ async def _detail(
             log.exception("masked answers unavailable")
     else:
         turns = await conversation_turns(request, rating.conversation_id)
-    AuditService(db(request)).record(
-        actor(request),
-        "rating_view",
-        rating.case_id,
-        {"followup": followup.id, "department": followup.department},
-    )
-    db(request).commit()
+    service.record_view(followup, actor(request))
     login = current_login(request)
     can_change = login is not None and login.user.role in ("officer", "helpdesk", "admin")
     if case is None:

@@ -131,7 +131,6 @@ async def change_followup(request: Request, followup_id: int) -> HTTPResponse:
         followup, body.state, request.ctx.actor, note=body.note, reason=body.reason, reply=body.reply
     )
     notification = await tell_rater(request.app.ctx.notifier, service, push)
-    db(request).expire_all()
     result: dict[str, Any] = {"followup": service.view(service.get(followup_id))}
     if push is not None:
         result["notification"] = {

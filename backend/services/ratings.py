@@ -341,6 +341,19 @@ class RatingService:
         self.session.commit()
         return push
 
+    def case_of(self, rating: Rating) -> Case | None:
+        return self.session.get(Case, rating.case_id) if rating.case_id else None
+
+    def record_view(self, followup: RatingFollowUp, actor: str) -> None:
+        """A staff member opened the follow-up (the rated case or conversation, masked): audited."""
+        AuditService(self.session).record(
+            actor,
+            "rating_view",
+            followup.rating.case_id,
+            {"followup": followup.id, "department": followup.department},
+        )
+        self.session.commit()
+
     def record_reply(self, followup_id: int, delivered: bool, error: str | None) -> None:
         followup = self.session.get(RatingFollowUp, followup_id)
         if followup is not None:
