@@ -30,6 +30,7 @@ from backend.models import Case, Rating, RatingFollowUp, RatingFollowUpEvent, Ra
 from backend.services.audit import AuditService
 from backend.services.cases import CaseError, china_today, find_case, iso
 from backend.services.regions import region_profile
+from stores.redaction import redact_text
 
 LEVELS = (5, 4, 3, 2, 1)
 BAD_LEVELS = (1, 2)
@@ -202,7 +203,8 @@ class RatingService:
             departments=list(request.departments or []),
             level=level,
             reason=reason if level in BAD_LEVELS else None,
-            comment=(comment or "")[:MAX_COMMENT] or None if level in BAD_LEVELS else None,
+            # masked again here: whatever a caller sends, no raw phone number or ID is kept
+            comment=redact_text(comment or "")[:MAX_COMMENT] or None if level in BAD_LEVELS else None,
             created_at=utcnow(),
         )
         self.session.add(rating)

@@ -162,6 +162,9 @@ def test_a_case_is_asked_once_and_a_bad_rating_opens_follow_ups_per_department(
     assert rating["bad"] is True and rating["reason"] == "took_too_long"
     assert sorted(f["department"] for f in rating["followups"]) == ["exit_entry", "science_technology"]
     assert rate(client, first.json()["request_id"], cid, 2).status == 409  # rated once
+    with backend.app.ctx.session_factory() as session:
+        comment = session.get(Rating, rating["id"]).comment
+    assert comment.startswith("slow") and "13812345678" not in comment and "REDACTED" in comment
 
 
 def test_a_good_rating_opens_nothing_and_a_conversation_goes_to_the_helpdesk(client: Client) -> None:
