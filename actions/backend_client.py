@@ -285,6 +285,60 @@ class BackendClient:
         body = await self._request("POST", "/api/v1/status", json=payload, language=language)
         return _unwrap(body, "case")
 
+    # --- ratings (docs/ratings.md) ----------------------------------------------------------
+    async def rating_request(
+        self,
+        conversation_id: str,
+        target: str,
+        source: str,
+        language: str,
+        *,
+        channel: str | None = None,
+        case_number: str | None = None,
+        department: str | None = None,
+        event: str | None = None,
+    ) -> Dict[str, Any]:
+        """Record that a rating is asked: {request_id, asked}; asked False when this service
+        event was asked before (then the assistant does not ask again)."""
+        payload: Dict[str, Any] = {
+            "conversation_id": conversation_id,
+            "target": target,
+            "source": source,
+            "language": language,
+        }
+        for key, value in (
+            ("channel", channel),
+            ("case_number", case_number),
+            ("department", department),
+            ("event", event),
+        ):
+            if value:
+                payload[key] = value
+        return await self._request("POST", "/api/v1/rating-requests", json=payload, language=language)
+
+    async def rate(
+        self,
+        request_id: int,
+        conversation_id: str,
+        level: int,
+        language: str,
+        *,
+        reason: str | None = None,
+        comment: str | None = None,
+    ) -> Dict[str, Any]:
+        """Store a rating: {id, level, bad, reason, followups: [{id, department, due_date}]}."""
+        payload: Dict[str, Any] = {
+            "request_id": request_id,
+            "conversation_id": conversation_id,
+            "level": level,
+        }
+        if reason:
+            payload["reason"] = reason
+        if comment:
+            payload["comment"] = comment
+        body = await self._request("POST", "/api/v1/ratings", json=payload, language=language)
+        return _unwrap(body, "rating")
+
 
 def _segment(value: str) -> str:
     return quote(str(value), safe="")

@@ -35,6 +35,7 @@ from actions.forms.action import FormBase, reset_slots
 from actions.forms.base import latest_text
 from actions.language import conversation_language
 from actions.messages import department_name, staff_button
+from actions.ratings import offer
 from knowledge.application import catalogue
 from knowledge.application.messages import day
 from texts import entries, scoped, t
@@ -364,4 +365,8 @@ class ActionCaseUpdate(Action):
         if state in ("rejected", "supplement_requested"):
             buttons.append(staff_button(language))
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        if state == "completed" and department:  # the department's item is done: rate it (once)
+            return await offer(
+                tracker, "item", "completion", language, case_number=number, department=department
+            )
         return []

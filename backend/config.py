@@ -81,6 +81,7 @@ class Settings:
     def socket_url(self) -> str:
         """Where the widget's browser connects (Rasa's socket.io channel)."""
         return self.widget_socket_url or self.rasa_url
+
     # The outbound path's retries (backend/services/outbound.py): at most this many attempts,
     # the first retry after outbound_backoff seconds and each later one twice as long, none
     # later than outbound_expiry seconds after the push; due retries are looked for at least

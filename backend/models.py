@@ -274,7 +274,7 @@ class Notification(Base):
     __tablename__ = "notifications"
 
     id = Column(Integer, primary_key=True)
-    # None for a text not tied to a case (staff replies).
+    # None for a push not tied to a case (staff replies, the reply to a rating).
     case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(64), nullable=True)
@@ -330,3 +330,83 @@ class StatsCalendar(Base):
 
     day = Column(Date, primary_key=True)
     workday_no = Column(Integer, nullable=False)
+
+
+# --- ratings (好差评) and the follow-up of bad ratings (issue 15; docs/ratings.md) -------------
+class RatingRequest(Base):
+    """One time a rating was asked (主动评价率: rated / asked). `event_key` says which service
+    event (a case, a department's item, a handoff): each is asked once per conversation."""
+
+    __tablename__ = "rating_requests"
+    __table_args__ = (UniqueConstraint("conversation_id", "event_key", name="uq_rating_requests_event"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(2), nullable=False, default="en")
+    target_type = Column(String(16), nullable=False)  # case | item | conversation
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True)
+    departments = Column(JSON, nullable=False, default=list)  # the rated departments
+    source = Column(String(16), nullable=False)  # submission | completion | handoff | user
+    event_key = Column(String(160), nullable=True)  # null: asked by the user (never deduplicated)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class Rating(Base):
+    """One rating, 5 (非常满意) .. 1 (非常不满意); 1-2 are bad (差评). The comment is masked."""
+
+    __tablename__ = "ratings"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(
+        Integer, ForeignKey("rating_requests.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(2), nullable=False, default="en")
+    target_type = Column(String(16), nullable=False)
+    case_id = Column(Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True)
+    departments = Column(JSON, nullable=False, default=list)
+    level = Column(Integer, nullable=False)
+    reason = Column(String(32), nullable=True)  # took_too_long | unclear_guidance | ... | other
+    comment = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class RatingFollowUp(Base):
+    """The rectification (整改) of a bad rating by one department: open -> verifying ->
+    rectifying -> replied -> closed, or disputed -> withdrawn (with a reason)."""
+
+    __tablename__ = "rating_followups"
+    __table_args__ = (UniqueConstraint("rating_id", "department", name="uq_rating_followups_department"),)
+
+    id = Column(Integer, primary_key=True)
+    rating_id = Column(Integer, ForeignKey("ratings.id", ondelete="CASCADE"), nullable=False, index=True)
+    department = Column(String(64), nullable=False, index=True)
+    state = Column(String(16), nullable=False, default="open", index=True)
+    due_date = Column(Date, nullable=False, index=True)
+    reply = Column(Text, nullable=True)  # told to the rater (回访)
+    reply_delivered = Column(Boolean, nullable=False, default=False)
+    reply_error = Column(String(200), nullable=True)
+    replied_at = Column(DateTime, nullable=True)
+    withdrawn_reason = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+    rating = relationship(Rating, lazy="joined")
+
+
+class RatingFollowUpEvent(Base):
+    """The follow-up's timeline: each state change with its note and who made it."""
+
+    __tablename__ = "rating_followup_events"
+
+    id = Column(Integer, primary_key=True)
+    followup_id = Column(
+        Integer, ForeignKey("rating_followups.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_state = Column(String(16), nullable=True)
+    state = Column(String(16), nullable=False)
+    note = Column(Text, nullable=False, default="")
+    actor = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)

@@ -74,6 +74,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "number": {"type": "string", "example": "FJ2026000123"},
     "department": {"type": "string"},
     "entry_id": {"type": "string"},
+    "followup_id": {"type": "integer"},
 }
 
 
@@ -351,6 +352,80 @@ ROUTES: list[Route] = [
             query("Last-Event-ID", {"type": "integer"}, "header"),
         ],
         language_header=None,
+    ),
+    # --- ratings (docs/ratings.md) ---
+    Route(
+        "post",
+        "/api/v1/rating-requests",
+        "A rating is about to be asked (recorded for the share of asked events rated); asked: false "
+        "when this event (a case, a department's item, a handoff) was asked before in the conversation",
+        SERVICE_OR_STAFF,
+        {
+            "201": Reply("{request_id, asked: true}", s.RatingAskReply),
+            "200": Reply("{request_id, asked: false}: do not ask again", s.RatingAskReply),
+            "400": error("rating_invalid, rating_target_invalid, rating_source_invalid"),
+            **AUTH_ERRORS,
+            "404": error("the case is not this conversation's (code: rating_case_not_found)"),
+        },
+        request=s.RatingAsk,
+    ),
+    Route(
+        "post",
+        "/api/v1/ratings",
+        "The rating of an asked event, 5 (very satisfied) .. 1 (very dissatisfied); 1-2 open a follow-up "
+        "per rated department, due in working days",
+        SERVICE_OR_STAFF,
+        {
+            "201": Reply("{rating: {id, level, bad, reason, followups}}", s.RatingStoredReply),
+            "400": error("rating_invalid, rating_level_invalid, rating_reason_invalid"),
+            **AUTH_ERRORS,
+            "404": error("rating_request_not_found"),
+            "409": error("rating_already_given"),
+        },
+        request=s.RatingGiven,
+    ),
+    Route(
+        "get",
+        "/api/v1/rating-followups",
+        "Follow-ups of bad ratings (officer: their department; helpdesk: the helpdesk's; manager, admin: all)",
+        OFFICER,
+        {"200": Reply("{followups}", s.FollowUpList), "400": error("followup_filter_invalid"), **AUTH_ERRORS},
+        parameters=[
+            query(
+                "state",
+                {
+                    "type": "string",
+                    "enum": ["open", "verifying", "rectifying", "replied", "closed", "disputed", "withdrawn"],
+                },
+            ),
+            query("department", {"type": "string"}),
+            query("overdue", {"type": "string", "enum": ["true", "false"]}),
+            query("level", {"type": "string", "enum": ["1", "2"]}),
+        ],
+    ),
+    Route(
+        "get",
+        "/api/v1/rating-followups/{followup_id}",
+        "One follow-up with its rating and timeline",
+        OFFICER,
+        {"200": Reply("{followup}", s.FollowUpReply), **AUTH_ERRORS, "404": error("followup_not_found")},
+    ),
+    Route(
+        "post",
+        "/api/v1/rating-followups/{followup_id}/state",
+        "Move a follow-up (open -> verifying -> rectifying -> replied -> closed; open | verifying -> disputed "
+        "-> withdrawn (reason) | verifying); replied tells the rater through Rasa in their language (audited)",
+        OFFICER,
+        {
+            "200": Reply("{followup, notification?}", s.FollowUpReply),
+            "400": error(
+                "followup_invalid, followup_state_invalid, followup_reason_required, followup_reply_required"
+            ),
+            **AUTH_ERRORS,
+            "404": error("followup_not_found"),
+            "409": error("followup_transition_invalid"),
+        },
+        request=s.FollowUpChange,
     ),
 ]
 

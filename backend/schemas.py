@@ -16,7 +16,18 @@ from datetime import date
 from enum import Enum
 from typing import Any, ClassVar, List, Literal, Type, TypeVar
 
-from pydantic import BaseModel, Extra, Field, StrictBool, StrictStr, ValidationError, create_model, validator
+from pydantic import (
+    BaseModel,
+    Extra,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    conint,
+    create_model,
+    validator,
+)
 
 from backend.errors import ApiError, Problem
 from backend.services.cases import (
@@ -805,3 +816,140 @@ class Statistics(Reply):
     materials: StatisticsMaterials
     ratings: StatisticsRatings
     conversations: StatisticsConversations
+
+
+# --- ratings (好差评) and their follow-up (backend/services/ratings.py; docs/ratings.md) ---------
+RatingTarget = Literal["case", "item", "conversation"]
+RatingSource = Literal["submission", "completion", "handoff", "user"]
+RatingReason = Literal[
+    "took_too_long", "unclear_guidance", "materials_twice", "staff_attitude", "system_problem", "other"
+]
+_RATING_PROBLEMS: dict[Any, Problem] = {
+    "conversation_id": Problem("conversation_id_invalid"),
+    "channel": Problem("channel_invalid"),
+    "language": Problem("invalid_language"),
+    "target": Problem("rating_target_invalid"),
+    "source": Problem("rating_source_invalid"),
+    "case_number": Problem("rating_invalid"),
+    "department": Problem("rating_invalid"),
+    "event": Problem("rating_invalid"),
+    "request_id": Problem("rating_invalid"),
+    "level": Problem("rating_level_invalid"),
+    "reason": Problem("rating_reason_invalid"),
+    "comment": Problem("rating_comment_invalid"),
+}
+
+
+class RatingAsk(RequestBody):
+    """The assistant is about to ask for a rating of one service event (recorded: 主动评价率)."""
+
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_RE.pattern, max_length=128)
+    channel: StrictStr | None = _channel()
+    language: Language | None = Field(None, description="default: Accept-Language")
+    target: RatingTarget = Field(..., description="case (一事一评), item (one department's), conversation")
+    source: RatingSource
+    case_number: StrictStr | None = Field(None, max_length=40, description="case and item targets")
+    department: StrictStr | None = Field(None, max_length=64, description="item target")
+    event: StrictStr | None = Field(None, max_length=100, description="a handoff's id (asked once per id)")
+
+    PROBLEMS = _RATING_PROBLEMS
+    ERROR = "rating_invalid"
+    FIELD_ERRORS = {"target": "rating_target_invalid", "source": "rating_source_invalid"}
+
+
+class RatingGiven(RequestBody):
+    """The user's rating of an asked event: 5 非常满意 .. 1 非常不满意; 1-2 open follow-ups."""
+
+    request_id: StrictInt
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_RE.pattern, max_length=128)
+    level: conint(strict=True, ge=1, le=5) = Field(..., example=4)  # type: ignore[valid-type]
+    reason: RatingReason | None = Field(None, description="bad ratings only")
+    comment: StrictStr | None = Field(None, max_length=500, description="free text, masked by the assistant")
+
+    PROBLEMS = _RATING_PROBLEMS
+    ERROR = "rating_invalid"
+    FIELD_ERRORS = {"level": "rating_level_invalid", "reason": "rating_reason_invalid"}
+
+
+class FollowUpChange(RequestBody):
+    """A follow-up moves on (officer of its department, manager, admin); audited."""
+
+    state: StrictStr = Field(..., max_length=16, example="verifying")
+    note: StrictStr = Field("", max_length=2000)
+    reason: StrictStr = Field("", max_length=2000, description="required for withdrawn")
+    reply: StrictStr = Field("", max_length=2000, description="required for replied: told to the rater")
+
+    PROBLEMS = {
+        "state": Problem("followup_state_invalid"),
+        "note": Problem("note_invalid"),
+        "reason": Problem("note_invalid"),
+        "reply": Problem("note_invalid"),
+    }
+    ERROR = "followup_invalid"
+
+
+class RatingAskReply(Reply):
+    request_id: int
+    asked: bool = Field(..., description="false: this event was asked before; do not ask again")
+
+
+class RatingFollowUpRef(Reply):
+    id: int
+    department: str
+    due_date: str
+
+
+class RatingStored(Reply):
+    id: int
+    level: int
+    bad: bool
+    reason: str | None = nullable()
+    followups: list[RatingFollowUpRef]
+
+
+class RatingStoredReply(Reply):
+    rating: RatingStored
+
+
+class FollowUpRating(Reply):
+    id: int
+    level: int
+    reason: str | None = nullable()
+    comment: str | None = nullable()
+    target: RatingTarget
+    case_number: str | None = nullable()
+    channel: str | None = nullable()
+    language: str
+    created_at: str | None = nullable()
+
+
+class FollowUpEvent(Reply):
+    from_: str | None = Field(None, alias="from", nullable=True)
+    state: str
+    note: str
+    actor: str
+    at: str | None = nullable()
+
+
+class FollowUp(Reply):
+    id: int
+    department: str
+    state: str
+    due_date: str
+    overdue: bool
+    transitions: list[str]
+    reply: str | None = nullable()
+    reply_delivered: bool
+    withdrawn_reason: str | None = nullable()
+    created_at: str | None = nullable()
+    rating: FollowUpRating
+    events: list[FollowUpEvent]
+
+
+class FollowUpReply(Reply):
+    followup: FollowUp
+    notification: NotificationOutcome | None = None
+
+
+class FollowUpList(Reply):
+    followups: list[FollowUp]

@@ -19,6 +19,7 @@ from actions.forms.action import FormBase, reset_slots
 from actions.forms.base import latest
 from actions.language import conversation_language
 from actions.messages import menu_buttons, staff_button
+from actions.ratings import offer
 from knowledge.application import catalogue
 from texts import scoped
 
@@ -209,7 +210,8 @@ class ActionApplicationSubmit(Action):
             text=case_text(case, language),
             buttons=[{"title": message("button_status", language), "payload": "/check_status"}],
         )
-        return clear
+        # 一事一评: the submitted application is rated once (the rating form asks; never pressed)
+        return clear + await offer(tracker, "case", "submission", language, case_number=case.get("number"))
 
 
 class ActionDeleteMyData(Action):

@@ -4,6 +4,7 @@ from backend.blueprints.cases import bp as cases
 from backend.blueprints.chat import bp as chat
 from backend.blueprints.console_cases import bp as console_cases
 from backend.blueprints.console_kb import bp as console_kb
+from backend.blueprints.console_ratings import bp as console_ratings
 from backend.blueprints.console_sessions import bp as console_sessions
 from backend.blueprints.console_watchlist import bp as console_watchlist
 from backend.blueprints.drafts import bp as drafts
@@ -13,6 +14,7 @@ from backend.blueprints.faq_feedback import bp as faq_feedback
 from backend.blueprints.health import bp as health
 from backend.blueprints.notifications import bp as notifications
 from backend.blueprints.openapi import bp as openapi
+from backend.blueprints.ratings import bp as ratings
 from backend.blueprints.region import bp as region
 from backend.blueprints.statistics import bp as statistics
 from backend.blueprints.status_api import bp as status_api
@@ -35,3 +37,4 @@ ALL_BLUEPRINTS = [
 ]
 ALL_BLUEPRINTS += [console_cases, console_watchlist, status_page]
 ALL_BLUEPRINTS += [statistics]
+ALL_BLUEPRINTS += [ratings, console_ratings]

@@ -23,6 +23,8 @@ ACTIONS = (
     "status_locked",
     "sign_in_locked",
     "retention_purge",
+    "rating_followup",
+    "rating_view",
 )
 _SCALARS = (str, int, float, bool, type(None))
 

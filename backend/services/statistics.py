@@ -30,6 +30,7 @@ from backend.errors import ApiError, Problem
 from backend.models import Case, CaseItem, StatsCalendar
 from backend.services.cases import catalogue, china_today
 from backend.services.conversations import _utc_start, conversation_figures, sync_tracker_store
+from backend.services.ratings import rating_figures
 
 log = logging.getLogger("backend.statistics")
 
@@ -269,7 +270,7 @@ class StatisticsService:
             "cases": done["cases"][0],
             "time": done["time"],
             "materials": done["cases"][1],
-            "ratings": _ratings_section(
+            "ratings": rating_figures(
                 self.session,
                 q.start,
                 q.end,
@@ -427,7 +428,7 @@ class StatisticsService:
                     for days, n in _durations(pairs, limit).items():
                         completed += n
                         within += n if limit and days <= limit[0] else 0
-                ratings = _ratings_section(self.session, start, end, department=department)
+                ratings = rating_figures(self.session, start, end, department=department)
                 small = cases < OPEN_DATA_MINIMUM
                 rows.append(
                     {
@@ -501,29 +502,6 @@ def ensure_calendar(session: Session, until: date | None = None) -> None:
 def _rectified(ratings: Mapping[str, Any]) -> int:
     rate = ratings.get("rectified_on_time_rate")
     return round((rate or 0) * ratings["bad_count"])
-
-
-def _ratings_section(
-    session: Session,
-    start: date,
-    end: date,
-    *,
-    department: str | None = None,
-    item: str | None = None,
-    channel: str | None = None,
-    language: str | None = None,
-) -> dict[str, Any]:
-    # merge: replace with backend.services.ratings.rating_figures
-    return {
-        "count": 0,
-        "by_level": {str(level): 0 for level in range(1, 6)},
-        "satisfaction_rate": None,
-        "good_rate": None,
-        "active_rate": None,
-        "bad_count": 0,
-        "rectified_on_time_rate": None,
-        "reply_rate": None,
-    }
 
 
 def csv_tables(figures: Mapping[str, Any]) -> dict[str, list[list[Any]]]:

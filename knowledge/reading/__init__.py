@@ -14,6 +14,7 @@ from knowledge.reading.negation import first_number, is_negative, without_negate
 from knowledge.reading.normalise import CJK, normalise
 from knowledge.reading.numbers import NUMBER_RUN, chinese_digits_to_arabic, numbers_in, parse_number
 from knowledge.reading.parsed import Parsed, fail
+from knowledge.reading.rating import read_rating, read_rating_reason
 
 __all__ = [
     "CJK",
@@ -40,6 +41,8 @@ __all__ = [
     "read_country",
     "read_date",
     "read_money",
+    "read_rating",
+    "read_rating_reason",
     "read_months_per_year",
     "read_year",
     "read_years",

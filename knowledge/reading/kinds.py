@@ -15,6 +15,7 @@ from knowledge.reading.dates import read_date, read_year
 from knowledge.reading.durations import read_months_per_year, read_years
 from knowledge.reading.money import read_money
 from knowledge.reading.parsed import Parsed, fail
+from knowledge.reading.rating import read_rating, read_rating_reason
 
 
 def _date(text: str, *, partial: bool = False) -> Parsed:
@@ -40,6 +41,8 @@ READERS: dict[str, Callable[..., Parsed]] = {
     "date": _date,  # partial
     "year": _year,
     "country": _country,
+    "rating": read_rating,  # satisfaction level 1..5 (好差评)
+    "rating_reason": read_rating_reason,  # what went wrong with a bad rating
 }
 
 

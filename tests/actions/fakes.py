@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.application.actions as application_actions
 import actions.application.machine as application_machine
+import actions.ratings as ratings
 import actions.status as status
 from actions.application import (
     ActionApplicationStart,
@@ -211,6 +212,34 @@ class FakeBackend:
             if c["conversation_id"] == conversation_id
         ]
 
+    # --- ratings (actions/ratings.py) ---
+    async def rating_request(
+        self, conversation_id: str, target: str, source: str, language: str, **extra: Any
+    ) -> Dict[str, Any]:
+        self._call("POST rating-request", conversation_id, target, source, extra)
+        key = (conversation_id, target, extra.get("case_number"), extra.get("department"), extra.get("event"))
+        asked = getattr(self, "rating_asks", {})
+        self.rating_asks = asked
+        if key in asked and source != "user":
+            return {"request_id": asked[key], "asked": False}
+        asked[key] = len(asked) + 1
+        return {"request_id": asked[key], "asked": True}
+
+    async def rate(
+        self, request_id: int, conversation_id: str, level: int, language: str, **extra: Any
+    ) -> Dict[str, Any]:
+        self._call("POST rating", request_id, conversation_id, level, extra)
+        followups = []
+        if level <= 2:
+            followups = [{"id": request_id, "department": "science_technology", "due_date": "2026-10-13"}]
+        return {
+            "id": request_id,
+            "level": level,
+            "bad": level <= 2,
+            "reason": extra.get("reason"),
+            "followups": followups,
+        }
+
     async def case_status(
         self,
         case_number: str,
@@ -272,6 +301,7 @@ class Dialogue:
     ) -> None:
         monkeypatch.setattr(application_actions, "BackendClient", lambda: backend)
         monkeypatch.setattr(status, "BackendClient", lambda: backend)
+        monkeypatch.setattr(ratings, "BackendClient", lambda: backend)
         monkeypatch.setattr(application_machine, "today", lambda: TODAY)
         self.backend = backend
         self.language = language

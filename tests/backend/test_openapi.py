@@ -188,6 +188,12 @@ class Calls:
             return self.officer.post_json(f"{officer_url}/release", body)
         if model is schemas.StatusRequest:
             return self.client.post_json("/api/v1/status", body)
+        if model is schemas.RatingAsk:
+            return self.client.post_json("/api/v1/rating-requests", body)
+        if model is schemas.RatingGiven:
+            return self.client.post_json("/api/v1/ratings", body)
+        if model is schemas.FollowUpChange:
+            return self.officer.post_json("/api/v1/rating-followups/999999/state", body)
         raise AssertionError(f"no call for {model.__name__}")
 
 
@@ -211,6 +217,21 @@ BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[
         lambda: {"case_number": "FJ2099999999", "passport_number": "X00000000"},
         403,
     ),  # 403: unknown number, a wrong answer
+    schemas.RatingAsk: (
+        {"conversation_id": "web-r", "target": "window", "source": "user"},
+        lambda: {
+            "conversation_id": "web-" + secrets.token_hex(6),
+            "target": "conversation",
+            "source": "user",
+        },
+        201,
+    ),
+    schemas.RatingGiven: (
+        {"request_id": 1, "conversation_id": "web-r", "level": 7},
+        lambda: {"request_id": 999999, "conversation_id": "web-r", "level": 5},
+        404,
+    ),  # 404: no such request
+    schemas.FollowUpChange: ({"state": 5}, lambda: {"state": "verifying"}, 404),  # 404: no such item
 }
 
 

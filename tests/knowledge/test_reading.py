@@ -30,6 +30,8 @@ from knowledge.reading import (
     read_date,
     read_money,
     read_months_per_year,
+    read_rating,
+    read_rating_reason,
     read_year,
     read_years,
     read_yes_no,
@@ -351,3 +353,89 @@ def test_eligibility_skip_is_ok_and_marked():
     parsed = parsing.parse_nationality("skip")
     assert parsed.ok and parsed.skipped and parsed.value == parsing.SKIPPED
     assert parsing.parse_age("skip").error == "required"
+
+
+# --- ratings (好差评) ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        ("5", 5),
+        ("5 stars", 5),
+        ("五星", 5),
+        ("给五星", 5),
+        ("打4分", 4),
+        ("4/5", 4),
+        ("4 out of 5", 4),
+        ("I would say 2", 2),
+        ("五", 5),
+        ("非常满意", 5),
+        ("满意", 4),
+        ("基本满意", 3),
+        ("不满意", 2),
+        ("非常不满意", 1),
+        ("Very satisfied", 5),
+        ("Satisfied", 4),
+        ("Basically satisfied", 3),
+        ("Dissatisfied", 2),
+        ("Very dissatisfied", 1),
+        ("terrible", 1),
+        ("this bot is terrible", 1),
+        ("还行", 3),
+        ("还行吧", 3),
+        ("一般", 3),
+        ("ok-ish", 3),
+        ("ok", 3),
+        ("不错", 4),
+        ("not bad", 4),
+        ("pretty good", 4),
+        ("bad", 2),
+        ("不太满意", 2),
+        ("垃圾", 1),
+    ],
+)
+def test_rating_levels_in_both_languages(text: str, level: int) -> None:
+    assert read_rating(text) == Parsed(level)
+    assert read(Field("rating"), text).value == level
+
+
+@pytest.mark.parametrize("text", ["7", "0", "2.5", "10 out of 10", "六"])
+def test_a_number_outside_1_to_5_is_out_of_range(text: str) -> None:
+    assert read_rating(text).error == "out_of_range"
+    assert read_rating(text).params == {"low": 1, "high": 5}
+
+
+@pytest.mark.parametrize("text", ["abc", "book", "", "my passport"])
+def test_no_rating_in_the_text(text: str) -> None:
+    assert read_rating(text).error == "no_rating"
+
+
+@pytest.mark.parametrize("text", ["skip", "跳过", "Skip!", "not now", "不知道"])
+def test_a_rating_can_be_skipped(text: str) -> None:
+    parsed = read_rating(text)
+    assert parsed.skipped and parsed.ok and parsed.value is None
+
+
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("it took forever", "took_too_long"),
+        ("办得太慢了", "took_too_long"),
+        ("they asked for the same documents twice", "materials_twice"),
+        ("材料重复提交", "materials_twice"),
+        ("the guidance was confusing", "unclear_guidance"),
+        ("看不懂指引", "unclear_guidance"),
+        ("staff were rude", "staff_attitude"),
+        ("窗口态度不好", "staff_attitude"),
+        ("the website keeps crashing", "system_problem"),
+        ("系统老是卡", "system_problem"),
+        ("其他", "other"),
+    ],
+)
+def test_rating_reasons(text: str, reason: str) -> None:
+    assert read_rating_reason(text).value == reason
+
+
+def test_a_free_reason_is_other_with_a_comment_and_skip_is_skipped() -> None:
+    free = read_rating_reason("my cat ate the receipt")
+    assert free.value == "other" and free.params == {"comment": True}
+    assert read_rating_reason("skip").skipped and read_rating_reason("没有").skipped

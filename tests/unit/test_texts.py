@@ -30,6 +30,9 @@ from actions.eligibility import VALUE_KEYS
 from actions.messages import MENU_INTENTS, staff_button
 from backend.services.audit import ACTIONS as AUDIT_ACTIONS
 from backend.services.cases import CASE_STATES, ITEM_STATES
+from backend.services.ratings import LEVELS as RATING_LEVELS
+from backend.services.ratings import REASONS as RATING_REASONS
+from backend.services.ratings import STATES as FOLLOWUP_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("actions", "backend", "connectors", "knowledge", "nlu", "texts")
@@ -45,6 +48,7 @@ CONSUMERS = {
     "case_states": (),
     "channels": ("connectors",),
     "widget": ("backend/blueprints/chat.py",),  # served to widget/src/widget.js
+    "ratings": ("actions/ratings.py",),
 }
 FAMILIES = {
     "case_states.item.": ITEM_STATES,
@@ -54,6 +58,11 @@ FAMILIES = {
     "eligibility.field.": tuple(parsing.PARSERS),
     "eligibility.value.": tuple(VALUE_KEYS.values()),
     "backend.cc_audit_action_": AUDIT_ACTIONS,
+    "ratings.level.": tuple(str(level) for level in RATING_LEVELS),
+    "ratings.reason.": RATING_REASONS,
+    "backend.rt_state_": FOLLOWUP_STATES,
+    "backend.rt_level_": tuple(str(level) for level in RATING_LEVELS),
+    "backend.rt_reason_": RATING_REASONS,
 }
 # Lookup calls whose first argument is a key, by the namespace their short keys live in
 # (None: a full key). Resolved per module from its imports (see `lookups`).
