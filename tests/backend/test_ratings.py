@@ -273,7 +273,9 @@ def test_the_follow_up_lifecycle_tells_the_rater_and_is_audited(
             ("replied", "closed"),
         }
         note = session.query(Notification).filter(Notification.conversation_id == cid).one()
-        assert note.case_id is not None and note.delivered
+        # the reply is a push of its own (not one of the case's updates), delivered
+        assert note.payload["name"] == "EXTERNAL_rating_reply" and note.delivered
+        assert note.case_id is None
 
 
 def test_a_dispute_withdraws_with_a_reason(client: Client, backend: BackendServer) -> None:
