@@ -60,6 +60,11 @@ COMMANDS: Dict[str, re.Pattern[str]] = {
         r"修改事项|更改事项|修改申请事项|重新选择事项|改事项|增加事项|添加事项",
     ),
     "role": _command(r"change (?:the |my )?role", r"修改身份|更改身份"),
+    "show_consent": _command(
+        r"show (?:me )?the (?:consent )?text(?: again)?|show (?:me )?the consent(?: text)?(?: again)?"
+        r"|read the consent(?: text)?(?: again)?",
+        r"查看同意书(?:全文)?|显示同意书(?:全文)?|再看一下同意书|同意书全文",
+    ),
     "agree": _command(
         r"i agree|agree|i consent|consent|accept|i accept|yes,? i agree|agreed|yes|yep|sure|ok|okay",
         r"同意|我同意|接受|同意并继续|是|是的|好|好的|可以",

@@ -58,7 +58,23 @@ def question(
     language: str,
 ) -> List[Message]:
     """The form's question in this phase: the resume offer, the consent, the role, the items,
-    the field's question or the summary."""
+    the field's question or the summary; after a policy question answered in passing
+    (state "reask"), with a line that says the form goes on."""
+    said = _question(phase, step, items, role, summary, state, language)
+    if said and state.get("reask") == "after_question" and phase != "consent":
+        said[0] = {**said[0], "text": message("back_to_form", language) + "\n" + said[0]["text"]}
+    return said
+
+
+def _question(
+    phase: str,
+    step: str | None,
+    items: List[str],
+    role: str,
+    summary: Mapping[str, Any],
+    state: Mapping[str, Any],
+    language: str,
+) -> List[Message]:
     fields = state["fields"] or (catalogue().fields_for(items, role) if items else [])
     if phase == "resume":
         answered = sum(1 for k in fields if summary.get(k) not in (None, ""))
@@ -75,8 +91,12 @@ def question(
             text = message("resume_no_items", language)
         return [{"text": text, "buttons": [button("continue", language), button("restart", language)]}]
     if phase == "consent":
+        buttons = [button("agree", language), button("decline", language)]
+        if "consent" in state.get("shown", []):
+            # the text is on screen already: one line with the buttons, and the text on request
+            return [{"text": message("consent_again", language), "buttons": [*buttons, button("show_consent", language)]}]
         text = "\n\n".join([catalogue().consent.text(language), message("consent_question", language)])
-        return [{"text": text, "buttons": [button("agree", language), button("decline", language)]}]
+        return [{"text": text, "buttons": buttons}]
     if phase == "role":
         return [
             {

@@ -403,10 +403,15 @@ class Dialogue:
         return messages
 
     def say(
-        self, text: str, intent: str = "inform", confidence: float = 0.9, language: str | None = None
+        self,
+        text: str,
+        intent: str = "inform",
+        confidence: float = 0.9,
+        language: str | None = None,
+        entities: List[Dict[str, Any]] | None = None,
     ) -> List[Dict[str, Any]]:
         self.rejected = False
-        self.user(text, intent, confidence, language)
+        self.user(text, intent, confidence, language, entities)
         messages: List[Dict[str, Any]] = []
         self.form_turn(messages)
         self.turns.append(messages)
