@@ -68,6 +68,7 @@ message = scoped("application")  # texts/application.yml
 
 Changes = Dict[str, Any]  # slot name -> new value, in the order they are set
 NAVIGATION = ("restart", "back", "items", "role")  # commands that move to another question or phase
+UNDERSTOOD = ("date_not_yet",)  # reader codes that explain a situation, not a wrong answer
 PHASES = ("resume", "consent", "role", "items", "fields", "summary")  # Turn.handle's handlers
 
 
@@ -614,6 +615,9 @@ class Turn:
             self.say("busy")  # a question or another service: not counted as a wrong answer
             return self.changes()
         assert parsed is not None  # read above unless skipped
+        if parsed.error in UNDERSTOOD:  # "还在韩国，没入境": understood, answered, not a wrong answer
+            self.utter(parsed.message(self.language) or message("edit_unknown", self.language))
+            return self.changes()
         self.failed(key, parsed.message(self.language) or message("edit_unknown", self.language))
         return self.changes()
 

@@ -369,7 +369,9 @@ def _check_rules(
 
 
 def _date(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
-    found = read_date(text)
+    found = read_date(text, today=today)
+    if found.error == "date_not_yet" and spec.key != "date_of_entry":
+        found = read_date(text)  # only the date of entry can be "not yet"
     if found.error or found.value is None:
         return _fail(found.error or "date_format", **found.params)
     return _check_rules(spec, found.value, today, answers)
