@@ -141,6 +141,8 @@ class ValidateEligibilityForm(FormBase):
             parsed = self.parse(requested, answer, tracker)
             if parsed.ok:
                 events[requested] = parsed.value
+                if parsed.params.get("new_employer"):  # said back: not a "change" (policy-facts.md)
+                    dispatcher.utter_message(text=message("new_employer", language))
             elif events:
                 pass  # the message changed other answers only; the question is asked again
             elif is_other_request(self.settings, said, sure=False) and not parsing.is_skip(text):

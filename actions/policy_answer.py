@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Sequence
 
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable, FaqAnswer, FaqEntry
@@ -153,7 +153,9 @@ async def policy_reply(
         reply.say(message(key, language), [staff_button(language)])
         return reply
     if result.status == "answer" and result.entry:
-        return answer_messages(for_country(result.entry, entities, language), language, result.related, in_form)
+        return answer_messages(
+            for_country(result.entry, entities, language), language, result.related, in_form
+        )
     if result.candidates:
         reply = PolicyReply("candidates")
         buttons = entry_buttons(result.candidates[:3])

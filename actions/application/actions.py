@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.application import state as form_state
+from actions.application.commands import new_employer_items
 from actions.application.machine import Turn, TurnInput, problems_text
 from actions.application.render import case_text, question
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
@@ -76,7 +77,10 @@ def entity_items(message: Mapping[str, Any] | None) -> List[str]:
     }
     if not named or not named <= set(cat.items) or cat.conflicts(named):
         return []
-    return [key for key in cat.items if key in named]
+    # "I changed my employer, I want a work permit change": a new work permit (policy-facts.md)
+    return new_employer_items(
+        [key for key in cat.items if key in named], str((message or {}).get("text") or "")
+    )
 
 
 class ActionApplicationStart(Action):

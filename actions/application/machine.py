@@ -59,7 +59,7 @@ from actions.policy_answer import policy_reply
 from knowledge.application import carry_over, catalogue, find_field_mentions, mask, parse_field
 from knowledge.application import message as field_message
 from knowledge.application.mentions import strip_lead_in
-from knowledge.reading import Parsed
+from knowledge.reading import Parsed, new_employer
 from texts import scoped
 
 log = logging.getLogger(__name__)
@@ -402,6 +402,8 @@ class Turn:
         self.state["fields"] = self.state["fields"] or cat.fields_for(items, role)
         lines = "\n".join(f"- {name}" for name in item_names(items, self.language))
         self.say("items_noted", items=lines, count=len(self.fields))
+        if "work_permit_new" in items and new_employer(self.text):
+            self.say("new_employer")  # not a "change": the old permit is cancelled (policy-facts.md)
         await self.carry_over()
         return self.changes()
 

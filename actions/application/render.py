@@ -94,7 +94,12 @@ def _question(
         buttons = [button("agree", language), button("decline", language)]
         if "consent" in state.get("shown", []):
             # the text is on screen already: one line with the buttons, and the text on request
-            return [{"text": message("consent_again", language), "buttons": [*buttons, button("show_consent", language)]}]
+            return [
+                {
+                    "text": message("consent_again", language),
+                    "buttons": [*buttons, button("show_consent", language)],
+                }
+            ]
         text = "\n\n".join([catalogue().consent.text(language), message("consent_question", language)])
         return [{"text": text, "buttons": buttons}]
     if phase == "role":

@@ -46,6 +46,15 @@ _NO_PEOPLE = re.compile(
     r"(?:随行|陪同|同行|一起来|一起|跟我来|来华|过来)?(?:的)?(?:家属|家人|人员)?\W*$"
     r"|^\W*(?:就|只有)?(?:我)?(?:自己|一个人|单独|独自)(?:来|来华|过来|去)?\W*$"
 )
+# A new employer ("I changed my employer", "换单位了"): policy-facts.md, work permit: "changing
+# employer means cancel and apply anew", so it is read as a new application, never as a change.
+_NEW_EMPLOYER = re.compile(
+    r"\bnew (?:employer|company|job)\b|\banother (?:employer|company)\b|\bdifferent (?:employer|company)\b"
+    r"|\b(?:chang|switch)(?:e|es|ed|ing)? (?:my |our |the |of )?(?:employers?|company|companies|jobs?)\b"
+    r"|\bmov(?:e|ed|ing) to (?:a |another |a new )(?:employer|company)\b|\bjob change\b"
+    r"|换工作|换单位|换了单位|换了工作|换了公司|换公司|跳槽|新单位|新雇主|新公司|更换(?:用人)?单位|变更(?:用人)?单位|更换雇主|更换工作单位",
+    re.IGNORECASE,
+)
 _NO_EXPERIENCE = re.compile(r"no experience|没有经验|没有工作经验|无经验")
 
 _NO = re.compile(r"\bno\b|\bnope\b|\bnot\b|outside|abroad|overseas|境外|国外|不在|没在|还没|否")
@@ -72,6 +81,11 @@ def is_none(text: str, extra: str | Iterable[str] = ()) -> bool:
 def _none_pattern(extra: str | tuple[str, ...]) -> re.Pattern[str]:
     words = [*NONE_WORDS, *(NONE_EXTRA[extra] if isinstance(extra, str) else extra)]
     return re.compile(rf"^\W*({'|'.join(re.escape(w) for w in words)})\W*$")
+
+
+def new_employer(text: str) -> bool:
+    """The message says the person changes employer (a new work permit, not a change)."""
+    return bool(_NEW_EMPLOYER.search(normalise(text)))
 
 
 def no_experience(text: str) -> bool:

@@ -59,12 +59,27 @@ _FULL = [
 # name ("may 12 88", "3 May 88"). "12/05/90" stays unread (three readings).
 _SHORT_YEAR = [
     ("ymd", re.compile(r"(?<!\d)(\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?!\d)\s*(?:日|号)?")),
-    ("dmy_word", re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}[\s\-.]*(?:of\s+)?{_MONTH}[\s\-.,]*'?(\d{{2}})(?![\d:])")),
+    (
+        "dmy_word",
+        re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}[\s\-.]*(?:of\s+)?{_MONTH}[\s\-.,]*'?(\d{{2}})(?![\d:])"),
+    ),
     ("mdy_word", re.compile(rf"(?<![a-z]){_MONTH}\s*(\d{{1,2}}){_ORD},?\s+'?(\d{{2}})(?![\d:])")),
 ]
 # Dates said relative to today (read only when the caller gives today's date).
-_EN_NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-              "eight": 8, "nine": 9, "ten": 10}
+_EN_NUMBER = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 _RELATIVE_DAY = [
     (re.compile(r"\bthe day before yesterday\b|大前天"), None),
     (re.compile(r"\btoday\b|\bthis morning\b|今天|今日|今早"), 0),

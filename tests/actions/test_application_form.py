@@ -656,7 +656,15 @@ def test_slots_hold_field_keys_and_masked_values_only(monkeypatch, backend):
         value = str(d.slots[slot])
         for raw in RAW_SENSITIVE:
             assert raw not in value
-    assert set(d.slots["application_state"]) == {"fields", "history", "skipped", "failures", "saved", "shown", "reask"}
+    assert set(d.slots["application_state"]) == {
+        "fields",
+        "history",
+        "skipped",
+        "failures",
+        "saved",
+        "shown",
+        "reask",
+    }
     for request in backend.requests:
         if request[0] == "PUT draft" and "state" in request[2]:
             assert not any(raw in str(request[2]["state"]) for raw in RAW_SENSITIVE)
@@ -864,3 +872,43 @@ def test_another_request_mid_form_is_pointed_to_stop_without_counting(
     reply = texts(d.say(text, intent=intent, confidence=0.95))
     assert expected in reply and d.slots["application_step"] == "phone"
     assert "phone" not in d.slots["application_state"]["failures"]
+
+
+@pytest.mark.parametrize(
+    "language, text, expected, note",
+    [
+        (
+            "en",
+            "I changed my employer, I want a work permit change",
+            ["work_permit_new"],
+            "the current one is cancelled",
+        ),
+        (
+            "zh",
+            "我换单位了，要办工作许可变更和居留许可变更",
+            ["work_permit_new", "residence_permit_change"],
+            "原工作许可须注销",
+        ),
+    ],
+)
+def test_a_new_employer_gets_a_new_work_permit_not_a_change(
+    monkeypatch, backend, language, text, expected, note
+):
+    d = Dialogue(monkeypatch, backend, language)
+    d.start("I want to apply" if language == "en" else "我要申请")
+    d.say("I agree" if language == "en" else "同意", intent="affirm")
+    d.say("I am the worker" if language == "en" else "我是申请人本人")
+    reply = texts(d.say(text, intent="start_application"))
+    assert d.slots["application_items"] == expected and note in reply
+
+
+def test_a_new_employer_named_in_the_first_message_is_a_new_work_permit():
+    from actions.application.actions import entity_items
+
+    said = {
+        "text": "I changed my employer and need a work permit change",
+        "entities": [{"entity": "service_item", "value": "work_permit_change"}],
+    }
+    assert entity_items(said) == ["work_permit_new"]
+    said["text"] = "I need a work permit change, my position changed"
+    assert entity_items(said) == ["work_permit_change"]

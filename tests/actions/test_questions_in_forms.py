@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator
 
 import pytest
 from rasa_sdk import Tracker
@@ -193,7 +193,9 @@ def test_a_policy_question_in_the_eligibility_check_is_answered_and_the_check_go
     kept = {"highest_degree": "master", "relevant_experience_years": 5}
     dispatcher = CollectingDispatcher()
     events = asyncio.run(
-        ValidateEligibilityForm().run(dispatcher, eligibility_tracker(COST[language], language, requested, kept), {})
+        ValidateEligibilityForm().run(
+            dispatcher, eligibility_tracker(COST[language], language, requested, kept), {}
+        )
     )
     said = "\n".join(m.get("text") or "" for m in dispatcher.messages)
     assert SOURCE[language] in said

@@ -293,7 +293,9 @@ def test_a_note_that_asks_nothing_keeps_nothing_to_do(monkeypatch, backend):
     number = submitted(monkeypatch, backend)
     backend.change_state(number, "exit_entry", "under_review", "File complete, review started.")
     d = Dialogue(monkeypatch, backend, "en", sender="owner-1")
-    reply = texts(d.external({"case_number": number, "department": "exit_entry", "case_state": "under_review"}))
+    reply = texts(
+        d.external({"case_number": number, "department": "exit_entry", "case_state": "under_review"})
+    )
     assert "Nothing to do for now" in reply
 
 

@@ -664,7 +664,9 @@ def test_natural_answers_that_were_refused_are_understood(key: str, text: str, v
 def test_not_entered_yet_is_understood_and_explained(lang: str):
     result = parse("date_of_entry", "还在韩国，没入境")
     assert result.error == "date_not_yet"
-    assert ("30" in result.message(lang)) and ("stop" in result.message(lang) or "暂停" in result.message(lang))
+    assert ("30" in result.message(lang)) and (
+        "stop" in result.message(lang) or "暂停" in result.message(lang)
+    )
     # only the date of entry can be "not yet": a date of birth is still a wrong answer
     assert parse("date_of_birth", "not in China yet").error == "date_format"
 

@@ -46,11 +46,15 @@ def test_a_latin_answer_inside_a_form_keeps_a_chinese_conversation_chinese():
 
 
 def user(text, language, reason):
-    return {"event": "user", "text": text, "parse_data": {"language": {"language": language, "reason": reason}}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"language": {"language": language, "reason": reason}},
+    }
 
 
 def test_an_explicit_choice_holds_until_the_user_chooses_again():
-    """"reply in Chinese please", then English messages: still Chinese (and the reverse)."""
+    """ "reply in Chinese please", then English messages: still Chinese (and the reverse)."""
     chosen = [
         user("hello", "en", "words"),
         {"event": "slot", "name": "language", "value": "en"},
@@ -73,5 +77,9 @@ def test_an_explicit_choice_holds_until_the_user_chooses_again():
 
 
 def test_without_a_choice_the_other_language_still_switches():
-    events = [user("hello", "en", "words"), {"event": "slot", "name": "language", "value": "en"}, user("你好", "zh", "script")]
+    events = [
+        user("hello", "en", "words"),
+        {"event": "slot", "name": "language", "value": "en"},
+        user("你好", "zh", "script"),
+    ]
     assert conversation_language(tracker(events, {"language": "zh", "reason": "script"}, "en")) == "zh"
