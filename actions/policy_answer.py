@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence
+
+import yaml
 
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable, FaqAnswer, FaqEntry
 from actions.forms.base import POLICY_INTENT, looks_like_question  # noqa: F401 - shared
@@ -57,11 +62,61 @@ def picked_entry_id(entities: Sequence[Mapping[str, Any]] | None) -> str | None:
     return None
 
 
-def citation(entry: FaqEntry, language: str) -> str | None:
-    if entry.source and entry.checked:
-        return message("source_and_date", language, source=entry.source, checked=entry.checked)
-    if entry.source:
-        return message("source_only", language, source=entry.source)
+SOURCES_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "sources.yml"
+REGIONS_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "regions"
+SOURCE_SEPARATOR = " | "
+
+
+@lru_cache(maxsize=1)
+def source_names() -> Dict[str, Any]:
+    """knowledge/sources.yml: Chinese names of the sources and the region plans."""
+    with SOURCES_FILE.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return {"names": dict(data.get("names") or {}), "plans": dict(data.get("plans") or {})}
+
+
+@lru_cache(maxsize=1)
+def city_regions() -> Dict[str, str]:
+    """City id (the `city` entity's value) -> region (the profile's file name)."""
+    found: Dict[str, str] = {}
+    for path in sorted(REGIONS_DIR.glob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            profile = yaml.safe_load(handle) or {}
+        for city in profile.get("scope") or []:
+            if isinstance(city, dict) and city.get("id"):
+                found[str(city["id"])] = path.stem
+    return found
+
+
+def user_region(entities: Sequence[Mapping[str, Any]] | None) -> str | None:
+    """The region of the `city` named in the message, else the deployment's REGION."""
+    for entity in entities or []:
+        if entity.get("entity") == "city" and str(entity.get("value")) in city_regions():
+            return city_regions()[str(entity.get("value"))]
+    region = (os.environ.get("REGION") or "").strip().lower()
+    return region or None
+
+
+def shown_source(source: str, language: str, region: str | None = None) -> str:
+    """The source as the user sees it: the plan of the user's region only when an entry lists
+    both plans, and in a Chinese answer the document's Chinese name."""
+    parts = [p.strip() for p in source.split(SOURCE_SEPARATOR) if p.strip()]
+    plans = source_names()["plans"]
+    if region in plans and plans[region] in parts:
+        other_plans = set(plans.values()) - {plans[region]}
+        parts = [p for p in parts if p not in other_plans]
+    if language == "zh":
+        names = source_names()["names"]
+        parts = [names.get(p, p) for p in parts]
+    return ("；" if language == "zh" else "; ").join(parts)
+
+
+def citation(entry: FaqEntry, language: str, region: str | None = None) -> str | None:
+    source = shown_source(entry.source, language, region) if entry.source else ""
+    if source and entry.checked:
+        return message("source_and_date", language, source=source, checked=entry.checked)
+    if source:
+        return message("source_only", language, source=source)
     return None
 
 
@@ -104,9 +159,11 @@ class PolicyReply:
         self.messages.append({"text": text, "buttons": buttons or []})
 
 
-def answer_messages(entry: FaqEntry, language: str, related: List[FaqEntry], in_form: bool) -> PolicyReply:
+def answer_messages(
+    entry: FaqEntry, language: str, related: List[FaqEntry], in_form: bool, region: str | None = None
+) -> PolicyReply:
     reply = PolicyReply("answer", entry_id=entry.id)
-    cited = citation(entry, language)
+    cited = citation(entry, language, region)
     reply.say("\n\n".join([entry.answer, cited] if cited else [entry.answer]))
     if entry.uncertain:
         reply.say(message("uncertain", language), [staff_button(language)])
@@ -154,7 +211,11 @@ async def policy_reply(
         return reply
     if result.status == "answer" and result.entry:
         return answer_messages(
-            for_country(result.entry, entities, language), language, result.related, in_form
+            for_country(result.entry, entities, language),
+            language,
+            result.related,
+            in_form,
+            user_region(entities),
         )
     if result.candidates:
         reply = PolicyReply("candidates")
