@@ -61,6 +61,10 @@ COMMANDS: Dict[str, re.Pattern[str]] = {
         r"修改事项|更改事项|修改申请事项|重新选择事项|改事项|增加事项|添加事项",
     ),
     "role": _command(r"change (?:the |my )?role", r"修改身份|更改身份"),
+    "show_summary": _command(
+        r"(?:show (?:me )?)?(?:the )?summary(?: again)?|back to (?:the )?summary|show (?:me )?all (?:my )?answers",
+        r"返回摘要|查看摘要|显示摘要|回到摘要|摘要",
+    ),
     "show_consent": _command(
         r"show (?:me )?the (?:consent )?text(?: again)?|show (?:me )?the consent(?: text)?(?: again)?"
         r"|read the consent(?: text)?(?: again)?",

@@ -27,7 +27,7 @@ from actions.application.commands import (
     parse_items,
     parse_role,
 )
-from actions.application.render import item_names
+from actions.application.render import group_named, item_names
 from actions.application.state import (
     CLOSED,
     CONFIRMED,
@@ -457,6 +457,12 @@ class Turn:
     async def on_summary(self) -> Changes | None:
         name = command(self.text, SUMMARY_COMMANDS)
         intent, confidence = self.said.intent, self.said.confidence
+        group = group_named(self.text)
+        if group is not None:  # "change personal details": that group's answers as buttons
+            self.state["reask"] = f"group:{group}"
+            return self.changes()
+        if command(self.text, ("show_summary",)):
+            return self.changes()  # the question is the summary
         if name in NAVIGATION:
             return await self.navigate(name)
         missing = next_step(self.fields, self.summary, self.state["skipped"])
