@@ -201,10 +201,13 @@ def _read_relative(norm: str, today: date) -> Parsed | None:
     return None
 
 
-def read_date(text: str, *, partial: bool = False, today: date | None = None) -> Parsed:
+def read_date(
+    text: str, *, partial: bool = False, today: date | None = None, relative: bool = True
+) -> Parsed:
     """The first full date in the text (value: a date), or why there is none. With `today`,
     dates relative to it ("yesterday", "上个月20号") and two-digit years ("88年5月3号") are read
-    too, and an answer saying the event has not happened yet gives `date_not_yet`."""
+    too (`relative=False`: not the relative ones), and an answer saying the event has not
+    happened yet gives `date_not_yet`."""
     norm = chinese_digits_to_arabic(normalise(text))
     full = _earliest(_FULL, norm)
     if full:
@@ -213,9 +216,9 @@ def read_date(text: str, *, partial: bool = False, today: date | None = None) ->
         short = _earliest(_SHORT_YEAR, norm)
         if short:
             return _read_short(*short, today)
-        relative = _read_relative(norm, today)
-        if relative is not None:
-            return relative
+        found = _read_relative(norm, today) if relative else None
+        if found is not None:
+            return found
         if _NOT_YET.search(norm):
             return fail("date_not_yet")
     part = _earliest(_PARTIAL, norm)
