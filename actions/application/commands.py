@@ -198,7 +198,7 @@ def new_employer_items(items: List[str], text: str) -> List[str]:
     for key in items:
         item = cat.items.get(key)
         if item is not None and item.service in NEW_EMPLOYER_KINDS and item.kind == "change":
-            key = cat.item_for(item.service, NEW_EMPLOYER_KINDS[item.service])
+            key = cat.item_for(item.service, NEW_EMPLOYER_KINDS[item.service]) or key
         fixed.append(key)
     order = list(cat.items)
     return sorted(dict.fromkeys(k for k in fixed if k in cat.items), key=order.index)

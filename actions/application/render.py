@@ -222,7 +222,7 @@ FIELD_GROUPS: Dict[str, tuple] = {
 
 def groups_of(fields: List[str]) -> List[tuple]:
     """(group, the form's fields in it) in the order of the groups; (None, [key]) for a field in none."""
-    found = [(group, [k for k in fields if k in keys]) for group, keys in FIELD_GROUPS.items()]
+    found: List[tuple] = [(group, [k for k in fields if k in keys]) for group, keys in FIELD_GROUPS.items()]
     grouped = {k for keys in FIELD_GROUPS.values() for k in keys}
     found += [(None, [k]) for k in fields if k not in grouped]
     return [(group, keys) for group, keys in found if keys]

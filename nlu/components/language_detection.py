@@ -231,7 +231,7 @@ def other_language(language: str | None) -> str:
 
 def is_explicit(detection: Mapping[str, Any] | None) -> bool:
     """The message asked for a language ("reply in Chinese please", "switch language")."""
-    return bool(detection) and detection.get("reason") in (REQUEST, TOGGLE)  # type: ignore[union-attr]
+    return detection is not None and detection.get("reason") in (REQUEST, TOGGLE)
 
 
 def chose_language(detections: Iterable[Mapping[str, Any] | None]) -> bool:
