@@ -72,14 +72,14 @@ def test_an_explicit_choice_holds_when_the_user_writes_in_the_other_language(con
     """Issue 12: "reply in Chinese please" is a promise; the next English message is answered in Chinese."""
     conversation.say("hello")
     assert is_chinese(conversation.say("reply in Chinese please"))
-    assert is_chinese(conversation.say("how much does the work permit cost?"))
+    assert is_chinese(conversation.say("hello, are you a bot?"))
     assert is_chinese(conversation.say("thanks"))
 
 
 def test_an_explicit_choice_of_english_holds_for_chinese_messages(conversation):
     conversation.say("你好")
     assert is_english(conversation.say("请用英文回复"))
-    assert is_english(conversation.say("工作许可要多少钱？"))
+    assert is_english(conversation.say("你是机器人吗？"))
 
 
 def test_switch_language_without_a_target_toggles(conversation):
