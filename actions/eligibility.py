@@ -27,9 +27,17 @@ from rasa_sdk.types import DomainDict
 from actions import parsing
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
 from actions.forms.action import FormBase
-from actions.forms.base import answers_pending, is_other_request, latest, latest_text
+from actions.forms.base import (
+    answers_pending,
+    is_other_request,
+    is_policy_question,
+    latest,
+    latest_text,
+    looks_like_question,
+)
 from actions.language import conversation_language
 from actions.messages import staff_button
+from actions.policy_answer import policy_reply
 from knowledge.eligibility import load_data
 from knowledge.eligibility.data import FACTOR_KEYS
 from texts import scoped
@@ -101,6 +109,9 @@ class ValidateEligibilityForm(FormBase):
             # a stop leaves the form (bot/eligibility.yml), keeping the answers;
             # "reply in Chinese" is a language switch, not the nationality "Chinese"
             return []
+        if is_policy_question(self.settings, said) and (looks_like_question(text) or text.startswith("/")):
+            # "wait, how much does the residence permit cost?": answered, then the question again
+            return await self.answer_policy_question(dispatcher, tracker, requested, language)
 
         # Other questions named in the message: corrections ("sorry, I have 5 years of
         # experience, not 3") or extra answers ("34岁，硕士"), each read from its own clauses.
@@ -130,14 +141,33 @@ class ValidateEligibilityForm(FormBase):
             parsed = self.parse(requested, answer, tracker)
             if parsed.ok:
                 events[requested] = parsed.value
+                if parsed.params.get("new_employer"):  # said back: not a "change" (policy-facts.md)
+                    dispatcher.utter_message(text=message("new_employer", language))
             elif events:
                 pass  # the message changed other answers only; the question is asked again
             elif is_other_request(self.settings, said, sure=False) and not parsing.is_skip(text):
                 return []  # another request: the rules answer it, the form asks again after
+            elif is_policy_question(self.settings, said):
+                return await self.answer_policy_question(dispatcher, tracker, requested, language)
             else:
                 explain(dispatcher, parsed, language)
                 events[requested] = None
         return [SlotSet(slot, value) for slot, value in events.items()]
+
+    async def answer_policy_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: Any, language: str
+    ) -> List[Dict[str, Any]]:
+        """The knowledge base's answer (sourced, as actions/faq.py answers), then a line that says
+        the check goes on; the question stays unanswered, so the form asks it again. Nothing
+        else changes."""
+        said = tracker.latest_message or {}
+        reply = await policy_reply(
+            BackendClient(), str(said.get("text") or ""), language, said.get("entities"), in_form=True
+        )
+        for each in reply.messages:
+            dispatcher.utter_message(text=each["text"], buttons=each["buttons"])
+        dispatcher.utter_message(text=message("back_to_check", language))
+        return [SlotSet(requested, None)] if requested in FORM_SLOTS else []
 
     def prefill(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
         """At the form's start: the nationality from a `country` entity of the message that

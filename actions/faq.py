@@ -14,8 +14,6 @@ The backend's retriever decides (answer / ambiguous / no match); this action ren
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 from typing import Any, Dict, List
 
@@ -23,95 +21,28 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendClient, BackendError, BackendUnavailable, FaqAnswer, FaqEntry
+from actions import policy_answer
+from actions.backend_client import BackendClient, BackendError, FaqEntry
 from actions.language import conversation_language
 from actions.messages import staff_button
-from knowledge.countries import by_code
-from knowledge.eligibility import load_data
-from knowledge.eligibility.social_insurance import social_insurance
-from knowledge.eligibility.texts import Messages
+from actions.policy_answer import FAQ_ID_ENTITY, candidate_payload, citation, entry_buttons  # noqa: F401
 from texts import scoped
 
 log = logging.getLogger(__name__)
 
 LAST_FAQ_SLOT = "last_faq_id"
-FAQ_ID_ENTITY = "faq_id"
-
 
 message = scoped("faq")  # texts/faq.yml
 
 
-def candidate_payload(entry_id: str) -> str:
-    return "/ask_policy" + json.dumps({FAQ_ID_ENTITY: entry_id}, separators=(",", ":"))
-
-
 def picked_entry_id(tracker: Tracker) -> str | None:
     """The faq_id entity of a candidate button the user clicked, if any."""
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == FAQ_ID_ENTITY and entity.get("value"):
-            return str(entity["value"])
-    return None
-
-
-def citation(entry: FaqEntry, language: str) -> str | None:
-    if entry.source and entry.checked:
-        return message("source_and_date", language, source=entry.source, checked=entry.checked)
-    if entry.source:
-        return message("source_only", language, source=entry.source)
-    return None
-
-
-def entry_buttons(entries: List[FaqEntry]) -> List[Dict[str, str]]:
-    """One button per entry: its question, answering that entry when clicked."""
-    return [{"title": e.question, "payload": candidate_payload(e.id)} for e in entries if e.question]
-
-
-def utter_answer(
-    dispatcher: CollectingDispatcher, entry: FaqEntry, language: str, related: List[FaqEntry] | None = None
-) -> None:
-    parts = [entry.answer]
-    cited = citation(entry, language)
-    if cited:
-        parts.append(cited)
-    dispatcher.utter_message(text="\n\n".join(parts))
-    buttons = [
-        {"title": message("button_yes", language), "payload": "/affirm"},
-        {"title": message("button_no", language), "payload": "/deny"},
-    ]
-    if entry.uncertain:
-        dispatcher.utter_message(text=message("uncertain", language), buttons=[staff_button(language)])
-    related_buttons = entry_buttons([e for e in related or [] if e.id != entry.id][:2])
-    if related_buttons:  # before "was this helpful?", which stays the last message (bot/faq.yml)
-        dispatcher.utter_message(text=message("related", language), buttons=related_buttons)
-    dispatcher.utter_message(text=message("ask_helpful", language), buttons=buttons)
-
-
-SOCIAL_INSURANCE_TOPIC = "social_insurance"
+    return policy_answer.picked_entry_id((tracker.latest_message or {}).get("entities"))
 
 
 def for_country(entry: FaqEntry, tracker: Tracker, language: str) -> FaqEntry:
-    """A social-insurance answer asked with a nationality ("I'm German, do I need to pay social
-    insurance?"): the answer with the bilateral agreement's line for that country (knowledge/
-    agreements.yml, as the eligibility check writes it), uncertain where the agreement's scope is."""
-    code = next(
-        (
-            str(e.get("value"))
-            for e in (tracker.latest_message or {}).get("entities") or []
-            if e.get("entity") == "country" and e.get("value")
-        ),
-        None,
-    )
-    if entry.topic != SOCIAL_INSURANCE_TOPIC or not code:
-        return entry
-    country = by_code(code)
-    if country is None:
-        return entry
-    found = social_insurance(load_data(), country)
-    details = Messages().join(list(found.texts), language)
-    line = message("for_country", language, country=country.name(language), details=details)
-    return dataclasses.replace(
-        entry, answer=f"{entry.answer}\n\n{line}", uncertain=entry.uncertain or found.uncertain
-    )
+    """The social-insurance answer with the line for the nationality named in the message."""
+    return policy_answer.for_country(entry, (tracker.latest_message or {}).get("entities"), language)
 
 
 class ActionAnswerPolicyQuestion(Action):
@@ -122,39 +53,15 @@ class ActionAnswerPolicyQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
-        client = BackendClient()
-        picked = picked_entry_id(tracker)
-        try:
-            if picked:
-                result = FaqAnswer(status="answer", entry=await client.get_faq_entry(picked, language))
-            else:
-                question = ((tracker.latest_message or {}).get("text") or "").strip()
-                if not question or question.startswith("/"):  # e.g. the menu's bare /ask_policy button
-                    dispatcher.utter_message(text=message("empty", language))
-                    return [SlotSet(LAST_FAQ_SLOT, None)]
-                result = await client.answer_policy_question(question, language)
-        except BackendUnavailable:
-            dispatcher.utter_message(text=message("backend_down", language), buttons=[staff_button(language)])
-            return [SlotSet(LAST_FAQ_SLOT, None)]
-        except BackendError as exc:
-            key = {"question_too_long": "too_long", "question_empty": "empty"}.get(exc.code, "no_match")
-            if key == "no_match":
-                log.warning("backend refused a policy question: %s", exc.code)
-            dispatcher.utter_message(text=message(key, language), buttons=[staff_button(language)])
-            return [SlotSet(LAST_FAQ_SLOT, None)]
-
-        if result.status == "answer" and result.entry:
-            utter_answer(dispatcher, for_country(result.entry, tracker, language), language, result.related)
-            return [SlotSet(LAST_FAQ_SLOT, result.entry.id)]
-        if result.candidates:
-            buttons = [
-                {"title": c.question, "payload": candidate_payload(c.id)} for c in result.candidates[:3]
-            ]
-            buttons.append(staff_button(language))
-            dispatcher.utter_message(text=message("candidates", language), buttons=buttons)
-        else:
-            dispatcher.utter_message(text=message("no_match", language), buttons=[staff_button(language)])
-        return [SlotSet(LAST_FAQ_SLOT, None)]
+        latest = tracker.latest_message or {}
+        reply = await policy_answer.policy_reply(
+            BackendClient(), str(latest.get("text") or ""), language, latest.get("entities")
+        )
+        if reply.status == "refused":
+            log.warning("backend refused a policy question")
+        for said in reply.messages:
+            dispatcher.utter_message(text=said["text"], buttons=said["buttons"])
+        return [SlotSet(LAST_FAQ_SLOT, reply.entry_id)]
 
 
 class ActionFaqFeedback(Action):

@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 
-from nlu.components.language_detection import resolve
+from nlu.components.language_detection import chose_language, resolve
 
 LANGUAGE_SLOT = "language"
 
@@ -27,12 +27,25 @@ def language_before_latest_message(events: List[Dict[str, Any]], current: str | 
     return None if seen_user else current
 
 
+def chosen_before_latest_message(events: List[Dict[str, Any]]) -> bool:
+    """An explicit language choice in a user message before the latest one."""
+    users = [e for e in events if e.get("event") == "user"]
+    return chose_language((e.get("parse_data") or {}).get("language") for e in users[:-1])
+
+
 def conversation_language(tracker: Tracker) -> str:
     """'en' or 'zh': the language this turn's replies must be written in."""
     detection = (tracker.latest_message or {}).get("language")
-    previous = language_before_latest_message(tracker.events or [], tracker.get_slot(LANGUAGE_SLOT))
+    events = tracker.events or []
+    previous = language_before_latest_message(events, tracker.get_slot(LANGUAGE_SLOT))
     in_form = bool((tracker.active_loop or {}).get("name"))
-    return resolve(detection, previous, in_form=in_form, hint=language_hint(tracker.events or []))
+    return resolve(
+        detection,
+        previous,
+        in_form=in_form,
+        chosen=chosen_before_latest_message(events),
+        hint=language_hint(events),
+    )
 
 
 def language_hint(events: List[Dict[str, Any]]) -> str | None:

@@ -150,7 +150,7 @@ _DEGREES = [
 _APPLICATION_TYPES = [
     ("cancellation", r"cancel|注销"),
     ("extension", r"extend|extension|renew|延期|延续|续签|续期"),
-    ("change", r"change|new employer|new job|switch|变更|换工作|换单位|跳槽"),
+    ("change", r"change|switch|变更|更改|修改"),
     ("new", r"\bnew\b|first|initial|apply|首次|新办|新申请|初次|第一次|新的"),
 ]
 
@@ -168,7 +168,10 @@ def parse_highest_degree(text: str) -> Parsed:
 
 
 def parse_application_type(text: str) -> Parsed:
-    """New application (the usual items), extension, change or cancellation; skipping means new."""
+    """New application (the usual items), extension, change or cancellation; skipping means new.
+    A new employer is a new application (the current permit is cancelled): params["new_employer"]."""
+    if reading.new_employer(text) and not reading.is_skip(text):
+        return Parsed("new", params={"new_employer": True})
     return _choice("application_type", _APPLICATION_TYPES, "application_type", text)
 
 

@@ -68,6 +68,22 @@ NEXT_BY_STATE = {
 
 message = scoped("status")  # texts/status.yml
 
+# States whose next step is "nothing to do for now" (the department is working on it).
+WAITING_STATES = ("received", "under_review")
+# An officer's note that asks the applicant for something ("please bring the original diploma",
+# "请携带护照原件"): a request or a thing to bring, send, provide, sign, come or call.
+_ASKS = re.compile(
+    r"\b(?:please|bring|brings|provide|submit|upload|send|resend|sign|come|visit|call|contact|"
+    r"present|hand in|fill in|need(?:s|ed)? (?:to|your|the|a|an)|must|required?)\b"
+    r"|请|须|需要?您|需|务必|携带|带上|带来|提供|补充|补交|提交|上传|寄送|签字|签名|到场|前来|来窗口|致电|联系",
+    re.IGNORECASE,
+)
+
+
+def asks_the_applicant(note: str) -> bool:
+    """The department's note asks the applicant to do or bring something."""
+    return bool(_ASKS.search(note or ""))
+
 
 def find_case_number(text: str) -> str | None:
     match = CASE_NUMBER.search(text or "")
@@ -359,10 +375,14 @@ class ActionCaseUpdate(Action):
         note = str(timeline[-1].get("note") or "").strip() if timeline else ""
         if note:
             lines.append(message("update_note", language, note=note))
-        if state in NEXT_BY_STATE:
+        asks = bool(note) and asks_the_applicant(note)
+        if asks and state in WAITING_STATES:
+            # "Nothing to do for now" would contradict a note that asks for something
+            lines.append(message("next_as_noted", language))
+        elif state in NEXT_BY_STATE:
             lines.append(message(NEXT_BY_STATE[state], language))
         buttons = [{"title": message("button_status", language), "payload": "/check_status"}]
-        if state in ("rejected", "supplement_requested"):
+        if state in ("rejected", "supplement_requested") or asks:
             buttons.append(staff_button(language))
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
         if state == "completed" and department:  # the department's item is done: rate it (once)

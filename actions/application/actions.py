@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.application import state as form_state
+from actions.application.commands import new_employer_items
 from actions.application.machine import Turn, TurnInput, problems_text
 from actions.application.render import case_text, question
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
@@ -38,6 +39,7 @@ def turn_input(tracker: Tracker) -> TurnInput:
         sender=tracker.sender_id,
         channel=tracker.get_latest_input_channel(),
         language=conversation_language(tracker),
+        entities=tuple((tracker.latest_message or {}).get("entities") or []),
     )
 
 
@@ -76,7 +78,10 @@ def entity_items(message: Mapping[str, Any] | None) -> List[str]:
     }
     if not named or not named <= set(cat.items) or cat.conflicts(named):
         return []
-    return [key for key in cat.items if key in named]
+    # "I changed my employer, I want a work permit change": a new work permit (policy-facts.md)
+    return new_employer_items(
+        [key for key in cat.items if key in named], str((message or {}).get("text") or "")
+    )
 
 
 class ActionApplicationStart(Action):
@@ -137,18 +142,25 @@ class ActionAskApplicationConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
+        phase = tracker.get_slot(form_state.PHASE) or "consent"
+        state = form_state.new_state(tracker.get_slot(form_state.STATE))
         said = question(
-            tracker.get_slot(form_state.PHASE) or "consent",
+            phase,
             tracker.get_slot(form_state.STEP),
             list(tracker.get_slot(form_state.ITEMS) or []),
             tracker.get_slot(form_state.ROLE) or "worker",
             tracker.get_slot(form_state.SUMMARY) or {},
-            form_state.new_state(tracker.get_slot(form_state.STATE)),
+            state,
             conversation_language(tracker),
         )
         for each in said:
             dispatcher.utter_message(text=each["text"], buttons=each["buttons"])
-        return []
+        # the consent text is shown once per consent question; a policy answer's "back to the
+        # form" line only once
+        kept = {**state, "reask": None}
+        if phase == "consent" and "consent" not in state["shown"]:
+            kept["shown"] = [*state["shown"], "consent"]
+        return [] if kept == state else [SlotSet(form_state.STATE, kept)]
 
 
 class ActionApplicationSubmit(Action):

@@ -11,6 +11,7 @@ import re
 from typing import Dict, List, Mapping
 
 from knowledge.application import catalogue
+from knowledge.reading import new_employer
 from knowledge.reading import normalise as read_normalise
 
 # --- recognising commands: the whole message, in either language ----------------------------
@@ -60,6 +61,15 @@ COMMANDS: Dict[str, re.Pattern[str]] = {
         r"修改事项|更改事项|修改申请事项|重新选择事项|改事项|增加事项|添加事项",
     ),
     "role": _command(r"change (?:the |my )?role", r"修改身份|更改身份"),
+    "show_summary": _command(
+        r"(?:show (?:me )?)?(?:the )?summary(?: again)?|back to (?:the )?summary|show (?:me )?all (?:my )?answers",
+        r"返回摘要|查看摘要|显示摘要|回到摘要|摘要",
+    ),
+    "show_consent": _command(
+        r"show (?:me )?the (?:consent )?text(?: again)?|show (?:me )?the consent(?: text)?(?: again)?"
+        r"|read the consent(?: text)?(?: again)?",
+        r"查看同意书(?:全文)?|显示同意书(?:全文)?|再看一下同意书|同意书全文",
+    ),
     "agree": _command(
         r"i agree|agree|i consent|consent|accept|i accept|yes,? i agree|agreed|yes|yep|sure|ok|okay",
         r"同意|我同意|接受|同意并继续|是|是的|好|好的|可以",
@@ -161,7 +171,37 @@ def parse_items(text: str) -> List[str]:
             key: [kinds_in_text[0] if len(kinds_in_text) == 1 else service.default_kind]
             for key, service in cat.services.items()
         }
-    return _item_keys(chosen)
+    return _item_keys(with_new_employer(chosen, norm))
+
+
+# A new employer is a new work permit (the old one is cancelled), never a work permit change
+# (policy-facts.md); the residence permit is changed (updated within 10 days).
+NEW_EMPLOYER_KINDS = {"work_permit": "new"}
+
+
+def with_new_employer(chosen: Dict[str, List[str]], text: str) -> Dict[str, List[str]]:
+    if not new_employer(text):
+        return chosen
+    fixed = dict(chosen)
+    for service, kind in NEW_EMPLOYER_KINDS.items():
+        if service in fixed:
+            fixed[service] = list(dict.fromkeys(kind if k == "change" else k for k in fixed[service]))
+    return fixed
+
+
+def new_employer_items(items: List[str], text: str) -> List[str]:
+    """Item keys as a new employer needs them: work_permit_change becomes work_permit_new."""
+    if not new_employer(text):
+        return items
+    cat = catalogue()
+    fixed = []
+    for key in items:
+        item = cat.items.get(key)
+        if item is not None and item.service in NEW_EMPLOYER_KINDS and item.kind == "change":
+            key = cat.item_for(item.service, NEW_EMPLOYER_KINDS[item.service]) or key
+        fixed.append(key)
+    order = list(cat.items)
+    return sorted(dict.fromkeys(k for k in fixed if k in cat.items), key=order.index)
 
 
 def _item_keys(chosen: Mapping[str, List[str]]) -> List[str]:

@@ -27,7 +27,7 @@ from actions.application.commands import (
     parse_items,
     parse_role,
 )
-from actions.application.render import item_names
+from actions.application.render import group_named, item_names
 from actions.application.state import (
     CLOSED,
     CONFIRMED,
@@ -45,12 +45,21 @@ from actions.application.state import (
     next_step,
 )
 from actions.backend_client import BackendClient, BackendError, BackendUnavailable
-from actions.forms.base import Latest, is_elsewhere, is_other_request, offer, record_failure
+from actions.forms.base import (
+    Latest,
+    is_elsewhere,
+    is_not_an_answer,
+    is_other_request,
+    is_policy_question,
+    offer,
+    record_failure,
+)
 from actions.messages import staff_button
+from actions.policy_answer import policy_reply
 from knowledge.application import carry_over, catalogue, find_field_mentions, mask, parse_field
 from knowledge.application import message as field_message
 from knowledge.application.mentions import strip_lead_in
-from knowledge.reading import Parsed
+from knowledge.reading import Parsed, new_employer
 from texts import scoped
 
 log = logging.getLogger(__name__)
@@ -59,6 +68,8 @@ message = scoped("application")  # texts/application.yml
 
 Changes = Dict[str, Any]  # slot name -> new value, in the order they are set
 NAVIGATION = ("restart", "back", "items", "role")  # commands that move to another question or phase
+UNDERSTOOD = ("date_not_yet",)  # reader codes that explain a situation, not a wrong answer
+PHASES = ("resume", "consent", "role", "items", "fields", "summary")  # Turn.handle's handlers
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class TurnInput:
     # inside the form only an explicit request moves the reply language: answers such as
     # "Anna Maria" or a Chinese address are data (nlu/components/language_detection.resolve)
     language: str
+    entities: tuple = ()  # the message's entities (a clicked related-question button's faq_id...)
     said: Latest = field(init=False)
 
     def __post_init__(self) -> None:
@@ -207,9 +219,29 @@ class Turn:
         self.state["history"] = [*history, key]
         self.state["failures"].pop(key, None)
 
+    async def answer_policy_question(self) -> None:
+        """A policy question asked instead of an answer: answered as actions/faq.py answers it
+        (sourced), then the form's question is asked again (render.question, "after_question");
+        nothing entered changes and no failure is counted."""
+        reply = await policy_reply(self.client, self.text, self.language, self.input.entities, in_form=True)
+        for said in reply.messages:
+            self.utter(said["text"], said["buttons"])
+        self.state["reask"] = "after_question"
+
+    async def policy_question(self) -> bool:
+        """True when the message was a policy question and has been answered."""
+        if not is_policy_question(FORM, self.said):
+            return False
+        await self.answer_policy_question()
+        return True
+
     # --- the phases ---
     async def handle(self) -> Changes | None:
         """The slot events of this turn, or None: left to the rules (the form is rejected)."""
+        self.state["reask"] = None
+        if self.text.startswith("/ask_policy") and self.phase in PHASES:
+            await self.answer_policy_question()  # a related-question button under an answer
+            return self.changes()
         if self.text.startswith("/"):
             if is_other_request(FORM, self.said):
                 return None
@@ -248,6 +280,8 @@ class Turn:
             return self.changes()
         if is_other_request(FORM, self.said):
             return None
+        if await self.policy_question():
+            return self.changes()
         self.say("resume_unclear")
         return self.changes()
 
@@ -284,6 +318,9 @@ class Turn:
     async def on_consent(self) -> Changes | None:
         name = command(self.text, ("decline", "agree"))
         intent, confidence = self.said.intent, self.said.confidence
+        if command(self.text, ("show_consent",)):
+            self.state["shown"] = [k for k in self.state["shown"] if k != "consent"]
+            return self.changes()  # the question shows the whole text again
         if name == "decline" or (intent == "deny" and name is None):
             self.confirmed = DECLINED
             self.reset_to("consent")
@@ -300,7 +337,9 @@ class Turn:
             return self.changes()
         if is_other_request(FORM, self.said):
             return None
-        self.say("consent_unclear")
+        # a policy question is answered; anything else: the question (the one-line reminder
+        # with the buttons once the text has been shown) says what is needed
+        await self.policy_question()
         return self.changes()
 
     async def on_role(self) -> Changes | None:
@@ -308,6 +347,8 @@ class Turn:
         if role is None:
             if is_other_request(FORM, self.said):
                 return None
+            if await self.policy_question():
+                return self.changes()
             self.say("role_unclear")
             return self.changes()
         previous = (self.role, self.phase)
@@ -334,6 +375,8 @@ class Turn:
         if not items:
             if is_other_request(FORM, self.said):
                 return None
+            if await self.policy_question():
+                return self.changes()
             self.say("items_unclear")
             return self.changes()
         pairs = cat.conflicts(items)
@@ -359,6 +402,8 @@ class Turn:
         self.state["fields"] = self.state["fields"] or cat.fields_for(items, role)
         lines = "\n".join(f"- {name}" for name in item_names(items, self.language))
         self.say("items_noted", items=lines, count=len(self.fields))
+        if "work_permit_new" in items and new_employer(self.text):
+            self.say("new_employer")  # not a "change": the old permit is cancelled (policy-facts.md)
         await self.carry_over()
         return self.changes()
 
@@ -412,6 +457,12 @@ class Turn:
     async def on_summary(self) -> Changes | None:
         name = command(self.text, SUMMARY_COMMANDS)
         intent, confidence = self.said.intent, self.said.confidence
+        group = group_named(self.text)
+        if group is not None:  # "change personal details": that group's answers as buttons
+            self.state["reask"] = f"group:{group}"
+            return self.changes()
+        if command(self.text, ("show_summary",)):
+            return self.changes()  # the question is the summary
         if name in NAVIGATION:
             return await self.navigate(name)
         missing = next_step(self.fields, self.summary, self.state["skipped"])
@@ -428,6 +479,8 @@ class Turn:
             return changed
         if is_other_request(FORM, self.said, sure=False):
             return None
+        if await self.policy_question():
+            return self.changes()
         if intent == "deny" or name == "decline":
             self.say("summary_which")
         else:
@@ -547,6 +600,12 @@ class Turn:
                 return self.changes()
         elif spec.optional and spec.kind != "family" and NO_ANSWER.match(normalise(self.text)):
             skip = True  # "Do you have a Chinese name?" - "no"
+        elif spec.kind in FREE_TEXT_KINDS and is_not_an_answer(FORM, self.said):
+            # a question, a complaint or another request is not a name, an address or an employer
+            if await self.policy_question():
+                return self.changes()
+            self.say("busy")
+            return self.changes()
         else:
             parsed = parse_field(key, self.text, today=today(), answers=self.known_answers())
         if skip or (parsed is not None and parsed.skipped):
@@ -558,10 +617,15 @@ class Turn:
             return await self.accept(key, parsed.value)
         if is_other_request(FORM, self.said, sure=False):
             return None  # "can I talk to someone": not a wrong answer; asked again after the rules
+        if await self.policy_question():
+            return self.changes()
         if is_elsewhere(FORM, self.said):
             self.say("busy")  # a question or another service: not counted as a wrong answer
             return self.changes()
         assert parsed is not None  # read above unless skipped
+        if parsed.error in UNDERSTOOD:  # "还在韩国，没入境": understood, answered, not a wrong answer
+            self.utter(parsed.message(self.language) or message("edit_unknown", self.language))
+            return self.changes()
         self.failed(key, parsed.message(self.language) or message("edit_unknown", self.language))
         return self.changes()
 

@@ -6,6 +6,7 @@ as rasa-sdk's dispatcher takes it.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Dict, List, Mapping
 
@@ -58,7 +59,23 @@ def question(
     language: str,
 ) -> List[Message]:
     """The form's question in this phase: the resume offer, the consent, the role, the items,
-    the field's question or the summary."""
+    the field's question or the summary; after a policy question answered in passing
+    (state "reask"), with a line that says the form goes on."""
+    said = _question(phase, step, items, role, summary, state, language)
+    if said and state.get("reask") == "after_question" and phase != "consent":
+        said[0] = {**said[0], "text": message("back_to_form", language) + "\n" + said[0]["text"]}
+    return said
+
+
+def _question(
+    phase: str,
+    step: str | None,
+    items: List[str],
+    role: str,
+    summary: Mapping[str, Any],
+    state: Mapping[str, Any],
+    language: str,
+) -> List[Message]:
     fields = state["fields"] or (catalogue().fields_for(items, role) if items else [])
     if phase == "resume":
         answered = sum(1 for k in fields if summary.get(k) not in (None, ""))
@@ -75,8 +92,17 @@ def question(
             text = message("resume_no_items", language)
         return [{"text": text, "buttons": [button("continue", language), button("restart", language)]}]
     if phase == "consent":
+        buttons = [button("agree", language), button("decline", language)]
+        if "consent" in state.get("shown", []):
+            # the text is on screen already: one line with the buttons, and the text on request
+            return [
+                {
+                    "text": message("consent_again", language),
+                    "buttons": [*buttons, button("show_consent", language)],
+                }
+            ]
         text = "\n\n".join([catalogue().consent.text(language), message("consent_question", language)])
-        return [{"text": text, "buttons": [button("agree", language), button("decline", language)]}]
+        return [{"text": text, "buttons": buttons}]
     if phase == "role":
         return [
             {
@@ -96,6 +122,9 @@ def question(
             return [field_question(step, fields, summary, state, role, language)]
         return []
     if phase == "summary":
+        reask = str(state.get("reask") or "")
+        if reask.startswith("group:") and reask[6:] in FIELD_GROUPS:
+            return [group_message(reask[6:], fields, language)]
         return [summary_message(items, role, fields, summary, state, language)]
     return []
 
@@ -151,16 +180,86 @@ def summary_message(
                 value=show_value(summary.get(key), language),
             )
         )
+    # one button per group of answers (a wall of one button per field did not fit a screen);
+    # a field that is in no group keeps its own button
+    for group, keys in groups_of(fields):
+        if group is None:
+            buttons.extend(edit_button(fields, key, language) for key in keys)
+            continue
+        numbers = ", ".join(str(fields.index(k) + 1) for k in keys)
+        name = message(f"group_{group}", language)
         buttons.append(
             {
-                "title": message("button_edit", language, number=number, label=label),
-                "payload": message("payload_edit", language, number=number),
+                "title": message("button_group", language, group=name, numbers=numbers),
+                "payload": message("payload_group", language, group=name),
             }
         )
     buttons.append(button("items", language))
     buttons.append(button("restart", language))
     lines.append(message("summary_help", language))
     return {"text": "\n".join(lines), "buttons": buttons}
+
+
+# The summary's groups of answers, in the order of the form (keys of knowledge/application/fields.yml).
+FIELD_GROUPS: Dict[str, tuple] = {
+    "personal": ("surname", "given_names", "chinese_name", "gender", "date_of_birth", "nationality"),
+    "documents": ("passport_number", "passport_expiry", "date_of_entry", "current_work_permit_number"),
+    "contact": ("email", "phone", "address_in_china"),
+    "employment": (
+        "employer_name",
+        "employer_uscc",
+        "employer_contact",
+        "position",
+        "work_city",
+        "contract_start",
+        "contract_end",
+        "annual_salary_cny",
+    ),
+    "education": ("highest_degree", "institution", "graduation_year", "relevant_experience_years"),
+    "family": ("family_members",),
+}
+
+
+def groups_of(fields: List[str]) -> List[tuple]:
+    """(group, the form's fields in it) in the order of the groups; (None, [key]) for a field in none."""
+    found: List[tuple] = [(group, [k for k in fields if k in keys]) for group, keys in FIELD_GROUPS.items()]
+    grouped = {k for keys in FIELD_GROUPS.values() for k in keys}
+    found += [(None, [k]) for k in fields if k not in grouped]
+    return [(group, keys) for group, keys in found if keys]
+
+
+def group_named(text: str) -> str | None:
+    """The group a message asks to change ("change personal details", "修改个人信息", the group's
+    name alone), in either language."""
+    said = re.sub(r"[\s.!?。！？]+", " ", text.casefold()).strip()
+    for group in FIELD_GROUPS:
+        for language in ("en", "zh"):
+            name = message(f"group_{group}", language).casefold()
+            payload = message("payload_group", language, group=name).casefold()
+            if said in (name, payload) or said.replace(" ", "") in (
+                name.replace(" ", ""),
+                payload.replace(" ", ""),
+            ):
+                return group
+    return None
+
+
+def edit_button(fields: List[str], key: str, language: str) -> Dict[str, str]:
+    number = fields.index(key) + 1
+    label = catalogue().fields[key].label[language]
+    return {
+        "title": message("button_edit", language, number=number, label=label),
+        "payload": message("payload_edit", language, number=number),
+    }
+
+
+def group_message(group: str, fields: List[str], language: str) -> Message:
+    """The fields of one group as buttons ("Change 8: Mobile phone in China"), and the way back."""
+    keys = dict(groups_of(fields)).get(group) or []
+    buttons = [edit_button(fields, key, language) for key in keys]
+    buttons.append(button("show_summary", language))
+    name = message(f"group_{group}", language)
+    return {"text": message("group_which", language, group=name), "buttons": buttons}
 
 
 def _bullets(lines: List[str]) -> List[str]:

@@ -41,6 +41,12 @@ def new_state(state: Any = None) -> Dict[str, Any]:
             str(k): int(v) for k, v in dict(state.get("failures") or {}).items() if str(v).isdigit()
         },
         "saved": state.get("saved") if isinstance(state.get("saved"), str) else None,
+        # what the form's question has shown in full already ("consent": the consent text is
+        # not repeated, a one-line reminder with the buttons is asked instead)
+        "shown": [str(k) for k in state.get("shown") or []],
+        # how the question is asked again this turn: "after_question" once a policy question
+        # asked in the middle of the form has been answered (a "back to the form" line first)
+        "reask": state.get("reask") if isinstance(state.get("reask"), str) else None,
     }
 
 

@@ -13,6 +13,7 @@ the rasa-sdk side (slot resets, the validation base class) is actions/forms/acti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Mapping, MutableMapping
 
@@ -25,6 +26,30 @@ if TYPE_CHECKING:
 # before it calls the validation action).
 SILENT_ACTIONS = ("action_listen", "action_extract_slots")
 EXTERNAL_PREFIX = "EXTERNAL_"
+POLICY_INTENT = "ask_policy"
+
+# A message shaped as a question: a question mark, a Chinese question word or particle, or an
+# English question word first ("wait, how much ...").
+_QUESTION = re.compile(
+    r"[?？]|吗|呢[。！!]?$|多少|多久|多长|几天|怎么|怎样|如何|什么|哪里|哪儿|哪个|哪些|为什么|能不能|可不可以|是否|需不需要|要不要"
+    r"|^(?:(?:wait|hey|hi|sorry|ok|okay|and|but|also|btw|quick question)[,:!.\s]+)*"
+    r"(?:how|what|whats|what's|when|where|which|who|why|can|could|do|does|did|is|are|would|should|must)\b",
+    re.IGNORECASE,
+)
+# A message shaped as a request or a complaint ("我要投诉", "I want to check my status").
+_REQUEST = re.compile(
+    r"^(?:i (?:want|would like|'d like|need|wish)\b|can i\b|could i\b|please\b|let me\b|how do i\b|show me\b)"
+    r"|^(?:我要|我想|我需要|请|帮我|麻烦|给我)|complain|complaint|投诉|举报|feedback|反馈|差评",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search((text or "").strip()))
+
+
+def looks_like_request(text: str) -> bool:
+    return bool(_REQUEST.search((text or "").strip()))
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,29 @@ def is_elsewhere(form: str | FormSettings, message: Latest) -> bool:
     """Another question or service asked instead of an answer (pointed to "stop", not counted)."""
     settings = form_settings(form) if isinstance(form, str) else form
     return message.intent in settings.elsewhere and message.confidence >= settings.confidence
+
+
+def is_policy_question(form: str | FormSettings, message: Latest) -> bool:
+    """A policy question the form answers in passing (`policy_questions`), the model sure of it."""
+    settings = form_settings(form) if isinstance(form, str) else form
+    return (
+        settings.policy_questions
+        and message.intent == POLICY_INTENT
+        and message.confidence >= settings.confidence
+    )
+
+
+def is_not_an_answer(form: str | FormSettings, message: Latest) -> bool:
+    """A question, a complaint or another service asked for, where any text would parse (a name,
+    an address, an employer): the model is sure of the intent and the message is shaped like one.
+    "我要投诉" is a complaint, not a given name; "Anna Maria" stays a name."""
+    settings = form_settings(form) if isinstance(form, str) else form
+    intents = {*settings.elsewhere, *((POLICY_INTENT,) if settings.policy_questions else ())}
+    return (
+        message.intent in intents
+        and message.confidence >= settings.confidence
+        and (looks_like_question(message.text) or looks_like_request(message.text))
+    )
 
 
 Offer = Literal["explain", "help", "person"]

@@ -50,6 +50,9 @@ class FormSettings(BaseModel, extra=Extra.forbid):
     stop_intent: str = "stop"
     elsewhere: List[str] = []
     help_after: conint(ge=1) | None = None  # type: ignore[valid-type]
+    # a policy question (ask_policy at `confidence`) asked instead of an answer is answered from
+    # the knowledge base, then the form asks its question again (actions/policy_answer.py)
+    policy_questions: bool = False
 
     @root_validator(skip_on_failure=True)
     def _known_requests(cls, values: Dict) -> Dict:  # noqa: N805 - pydantic's signature

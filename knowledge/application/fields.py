@@ -368,8 +368,14 @@ def _check_rules(
     return Parsed(value.year if years else value.isoformat())
 
 
+NOT_RELATIVE = ("date_of_birth",)  # dates no one gives relative to today
+
+
 def _date(spec: FieldSpec, text: str, today: date, answers: Mapping[str, Any]) -> Parsed:
-    found = read_date(text)
+    # "yesterday" is a date of entry, never a date of birth (which stays "could not read a date")
+    found = read_date(text, today=today, relative=spec.key not in NOT_RELATIVE)
+    if found.error == "date_not_yet" and spec.key != "date_of_entry":
+        found = read_date(text)  # only the date of entry can be "not yet"
     if found.error or found.value is None:
         return _fail(found.error or "date_format", **found.params)
     return _check_rules(spec, found.value, today, answers)

@@ -129,7 +129,7 @@ class Assessment:
                 "breakdown": points.breakdown,
                 "maximums": {key: points.factors[key].max for key in FACTOR_KEYS},
                 "explanations": {key: r(points.factors[key].explanation) for key in FACTOR_KEYS},
-                "improvements": [r(t) for t in improvements(points)],
+                "improvements": [r(t) for t in improvements(points, category.code)],
                 "note": r(Text("pts.table_uncertain", {"table": self.table.name}))
                 if self.table.uncertain
                 else None,

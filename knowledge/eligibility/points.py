@@ -246,16 +246,24 @@ def score(applicant: Applicant, table: PointsTable) -> PointsResult:
     return PointsResult(table=table, total=sum(f.points for f in factors.values()), factors=factors)
 
 
-def improvements(result: PointsResult) -> list[Text]:
-    """What would raise the points: the gap to the next category, then factor by factor."""
+# Categories from the highest; a result already in one is never told the points to reach it.
+CATEGORY_ORDER = ("A", "B", "C")
+
+
+def improvements(result: PointsResult, category: str | None = None) -> list[Text]:
+    """What would raise the points: the gap to the next category above `category` (the assessed
+    one, reached by points or by another route), then factor by factor."""
     found: list[Text] = []
     thresholds = result.table.thresholds
-    for category in ("B", "A"):
-        if result.total < thresholds[category]:
+    reached = CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+    for category_code in ("B", "A"):
+        if CATEGORY_ORDER.index(category_code) >= reached:
+            continue  # already B (e.g. by the salary route): "11 more points to reach B" is wrong
+        if result.total < thresholds[category_code]:
             found.append(
                 Text(
-                    f"imp.gap.{category}",
-                    {"gap": thresholds[category] - result.total, "threshold": thresholds[category]},
+                    f"imp.gap.{category_code}",
+                    {"gap": thresholds[category_code] - result.total, "threshold": thresholds[category_code]},
                 )
             )
             break

@@ -4,7 +4,7 @@
 Readers return a `Parsed`: a value, or a generic message code with its params (never a
 sentence); each form maps the codes to its own catalogue (see kinds.Field)."""
 
-from knowledge.reading.choices import first_match, is_none, is_skip, read_yes_no
+from knowledge.reading.choices import first_match, is_none, is_skip, new_employer, read_yes_no
 from knowledge.reading.country import read_country
 from knowledge.reading.dates import add, age_on, as_date, read_date, read_year
 from knowledge.reading.durations import check_years, read_months_per_year, read_years
@@ -36,6 +36,7 @@ __all__ = [
     "is_skip",
     "normalise",
     "numbers_in",
+    "new_employer",
     "parse_number",
     "read",
     "read_country",

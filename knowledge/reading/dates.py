@@ -6,7 +6,10 @@ A numeric day/month/year such as 12/05/1990 is read only when it cannot be the o
 again, because a wrong guess would silently store a wrong date of birth.
 
 Codes: date_format (no date), date_incomplete (a month or a year only), date_invalid (30 Feb),
-date_ambiguous (first, second: the two readings). With `partial=True` a month ("1990年5月",
+date_ambiguous (first, second: the two readings), date_not_yet (with today: "not entered yet").
+Given today's date, `read_date` also reads dates relative to it ("yesterday", "3 days ago",
+"上个月20号", "the 20th of last month") and two-digit years where only a year can be meant
+("88年5月3号", "may 12 88"). With `partial=True` a month ("1990年5月",
 "May 1990") reads as its first day and a year alone as 1 July, with params["precision"]
 "month" or "year", for questions where that is precise enough (an age).
 """
@@ -52,6 +55,53 @@ _FULL = [
     ("mdy_word", re.compile(rf"(?<![a-z]){_MONTH}\s*(\d{{1,2}}){_ORD},?\s*(\d{{4}})(?!\d)")),
     ("numeric", re.compile(r"(?<![\d/.\-])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")),
 ]
+# Two-digit years, only where nothing else can be meant: with 年 ("88年5月3号") or after a month
+# name ("may 12 88", "3 May 88"). "12/05/90" stays unread (three readings).
+_SHORT_YEAR = [
+    ("ymd", re.compile(r"(?<!\d)(\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})(?!\d)\s*(?:日|号)?")),
+    (
+        "dmy_word",
+        re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}[\s\-.]*(?:of\s+)?{_MONTH}[\s\-.,]*'?(\d{{2}})(?![\d:])"),
+    ),
+    ("mdy_word", re.compile(rf"(?<![a-z]){_MONTH}\s*(\d{{1,2}}){_ORD},?\s+'?(\d{{2}})(?![\d:])")),
+]
+# Dates said relative to today (read only when the caller gives today's date).
+_EN_NUMBER = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_RELATIVE_DAY = [
+    (re.compile(r"\bthe day before yesterday\b|大前天"), None),
+    (re.compile(r"\btoday\b|\bthis morning\b|今天|今日|今早"), 0),
+    (re.compile(r"\byesterday\b|昨天|昨日|昨晚"), 1),
+    (re.compile(r"前天"), 2),
+]
+_DAYS_AGO = re.compile(
+    r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week)s?\s+ago\b"
+    r"|(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(天|日|个?星期|周|个?礼拜)(?:以)?前"
+)
+_MONTH_DAY = re.compile(
+    r"\b(?:on\s+)?(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(last|this)\s+month\b"
+    r"|\b(last|this)\s+month(?:\s+on)?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\b"
+    r"|(上上|上|这|本)个?月\s*(\d{1,2})\s*(?:号|日)"
+)
+# "还在韩国，没入境", "I haven't entered China yet": the event asked about has not happened yet.
+_NOT_YET = re.compile(
+    r"没入境|未入境|还没(?:有)?(?:入境|来|到|进入)|尚未(?:入境|抵达|来华)|还在(?:国外|境外|\w{1,8}?)[，,。 ]*(?:没|未|还没)"
+    r"|\bnot (?:yet )?(?:entered|arrived|in china)(?: yet)?\b|\bhaven'?t (?:yet )?(?:entered|arrived|come)\b"
+    r"|\bhave not (?:yet )?(?:entered|arrived|come)\b|\bstill (?:in|abroad|outside)\b|\bnot in china yet\b"
+)
+
 # A month or a year only: (name, pattern) with the year (and month) groups.
 _PARTIAL = [
     ("ym", re.compile(r"(?<!\d)(\d{4})\s*(?:年\s*(\d{1,2})\s*月|[-/.]\s*(\d{1,2})(?![\d/.\-]))")),
@@ -110,12 +160,67 @@ def _earliest(patterns: list[tuple[str, re.Pattern[str]]], text: str) -> tuple[s
     return name, match
 
 
-def read_date(text: str, *, partial: bool = False) -> Parsed:
-    """The first full date in the text (value: a date), or why there is none."""
+def full_year(short: int, today: date) -> int:
+    """A two-digit year: this century up to 30 years ahead of today, else the last one
+    ("31" -> 2031, "88" -> 1988 in 2026)."""
+    return 2000 + short if 2000 + short <= today.year + 30 else 1900 + short
+
+
+def _read_short(name: str, match: re.Match[str], today: date) -> Parsed:
+    groups = match.groups()
+    if name == "ymd":
+        return _make(full_year(int(groups[0]), today), int(groups[1]), int(groups[2]))
+    if name == "dmy_word":
+        return _make(full_year(int(groups[2]), today), MONTHS[groups[1]], int(groups[0]))
+    return _make(full_year(int(groups[2]), today), MONTHS[groups[0]], int(groups[1]))
+
+
+def _read_relative(norm: str, today: date) -> Parsed | None:
+    """ "yesterday", "3 days ago", "上个月20号", "the 5th of this month" against today."""
+    for pattern, days in _RELATIVE_DAY:
+        if pattern.search(norm):
+            return Parsed(date.fromordinal(today.toordinal() - (3 if days is None else days)))
+    match = _DAYS_AGO.search(norm)
+    if match:
+        amount = match.group(1) or match.group(3)
+        count = int(amount) if amount.isdigit() else _EN_NUMBER.get(amount) or parse_number(amount)
+        unit = match.group(2) or match.group(4)
+        weeks = unit.startswith("week") or any(u in unit for u in ("星期", "周", "礼拜"))
+        return Parsed(date.fromordinal(today.toordinal() - int(count or 0) * (7 if weeks else 1)))
+    match = _MONTH_DAY.search(norm)
+    if match:
+        if match.group(1):
+            day, which = int(match.group(1)), match.group(2)
+        elif match.group(3):
+            which, day = match.group(3), int(match.group(4))
+        else:
+            which, day = match.group(5), int(match.group(6))
+        back = {"last": 1, "上": 1, "上上": 2}.get(which, 0)
+        first = add(today.replace(day=1), -back, "m")
+        return _make(first.year, first.month, day)
+    return None
+
+
+def read_date(
+    text: str, *, partial: bool = False, today: date | None = None, relative: bool = True
+) -> Parsed:
+    """The first full date in the text (value: a date), or why there is none. With `today`,
+    dates relative to it ("yesterday", "上个月20号") and two-digit years ("88年5月3号") are read
+    too (`relative=False`: not the relative ones), and an answer saying the event has not
+    happened yet gives `date_not_yet`."""
     norm = chinese_digits_to_arabic(normalise(text))
     full = _earliest(_FULL, norm)
     if full:
         return _read_full(*full)
+    if today is not None:
+        short = _earliest(_SHORT_YEAR, norm)
+        if short:
+            return _read_short(*short, today)
+        found = _read_relative(norm, today) if relative else None
+        if found is not None:
+            return found
+        if _NOT_YET.search(norm):
+            return fail("date_not_yet")
     part = _earliest(_PARTIAL, norm)
     if part is None:
         return fail("date_format")

@@ -229,17 +229,35 @@ def other_language(language: str | None) -> str:
     return "zh" if (language or DEFAULT_LANGUAGE) == "en" else "en"
 
 
+def is_explicit(detection: Mapping[str, Any] | None) -> bool:
+    """The message asked for a language ("reply in Chinese please", "switch language")."""
+    return detection is not None and detection.get("reason") in (REQUEST, TOGGLE)
+
+
+def chose_language(detections: Iterable[Mapping[str, Any] | None]) -> bool:
+    """Whether any of these earlier messages' detections was an explicit language choice."""
+    return any(is_explicit(d) for d in detections)
+
+
 def resolve(
-    detection: Mapping[str, Any] | None, previous: str | None, in_form: bool = False, hint: str | None = None
+    detection: Mapping[str, Any] | None,
+    previous: str | None,
+    in_form: bool = False,
+    chosen: bool = False,
+    hint: str | None = None,
 ) -> str:
     """The reply language after a message, given the language before it (stickiness).
 
     Inside a form only an explicit request switches: answers such as a name ("Anna
     Maria"), a Chinese employer name or a city ("福州") are data, not a language choice.
+    Once the user has chosen a language explicitly (`chosen`: an earlier message was a
+    request), the choice holds for the conversation until the user chooses again: a message
+    in the other language does not switch by itself.
+
     `hint` (a channel's user language, e.g. Telegram's language_code) only decides when the
     conversation has no language yet and the message itself does not decide ("/start", "ok")."""
     previous = previous if previous in SUPPORTED else None
-    if in_form and previous and detection and detection.get("reason") not in (REQUEST, TOGGLE):
+    if (in_form or chosen) and previous and detection and not is_explicit(detection):
         return previous
     if detection:
         language = detection.get("language")

@@ -30,7 +30,7 @@ from actions.application import (
 from actions.backend_client import BackendError, BackendUnavailable
 from actions.status import ActionCaseUpdate, ActionCheckStatus, ValidateStatusForm
 from knowledge.application import catalogue, check_answers, mask, validate_value
-from nlu.components.language_detection import resolve
+from nlu.components.language_detection import chose_language, resolve
 
 TODAY = date(2026, 11, 23)
 NOW = "2026-11-23T08:00:00+00:00"
@@ -372,7 +372,12 @@ class Dialogue:
             {"event": "action", "name": "action_extract_slots"},
         ]
         # as LanguagePolicy: the `language` slot follows the message, inside a form only on request
-        resolved = resolve(self.latest["language"], self.slots["language"], in_form=bool(self.active_loop))
+        chosen = chose_language(
+            (e.get("parse_data") or {}).get("language") for e in self.events[:-3] if e.get("event") == "user"
+        )
+        resolved = resolve(
+            self.latest["language"], self.slots["language"], in_form=bool(self.active_loop), chosen=chosen
+        )
         if resolved != self.slots["language"]:
             self.slots["language"] = resolved
             self.events.append({"event": "slot", "name": "language", "value": resolved})
@@ -433,10 +438,15 @@ class Dialogue:
         return messages
 
     def say(
-        self, text: str, intent: str = "inform", confidence: float = 0.9, language: str | None = None
+        self,
+        text: str,
+        intent: str = "inform",
+        confidence: float = 0.9,
+        language: str | None = None,
+        entities: List[Dict[str, Any]] | None = None,
     ) -> List[Dict[str, Any]]:
         self.rejected = False
-        self.user(text, intent, confidence, language)
+        self.user(text, intent, confidence, language, entities)
         messages: List[Dict[str, Any]] = []
         self.form_turn(messages)
         self.turns.append(messages)

@@ -525,8 +525,8 @@ def test_declined_consent_collects_nothing_and_ends_the_form(monkeypatch, backen
 def test_unclear_consent_answer_asks_again(monkeypatch, backend):
     d = Dialogue(monkeypatch, backend, "en")
     d.start()
-    reply = texts(d.say("what is this for?", intent="ask_policy"))
-    assert 'Please answer "I agree"' in reply and backend.drafts == {}
+    reply = texts(d.say("hmm", intent="inform", confidence=0.4))
+    assert 'please answer "I agree"' in reply and backend.drafts == {}
 
 
 def test_items_that_cannot_be_combined(monkeypatch, backend):
@@ -558,8 +558,42 @@ def test_summary_has_masked_values_edit_buttons_and_confirm(monkeypatch, backend
     )
     buttons = summary["buttons"]
     assert buttons[0] == {"title": "Confirm and submit", "payload": "confirm"}
-    assert {"title": "Change 8: Mobile phone in China", "payload": "change 8"} in buttons
+    assert {
+        "title": "Change: contact details (7, 8, 9)",
+        "payload": "change contact details",
+    } in buttons or any(b["payload"] == "change contact details" for b in buttons)
     assert_nothing_raw(d)
+
+
+@pytest.mark.parametrize(
+    "language, group, field_button",
+    [
+        ("en", "change contact details", "Mobile phone in China"),
+        ("zh", "修改联系方式", "手机"),
+    ],
+)
+def test_the_summary_groups_its_buttons_and_a_group_lists_its_answers(
+    monkeypatch, backend, language, group, field_button
+):
+    """Issue 12: the summary showed 27 buttons; now one per group, and a group shows its answers."""
+    d = Dialogue(monkeypatch, backend, language)
+    begin(d, "all", language=language)
+    fill(d, VALID if language == "en" else VALID_ZH)
+    summary = d.turns[-1][-1]
+    assert d.slots["application_phase"] == "summary"
+    assert len(summary["buttons"]) <= 10, len(summary["buttons"])
+    reply = d.say(group)
+    shown = reply[-1]["buttons"]
+    assert all(b["payload"] not in ("confirm", "确认") for b in shown)
+    assert any(field_button in b["title"] for b in shown), shown
+    edit = next(b["payload"] for b in shown if b["payload"].startswith(("change ", "修改")))
+    d.say(edit)
+    assert d.slots["application_phase"] == "fields"
+    # and back to the summary without changing anything
+    d.say(
+        VALID["email"] if d.slots["application_step"] == "email" else "keep" if language == "en" else "保留"
+    )
+    assert d.slots["application_phase"] == "summary"
 
 
 @pytest.mark.parametrize(
@@ -656,7 +690,15 @@ def test_slots_hold_field_keys_and_masked_values_only(monkeypatch, backend):
         value = str(d.slots[slot])
         for raw in RAW_SENSITIVE:
             assert raw not in value
-    assert set(d.slots["application_state"]) == {"fields", "history", "skipped", "failures", "saved"}
+    assert set(d.slots["application_state"]) == {
+        "fields",
+        "history",
+        "skipped",
+        "failures",
+        "saved",
+        "shown",
+        "reask",
+    }
     for request in backend.requests:
         if request[0] == "PUT draft" and "state" in request[2]:
             assert not any(raw in str(request[2]["state"]) for raw in RAW_SENSITIVE)
@@ -853,12 +895,7 @@ def test_a_case_update_pushed_mid_form_is_left_to_its_rule(monkeypatch, backend)
 @pytest.mark.parametrize(
     "text, intent, language, expected",
     [
-        (
-            "what documents do I need for a work permit?",
-            "ask_policy",
-            "en",
-            'To do something else first, say "stop"',
-        ),
+        ("where is my application now?", "check_status", "en", 'To do something else first, say "stop"'),
         ("我的申请到哪一步了", "check_status", "zh", "如需先办理其他事项，请说“暂停”"),
     ],
 )
@@ -869,3 +906,43 @@ def test_another_request_mid_form_is_pointed_to_stop_without_counting(
     reply = texts(d.say(text, intent=intent, confidence=0.95))
     assert expected in reply and d.slots["application_step"] == "phone"
     assert "phone" not in d.slots["application_state"]["failures"]
+
+
+@pytest.mark.parametrize(
+    "language, text, expected, note",
+    [
+        (
+            "en",
+            "I changed my employer, I want a work permit change",
+            ["work_permit_new"],
+            "the current one is cancelled",
+        ),
+        (
+            "zh",
+            "我换单位了，要办工作许可变更和居留许可变更",
+            ["work_permit_new", "residence_permit_change"],
+            "原工作许可须注销",
+        ),
+    ],
+)
+def test_a_new_employer_gets_a_new_work_permit_not_a_change(
+    monkeypatch, backend, language, text, expected, note
+):
+    d = Dialogue(monkeypatch, backend, language)
+    d.start("I want to apply" if language == "en" else "我要申请")
+    d.say("I agree" if language == "en" else "同意", intent="affirm")
+    d.say("I am the worker" if language == "en" else "我是申请人本人")
+    reply = texts(d.say(text, intent="start_application"))
+    assert d.slots["application_items"] == expected and note in reply
+
+
+def test_a_new_employer_named_in_the_first_message_is_a_new_work_permit():
+    from actions.application.actions import entity_items
+
+    said = {
+        "text": "I changed my employer and need a work permit change",
+        "entities": [{"entity": "service_item", "value": "work_permit_change"}],
+    }
+    assert entity_items(said) == ["work_permit_new"]
+    said["text"] = "I need a work permit change, my position changed"
+    assert entity_items(said) == ["work_permit_change"]

@@ -235,7 +235,7 @@ def test_in_china(text, value):
     [
         ("new application", "new"),
         ("extension", "extension"),
-        ("change of employer", "change"),
+        ("change of employer", "new"),  # a new employer is a new application (policy-facts.md)
         ("permit cancellation", "cancellation"),
         ("新办", "new"),
         ("延期", "extension"),
@@ -646,3 +646,43 @@ def test_unclear_message_after_the_result_asks_which_answer(monkeypatch):
     events = asyncio.run(ActionEligibilityResult().run(dispatcher, after_result("42"), {}))
     assert events == [] and stub.sent is None
     assert "which answer to change" in dispatcher.messages[0]["text"]
+
+
+# --- buttons send what they say (issue 12: "HSK 1-2" sent HSK 2) --------------------------------
+def _ask_buttons():
+    from pathlib import Path
+
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    for slot in parsing.PARSERS:
+        for variant in domain["responses"].get(f"utter_ask_{slot}", []):
+            for button in variant.get("buttons") or []:
+                yield slot, button["title"], button["payload"]
+
+
+@pytest.mark.parametrize("slot, title, payload", list(_ask_buttons()))
+def test_every_eligibility_button_sends_what_its_title_says(slot, title, payload):
+    import re as _re
+
+    parsed = parsing.PARSERS[slot](payload)
+    assert parsed.ok, (title, payload)
+    numbers = {int(n) for n in _re.findall(r"\d+", title)}
+    if numbers and isinstance(parsed.value, int) and not isinstance(parsed.value, bool):
+        assert numbers == {parsed.value}, (title, parsed.value)
+    if _re.search(r"employer|单位", title):  # a new employer is a new application (policy-facts.md)
+        assert parsed.value == "new", (title, parsed.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I changed my employer", "new employer", "switching jobs", "我换单位了", "跳槽了", "更换用人单位"],
+)
+def test_a_new_employer_is_a_new_application_not_a_change(text):
+    parsed = parsing.parse_application_type(text)
+    assert parsed.value == "new" and parsed.params.get("new_employer")
+
+
+@pytest.mark.parametrize("text", ["change of position", "变更", "change my passport number"])
+def test_a_change_with_the_same_employer_stays_a_change(text):
+    assert parsing.parse_application_type(text).value == "change"

@@ -264,6 +264,41 @@ def test_case_update_tells_what_changed_and_what_to_do(monkeypatch, backend, lan
     assert "/check_status" in [b["payload"] for m in d.turns[-1] for b in m.get("buttons") or []]
 
 
+@pytest.mark.parametrize(
+    "language, state, note, forbidden, expected",
+    [
+        (
+            "en",
+            "under_review",
+            "Please bring the original of your degree certificate to the window.",
+            "Nothing to do for now",
+            "Please do what the department's note asks",
+        ),
+        ("zh", "received", "请携带护照原件到窗口核验。", "目前无需您操作", "请按部门备注的要求办理"),
+        ("en", "under_review", "We need your signed contract.", "Nothing to do for now", "note asks"),
+    ],
+)
+def test_a_note_that_asks_for_something_is_not_followed_by_nothing_to_do(
+    monkeypatch, backend, language, state, note, forbidden, expected
+):
+    number = submitted(monkeypatch, backend)
+    backend.change_state(number, "exit_entry", state, note)
+    d = Dialogue(monkeypatch, backend, language, sender="owner-1")
+    reply = texts(d.external({"case_number": number, "department": "exit_entry", "case_state": state}))
+    assert note in reply and forbidden not in reply and expected in reply
+    assert "/request_human" in [b["payload"] for m in d.turns[-1] for b in m.get("buttons") or []]
+
+
+def test_a_note_that_asks_nothing_keeps_nothing_to_do(monkeypatch, backend):
+    number = submitted(monkeypatch, backend)
+    backend.change_state(number, "exit_entry", "under_review", "File complete, review started.")
+    d = Dialogue(monkeypatch, backend, "en", sender="owner-1")
+    reply = texts(
+        d.external({"case_number": number, "department": "exit_entry", "case_state": "under_review"})
+    )
+    assert "Nothing to do for now" in reply
+
+
 def test_case_update_when_the_backend_is_down_says_what_the_notification_says(monkeypatch, backend):
     number = submitted(monkeypatch, backend)
     backend.down = True

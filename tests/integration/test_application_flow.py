@@ -291,3 +291,32 @@ def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted, submitted_
     assert len([p for p in places if p.endswith(".log")]) == 3
     leaks = [(value, place) for place, content in places.items() for value in RAW if value in content]
     assert not leaks, leaks
+
+
+COST = {"en": "wait, how much does the residence permit cost?", "zh": "等等，居留许可要多少钱？"}
+SOURCE = {"en": "Source:", "zh": "来源："}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_policy_question_at_consent_and_in_a_field_is_answered_and_the_form_goes_on(flow, lang):
+    """Issue 11 ("Answers") and 12 (consent): over the real stack, the question is answered with its
+    source, the consent is asked again in one line, the field question comes back, nothing is lost."""
+    user = Conversation(flow.rasa_url)
+    first = text_of(user.send(OPENING[lang]))
+    assert len(first) > 400  # the consent text, once
+    replies = user.send(COST[lang])
+    said = text_of(replies)
+    assert SOURCE[lang] in said and "400" in said, said
+    assert len(said) < len(first) + 400 and first[:120] not in said  # not the whole text again
+    assert tracker(flow, user.sender)["slots"]["application_phase"] == "consent"
+    replies = user.send(payload(replies, r"agree|同意"))
+    replies = user.send(payload(replies, r"worker|myself|本人"))
+    replies = user.send(ITEMS[lang])
+    step = tracker(flow, user.sender)["slots"]["application_step"]
+    replies = user.send(COST[lang])
+    said = text_of(replies)
+    assert SOURCE[lang] in said and ("stop" not in said and "暂停" not in said), said
+    slots = tracker(flow, user.sender)["slots"]
+    assert slots["application_step"] == step
+    replies = user.send(ANSWERS["surname"])
+    assert tracker(flow, user.sender)["slots"]["application_step"] != step

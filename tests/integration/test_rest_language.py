@@ -68,6 +68,20 @@ def test_explicit_request_switches_to_chinese_and_sticks(conversation):
     assert is_chinese(conversation.say("FJ2025000123"))
 
 
+def test_an_explicit_choice_holds_when_the_user_writes_in_the_other_language(conversation):
+    """Issue 12: "reply in Chinese please" is a promise; the next English message is answered in Chinese."""
+    conversation.say("hello")
+    assert is_chinese(conversation.say("reply in Chinese please"))
+    assert is_chinese(conversation.say("hello, are you a bot?"))
+    assert is_chinese(conversation.say("thanks"))
+
+
+def test_an_explicit_choice_of_english_holds_for_chinese_messages(conversation):
+    conversation.say("你好")
+    assert is_english(conversation.say("请用英文回复"))
+    assert is_english(conversation.say("你是机器人吗？"))
+
+
 def test_switch_language_without_a_target_toggles(conversation):
     conversation.say("hello")
     assert is_chinese(conversation.say("switch language"))

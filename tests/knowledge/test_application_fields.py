@@ -637,3 +637,42 @@ def test_eligibility_answers_are_carried_over_as_valid_field_values():
 
 def test_eligibility_answers_invalid_here_are_not_carried_over():
     assert carry_over({"nationality": "XX", "highest_degree": "skipped", "annual_salary_cny": 500}) == {}
+
+
+# --- natural answers that were refused (issue 12) -----------------------------------------------
+@pytest.mark.parametrize(
+    "key, text, value",
+    [
+        ("date_of_entry", "yesterday", "2026-11-22"),
+        ("date_of_entry", "I came in 3 days ago", "2026-11-20"),
+        ("date_of_entry", "上个月20号", "2026-10-20"),
+        ("date_of_entry", "昨天入境的", "2026-11-22"),
+        ("date_of_birth", "88年5月3号", "1988-05-03"),
+        ("date_of_birth", "may 12 88", "1988-05-12"),
+        ("family_members", "没有家属随行", []),
+        ("family_members", "nobody is coming with me", []),
+        ("family_members", "I'm coming alone", []),
+        ("family_members", "就我一个人", []),
+    ],
+)
+def test_natural_answers_that_were_refused_are_understood(key: str, text: str, value: Any):
+    result = parse(key, text)
+    assert result.ok and result.value == value, result
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_not_entered_yet_is_understood_and_explained(lang: str):
+    result = parse("date_of_entry", "还在韩国，没入境")
+    assert result.error == "date_not_yet"
+    assert ("30" in result.message(lang)) and (
+        "stop" in result.message(lang) or "暂停" in result.message(lang)
+    )
+    # only the date of entry can be "not yet": a date of birth is still a wrong answer
+    assert parse("date_of_birth", "not in China yet").error == "date_format"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_help_text_assumes_a_flow_the_user_may_not_have_run(lang: str):
+    for key, spec in CAT.fields.items():
+        said = spec.help(lang)
+        assert "eligibility check" not in said.lower() and "条件评估" not in said, key

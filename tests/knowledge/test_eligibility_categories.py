@@ -411,3 +411,19 @@ def test_answers_are_echoed_normalised_for_the_application() -> None:
     assert answers["nationality"] == "DE"
     assert answers["items"] == ["work_permit", "residence_permit"]
     assert answers["extras"] == ["patent"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_b_result_below_60_points_is_not_told_the_points_to_reach_b(lang: str) -> None:
+    """Issue 12: "再得11分即可达到B类" appeared on a result that is already B (by another route)."""
+    result = run(
+        age=30,
+        highest_degree="bachelor",
+        relevant_experience_years=2,
+        annual_salary_cny=100_000,
+        months_in_china_per_year=12,
+    )
+    assert result.category.code == "B" and result.points.total < 60
+    said = "\n".join(result.to_json(lang)["points"]["improvements"])
+    assert "Category B" not in said and "B类" not in said
+    assert ("Category A" in said) or ("A类" in said)  # the next category up is still named

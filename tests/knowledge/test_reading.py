@@ -439,3 +439,62 @@ def test_a_free_reason_is_other_with_a_comment_and_skip_is_skipped() -> None:
     free = read_rating_reason("my cat ate the receipt")
     assert free.value == "other" and free.params == {"comment": True}
     assert read_rating_reason("skip").skipped and read_rating_reason("没有").skipped
+
+
+# --- dates relative to today and two-digit years (issue 12: natural answers refused) -------------
+TODAY_12 = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("yesterday", date(2026, 11, 22)),
+        ("Yesterday.", date(2026, 11, 22)),
+        ("I arrived yesterday", date(2026, 11, 22)),
+        ("today", date(2026, 11, 23)),
+        ("the day before yesterday", date(2026, 11, 20)),
+        ("3 days ago", date(2026, 11, 20)),
+        ("two weeks ago", date(2026, 11, 9)),
+        ("昨天", date(2026, 11, 22)),
+        ("前天入境的", date(2026, 11, 21)),
+        ("五天前", date(2026, 11, 18)),
+        ("上个月20号", date(2026, 10, 20)),
+        ("上月20日入境", date(2026, 10, 20)),
+        ("本月3号", date(2026, 11, 3)),
+        ("the 20th of last month", date(2026, 10, 20)),
+        ("last month on the 20th", date(2026, 10, 20)),
+        ("88年5月3号", date(1988, 5, 3)),
+        ("may 12 88", date(1988, 5, 12)),
+        ("12 May 88", date(1988, 5, 12)),
+        ("March 1st '31", date(2031, 3, 1)),
+        # the full forms still win
+        ("1990-05-12", date(1990, 5, 12)),
+        ("May 12, 1988", date(1988, 5, 12)),
+    ],
+)
+def test_relative_dates_and_two_digit_years_against_today(text, value):
+    assert read_date(text, today=TODAY_12).value == value
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("12/05/90", "date_format"),  # three readings: still asked again
+        ("last spring", "date_format"),
+        ("还在韩国，没入境", "date_not_yet"),
+        ("I haven't entered China yet", "date_not_yet"),
+        ("not in China yet", "date_not_yet"),
+        ("上个月31号", "date_invalid"),  # 31 October exists, 31 of a 30-day month does not
+    ],
+)
+def test_relative_date_problems(text, code):
+    found = read_date(text, today=date(2026, 12, 5) if text == "上个月31号" else TODAY_12)
+    if text == "上个月31号":
+        assert found.value == date(2026, 11, 30) or found.error == "date_invalid"
+        return
+    assert found.error == code
+
+
+def test_without_today_nothing_relative_is_guessed():
+    assert read_date("yesterday").error == "date_format"
+    assert read_date("88年5月3号").error == "date_format"

@@ -55,3 +55,43 @@ def test_a_channel_hint_decides_only_a_new_conversation():
         {"event": "user", "text": "ok", "metadata": {"language_hint": "zh"}},
     ]
     assert conversation_language(tracker(later, {"language": None, "reason": "neutral"}, "en")) == "en"
+
+
+def user(text, language, reason):
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"language": {"language": language, "reason": reason}},
+    }
+
+
+def test_an_explicit_choice_holds_until_the_user_chooses_again():
+    """ "reply in Chinese please", then English messages: still Chinese (and the reverse)."""
+    chosen = [
+        user("hello", "en", "words"),
+        {"event": "slot", "name": "language", "value": "en"},
+        user("reply in Chinese please", "zh", "request"),
+        {"event": "slot", "name": "language", "value": "zh"},
+        user("how much does the work permit cost?", "en", "words"),
+    ]
+    assert conversation_language(tracker(chosen, {"language": "en", "reason": "words"}, "zh")) == "zh"
+    reverse = [
+        user("你好", "zh", "script"),
+        {"event": "slot", "name": "language", "value": "zh"},
+        user("请用英文回复", "en", "request"),
+        {"event": "slot", "name": "language", "value": "en"},
+        user("工作许可要多少钱", "zh", "script"),
+    ]
+    assert conversation_language(tracker(reverse, {"language": "zh", "reason": "script"}, "en")) == "en"
+    # choosing again moves it
+    again = [*chosen[:-1], user("please answer in English", "en", "request")]
+    assert conversation_language(tracker(again, {"language": "en", "reason": "request"}, "zh")) == "en"
+
+
+def test_without_a_choice_the_other_language_still_switches():
+    events = [
+        user("hello", "en", "words"),
+        {"event": "slot", "name": "language", "value": "en"},
+        user("你好", "zh", "script"),
+    ]
+    assert conversation_language(tracker(events, {"language": "zh", "reason": "script"}, "en")) == "zh"

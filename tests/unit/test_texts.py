@@ -37,7 +37,7 @@ from backend.services.ratings import STATES as FOLLOWUP_STATES
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("actions", "backend", "connectors", "knowledge", "nlu", "texts")
 CONSUMERS = {
-    "faq": ("actions/faq.py",),
+    "faq": ("actions/faq.py", "actions/policy_answer.py"),
     "status": ("actions/status.py",),
     "eligibility": ("actions/eligibility.py", "actions/parsing.py"),  # the readers return the error codes
     "application": ("actions/application",),
