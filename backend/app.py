@@ -20,8 +20,7 @@ from backend.config import Settings
 from backend.crypto import Crypto
 from backend.db import make_engine, make_session_factory
 from backend.errors import ApiError
-from backend.services.cases import CaseService
-from backend.services.drafts import DraftService
+from backend.services import retention
 from backend.services.index import KnowledgeIndex, RetrieverFactory, default_retriever_factory
 from backend.services.kb_files import read_kb_dir
 from backend.services.knowledge import KnowledgeService
@@ -86,9 +85,9 @@ def bootstrap(
     result: dict[str, Any] = {}
     with session_factory() as session:
         try:
-            crypto = Crypto.from_settings(settings)
-            result["drafts_purged"] = DraftService(session, crypto, settings).purge_expired()
-            result["cases_purged"] = CaseService(session, crypto, settings).purge_expired()
+            purged = retention.purge_all(session_factory, settings)
+            result["drafts_purged"], result["cases_purged"] = purged["drafts"], purged["cases"]
+            result["unanswered_purged"] = purged["unanswered"]
         except Exception:  # broken form data: the application form cannot work, the rest can
             session.rollback()
             log.exception("drafts and cases past their retention could not be purged")
@@ -162,6 +161,8 @@ def create_app(
     app.ctx.crypto = Crypto.from_settings(settings)
     app.ctx.notification_hub = NotificationHub()
     app.ctx.notifier = NotificationSender(settings, session_factory, app.ctx.notification_hub)
+
+    retention.start(app)
 
     @app.before_server_stop
     async def _finish_notifications(app: Sanic, _loop: Any) -> None:

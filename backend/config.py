@@ -67,6 +67,10 @@ class Settings:
     # the background), and the whole HTTP call's limit.
     notify_wait: float = 1.0
     notify_timeout: float = 10.0
+    # Retention purges (backend/services/retention.py): how often, and how long unanswered
+    # policy questions (no user identifier) are kept.
+    retention_purge_minutes: float = 60.0
+    unanswered_retention_days: int = 180
 
     @property
     def production(self) -> bool:
@@ -90,6 +94,15 @@ class Settings:
             port = int(get("BACKEND_PORT", str(defaults.port)))
         except ValueError as exc:
             raise ConfigError("BACKEND_PORT must be an integer") from exc
+        try:
+            purge_minutes = float(get("RETENTION_PURGE_MINUTES", str(defaults.retention_purge_minutes)))
+            unanswered_days = int(get("UNANSWERED_RETENTION_DAYS", str(defaults.unanswered_retention_days)))
+        except ValueError as exc:
+            raise ConfigError(
+                "RETENTION_PURGE_MINUTES and UNANSWERED_RETENTION_DAYS must be numbers"
+            ) from exc
+        if purge_minutes <= 0:
+            raise ConfigError("RETENTION_PURGE_MINUTES must be positive")
         return cls(
             database_url=get("DATABASE_URL", defaults.database_url),
             service_token=get("SERVICE_TOKEN", defaults.service_token),
@@ -107,6 +120,8 @@ class Settings:
             hash_key=get("HASH_KEY", defaults.hash_key),
             rasa_token=get("RASA_TOKEN", defaults.rasa_token),
             case_prefix=get("CASE_PREFIX", "").upper(),
+            retention_purge_minutes=purge_minutes,
+            unanswered_retention_days=unanswered_days,
         )
 
     def problems(self) -> list[str]:
