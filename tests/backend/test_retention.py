@@ -17,7 +17,8 @@ TOKEN = "retention-service-token-0123456789"
 
 def test_purges_run_on_a_schedule_and_are_logged(tmp_path: Path) -> None:
     process, url = start_backend(
-        tmp_path, {"SERVICE_TOKEN": TOKEN, "RETENTION_PURGE_MINUTES": "0.02", "UNANSWERED_RETENTION_DAYS": "30"}
+        tmp_path,
+        {"SERVICE_TOKEN": TOKEN, "RETENTION_PURGE_MINUTES": "0.02", "UNANSWERED_RETENTION_DAYS": "30"},
     )
     try:
         request = urllib.request.Request(
@@ -46,8 +47,13 @@ def test_purges_run_on_a_schedule_and_are_logged(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert drafts == 0 and questions == ["new"]
         with sqlite3.connect(database) as connection:
-            audit = connection.execute("SELECT detail FROM audit_log WHERE action = 'retention_purge'").fetchall()
+            audit = connection.execute(
+                "SELECT detail FROM audit_log WHERE action = 'retention_purge'"
+            ).fetchall()
         assert audit and json.loads(audit[-1][0]) == {"drafts": 1, "cases": 0, "unanswered": 1}
     finally:
         stop(process)
-    assert "retention purge: 1 drafts, 0 cases, 1 unanswered questions deleted" in (tmp_path / "backend.log").read_text()
+    assert (
+        "retention purge: 1 drafts, 0 cases, 1 unanswered questions deleted"
+        in (tmp_path / "backend.log").read_text()
+    )

@@ -5,10 +5,11 @@ first and then erases the conversation in the tracker store (docs/security.md)."
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import string
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -188,7 +189,7 @@ def stored_texts(stack: Stack, sender: str) -> List[str]:
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_delete_my_data_asks_then_erases_the_draft_and_the_conversation(stack: Stack, language: str) -> None:
     conversation = Conversation(stack.rasa_url)
-    marker = f"Zorblat{uuid.uuid4().hex[:6]}"
+    marker = "Zorblat" + "".join(random.choices(string.ascii_lowercase, k=6))
     conversation.say(f"my employer is {marker} company, how do I get a work permit?")
     assert backend_draft(stack, conversation.sender, "PUT", {"channel": "rest", "language": language}) == 200
     assert any(marker in row for row in stored_texts(stack, conversation.sender))
@@ -214,8 +215,23 @@ def test_delete_my_data_asks_then_erases_the_draft_and_the_conversation(stack: S
 
 def test_delete_my_data_answered_no_keeps_everything(stack: Stack) -> None:
     conversation = Conversation(stack.rasa_url)
-    marker = f"Quxbar{uuid.uuid4().hex[:6]}"
+    marker = "Quxbar" + "".join(random.choices(string.ascii_lowercase, k=6))
     conversation.say(f"I work for {marker}, can I apply?")
     conversation.say("delete my data")
     conversation.say("/deny")
     assert any(marker in row for row in stored_texts(stack, conversation.sender))
+
+
+# --- 5. Rasa's story endpoint answers (it answered 500) ----------------------------------
+
+
+def test_the_story_of_a_conversation_is_exported(rasa_url: str) -> None:
+    conversation = Conversation(rasa_url)
+    conversation.say("hello")
+    conversation.say("how do I get a work permit?")
+    conversation.say("中文")
+    with urllib.request.urlopen(
+        rasa_api(rasa_url, f"/conversations/{conversation.sender}/story"), timeout=30
+    ) as r:
+        assert r.status == 200
+        assert "steps:" in r.read().decode()
