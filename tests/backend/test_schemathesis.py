@@ -1,7 +1,7 @@
 """Property-based tests of the backend's API against its own OpenAPI document (issue #17):
 schemathesis generates requests from /api/v1/openapi.json (backend/openapi.py, built from
 backend/schemas.py) and every response must be no server error and conform to the document
-(status code, content type, headers, schema). Bounded: SCHEMATHESIS_MAX_EXAMPLES (default 12)
+(status code, content type, headers, schema). Bounded: SCHEMATHESIS_MAX_EXAMPLES (default 20)
 per operation keeps the run within about two minutes on two cores. The service token is sent,
 so the service routes are exercised past authentication; staff-only routes answer 401."""
 
@@ -19,7 +19,7 @@ from tests.backend.cases_support import closed_port_url
 from tests.backend.conftest import SERVICE_TOKEN, BackendServer, start_backend
 
 STREAMS_EXCLUDED = r"^/(?!chat/notifications/)"
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "20"))
 
 
 @pytest.fixture(scope="module")
