@@ -138,14 +138,14 @@ def install() -> None:
     if not _STOCK:
         _STOCK["parse_message"] = MessageProcessor.parse_message
         _STOCK["remote_run"] = RemoteAction.run
-    MessageProcessor.parse_message = guarded_parse_message  # type: ignore[method-assign]
-    RemoteAction.run = guarded_remote_run  # type: ignore[method-assign]
+    MessageProcessor.parse_message = guarded_parse_message
+    RemoteAction.run = guarded_remote_run
 
 
 def uninstall() -> None:
     if _STOCK:
-        MessageProcessor.parse_message = _STOCK["parse_message"]  # type: ignore[method-assign]
-        RemoteAction.run = _STOCK["remote_run"]  # type: ignore[method-assign]
+        MessageProcessor.parse_message = _STOCK["parse_message"]
+        RemoteAction.run = _STOCK["remote_run"]
 
 
 def installed() -> bool:
