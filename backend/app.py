@@ -20,8 +20,7 @@ from backend.config import Settings
 from backend.crypto import Crypto
 from backend.db import make_engine, make_session_factory
 from backend.errors import ApiError
-from backend.services.cases import CaseService
-from backend.services.drafts import DraftService
+from backend.services import retention
 from backend.services.index import KnowledgeIndex, RetrieverFactory, default_retriever_factory
 from backend.services.kb_files import read_kb_dir
 from backend.services.knowledge import KnowledgeService
@@ -31,6 +30,10 @@ from backend.services.staff import StaffService
 from backend.web import is_api, render, request_language
 
 log = logging.getLogger("backend")
+# Browsers take HSTS only over HTTPS (behind the TLS-terminating proxy in production).
+HSTS = "max-age=31536000; includeSubDomains"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+NO_STORE_PREFIXES = ("/console", "/status", "/api/")
 HERE = Path(__file__).resolve().parent
 ADMIN_HINT = (
     "No admin account exists yet. Set ADMIN_USERNAME and ADMIN_PASSWORD and start again, "
@@ -48,6 +51,7 @@ class BackendErrorHandler(ErrorHandler):
             error = ApiError("not_found", 404)
         elif isinstance(exception, MethodNotSupported):
             error = ApiError("method_not_allowed", 405)
+            error.headers = dict(getattr(exception, "headers", None) or {})  # type: ignore[attr-defined]  # Allow
         elif isinstance(exception, PayloadTooLarge):
             error = ApiError("payload_too_large", 413)
         elif isinstance(exception, SanicException) and 400 <= (exception.status_code or 500) < 500:
@@ -69,14 +73,16 @@ class BackendErrorHandler(ErrorHandler):
         if is_api(request):
             return json(error.to_json(lang), status=error.status, ensure_ascii=False, headers=headers)
         try:
-            return render(
+            page = render(
                 request, "error.html", status=error.status, error=error, message=error.message(lang)
             )
         except Exception:  # never let the error page hide the error
             log.exception("error page failed")
-            return HTTPResponse(
+            page = HTTPResponse(
                 error.message(lang), status=error.status, content_type="text/plain; charset=utf-8"
             )
+        page.headers.update(headers)
+        return page
 
 
 def bootstrap(
@@ -87,9 +93,9 @@ def bootstrap(
     result: dict[str, Any] = {}
     with session_factory() as session:
         try:
-            crypto = Crypto.from_settings(settings)
-            result["drafts_purged"] = DraftService(session, crypto, settings).purge_expired()
-            result["cases_purged"] = CaseService(session, crypto, settings).purge_expired()
+            purged = retention.purge_all(session_factory, settings)
+            result["drafts_purged"], result["cases_purged"] = purged["drafts"], purged["cases"]
+            result["unanswered_purged"] = purged["unanswered"]
         except Exception:  # broken form data: the application form cannot work, the rest can
             session.rollback()
             log.exception("drafts and cases past their retention could not be purged")
@@ -179,6 +185,8 @@ def create_app(
     async def _start_outbound(app: Sanic, _loop: Any) -> None:
         app.ctx.notifier.start()  # retries left by another worker or a restart
 
+    retention.start(app)
+
     @app.before_server_stop
     async def _finish_notifications(app: Sanic, _loop: Any) -> None:
         await app.ctx.notifier.close()
@@ -191,6 +199,11 @@ def create_app(
             request.ctx.db = None
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.path.startswith(NO_STORE_PREFIXES):
+            # staff pages and status answers hold personal data: never in a shared cache or history
+            response.headers["Cache-Control"] = "no-store"
         if not request.path.startswith("/api/"):
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault(

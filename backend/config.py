@@ -95,6 +95,10 @@ class Settings:
     # `python -m backend.events_consumer` reads into the backend's tables.
     tracker_store_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}"
     event_broker_url: str = ""
+    # Retention purges (backend/services/retention.py): how often, and how long unanswered
+    # policy questions (no user identifier) are kept.
+    retention_purge_minutes: float = 60.0
+    unanswered_retention_days: int = 180
 
     @property
     def production(self) -> bool:
@@ -128,6 +132,15 @@ class Settings:
                 raise ConfigError(f"{name} must be positive")
             return value
 
+        try:
+            purge_minutes = float(get("RETENTION_PURGE_MINUTES", str(defaults.retention_purge_minutes)))
+            unanswered_days = int(get("UNANSWERED_RETENTION_DAYS", str(defaults.unanswered_retention_days)))
+        except ValueError as exc:
+            raise ConfigError(
+                "RETENTION_PURGE_MINUTES and UNANSWERED_RETENTION_DAYS must be numbers"
+            ) from exc
+        if purge_minutes <= 0:
+            raise ConfigError("RETENTION_PURGE_MINUTES must be positive")
         return cls(
             database_url=get("DATABASE_URL", defaults.database_url),
             service_token=get("SERVICE_TOKEN", defaults.service_token),
@@ -154,6 +167,8 @@ class Settings:
             outbound_sweep=positive("OUTBOUND_SWEEP_SECONDS", defaults.outbound_sweep),
             tracker_store_url=_project_relative(get("TRACKER_STORE_URL", defaults.tracker_store_url)),
             event_broker_url=get("EVENT_BROKER_URL", ""),
+            retention_purge_minutes=purge_minutes,
+            unanswered_retention_days=unanswered_days,
         )
 
     def problems(self) -> list[str]:

@@ -7,6 +7,11 @@ length above which the NLU already answers nlu_fallback) gets one answer in the 
 script (Chinese characters: zh, else en) and never reaches the model, the tracker store
 or the redaction. The HTTP body itself is capped by sanic's REQUEST_MAX_SIZE
 (rasa_ext/launcher.py).
+
+Bad requests get 400 with `{"error": code, "message": text}` in the user's language (the
+message's script, else Accept-Language), before Rasa's handler: a body that is not a JSON
+object (empty, an array, not JSON), a missing or empty `sender` (Rasa would put every such
+request in one conversation, `default`), a `message` that is not a string.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from typing import Any, Awaitable, Callable, Dict, Mapping
 import regex
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from texts import t
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_MESSAGE_CHARS = 2000
+MAX_SENDER_CHARS = 256
 HAN = regex.compile(r"\p{Han}")
 
 
@@ -42,6 +50,37 @@ def max_message_chars(env: Mapping[str, str] | None = None) -> int:
 def script_language(text: str) -> str:
     """zh when the text has Chinese characters (a bounded look: the head decides), else en."""
     return "zh" if HAN.search(text, 0, 4 * DEFAULT_MAX_MESSAGE_CHARS) else "en"
+
+
+def request_language(request: Request, text: Any = None) -> str:
+    """The language of an error answer: the message's script, else Accept-Language, else en."""
+    if isinstance(text, str) and text.strip():
+        return script_language(text)
+    accept = (request.headers.get("accept-language") or "").strip().lower()
+    return "zh" if accept.startswith("zh") else "en"
+
+
+def bad_request(request: Request, code: str, text: Any = None) -> HTTPResponse:
+    return response.json(
+        {"error": code, "message": t(f"channels.{code}", request_language(request, text))}, status=400
+    )
+
+
+def refusal(request: Request) -> HTTPResponse | None:
+    """The 400 answer for a request Rasa's handler must not see, else None."""
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - sanic raises its own error for a body that is not JSON
+        body = None
+    if not isinstance(body, dict):
+        return bad_request(request, "bad_body")
+    text = body.get("message")
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return bad_request(request, "missing_sender", text)
+    if not isinstance(text, str):
+        return bad_request(request, "bad_message")
+    return None
 
 
 class RestInput(RasaRestInput):
@@ -71,4 +110,12 @@ class RestInput(RasaRestInput):
             )
             await message.output_channel.send_text_message(message.sender_id, reply)
 
-        return super().blueprint(capped)
+        blueprint = super().blueprint(capped)
+
+        @blueprint.middleware("request")
+        async def validate(request: Request) -> HTTPResponse | None:
+            if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
+                return refusal(request)
+            return None
+
+        return blueprint

@@ -51,6 +51,9 @@ class Plugin:
     def configure_commandline(self, cmdline_arguments: argparse.Namespace) -> None:
         startup.quiet_known_warnings()  # again: Rasa has just put its own filters in front
         harden(cmdline_arguments)
+        from rasa_ext import guards  # imports Rasa's processor: only once Rasa runs
+
+        guards.install()
         rasa_ext.install(endpoint_settings(getattr(cmdline_arguments, "endpoints", None)))
 
 

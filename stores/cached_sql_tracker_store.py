@@ -13,7 +13,10 @@ save: at 20 concurrent conversations that was more than half of the Rasa server'
 - keeps one SQLite connection open in WAL mode (closing the last connection of a WAL
   database checkpoints it, which made every commit wait for the disk);
 - masks personal data in the new user messages before they are written or streamed
-  (stores/redaction.py), in place, so the cached tracker holds the masked text too.
+  (stores/redaction.py), in place, so the cached tracker holds the masked text too;
+- erases a conversation on "delete my data": when the new events set `erase_requested`
+  (action_delete_my_data, after the user confirmed), every stored event of the sender (all
+  sessions) is deleted and only the events from that action on are stored (docs/security.md).
 
 The cache is only correct while one Rasa process owns each conversation (the in-memory
 lock store). scripts/render_endpoints.py turns it off (`cache_size: 0`) whenever a
@@ -22,7 +25,6 @@ Redis lock store is configured for several workers; then every call reads the da
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from collections import OrderedDict
@@ -30,13 +32,27 @@ from typing import Any, Dict, List, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from stores.redaction import redact_events
 
 logger = logging.getLogger(__name__)
+ERASE_SLOT = "erase_requested"
+
+
+def erasure_start(events: List[Event], first_new: int) -> int | None:
+    """Where the kept events start when the new events (from `first_new`) ask for erasure:
+    the action that set `erase_requested`; None when they do not ask for it."""
+    for index in range(len(events) - 1, first_new - 1, -1):
+        event = events[index]
+        if isinstance(event, SlotSet) and event.key == ERASE_SLOT and event.value:
+            for start in range(index, -1, -1):
+                if isinstance(events[start], ActionExecuted):
+                    return start
+            return index
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -100,7 +116,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         stored = self._stored_count(tracker)
         redact_events(tracker.events, stored)
-        new_events: List[Event] = list(itertools.islice(tracker.events, stored, None))
+        events = list(tracker.events)
+        erase_from = erasure_start(events, stored)
+        if erase_from is not None:
+            table = self.SQLEvent.__table__
+            with self.session_scope() as session:
+                result = session.execute(sa.delete(table).where(table.c.sender_id == tracker.sender_id))
+                session.commit()
+            logger.info("conversation erased on request: %d stored events deleted", result.rowcount)
+            stored = erase_from
+        new_events: List[Event] = events[stored:]
         if new_events:
             rows: List[Dict[str, Any]] = []
             for event in new_events:
@@ -120,4 +145,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 session.commit()
             if self.event_broker is not None:
                 await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        if erase_from is not None:
+            self.forget(tracker.sender_id)  # the next turn reads what is left from the database
+            return
         self._remember(tracker, len(tracker.events))

@@ -226,8 +226,15 @@ class ActionApplicationSubmit(Action):
         return clear + await offer(tracker, "case", "submission", language, case_number=case.get("number"))
 
 
+ERASE_SLOT = "erase_requested"  # read by the tracker store (stores/cached_sql_tracker_store.py)
+CONFIRM_INTENT = "confirm_delete_my_data"
+
+
 class ActionDeleteMyData(Action):
-    """ "Delete my data": the unfinished application (the draft) is deleted at once."""
+    """ "Delete my data", in two steps: first it says what will be deleted and what is kept and
+    asks (buttons: /confirm_delete_my_data, /deny); the confirmation button deletes the draft in
+    the backend and sets `erase_requested`, on which the tracker store deletes every earlier
+    event of this conversation (docs/security.md). Submitted cases are kept (official records)."""
 
     def name(self) -> str:
         return "action_delete_my_data"
@@ -237,9 +244,10 @@ class ActionDeleteMyData(Action):
     ) -> List[Dict[str, Any]]:
         language = conversation_language(tracker)
         client = BackendClient()
+        confirmed = latest(tracker).intent == CONFIRM_INTENT
         try:  # the backend answers DELETE with 204 either way: ask first, to say the right thing
-            deleted = await client.get_draft(tracker.sender_id, language) is not None
-            if deleted:
+            has_draft = await client.get_draft(tracker.sender_id, language) is not None
+            if confirmed and has_draft:
                 await client.delete_draft(tracker.sender_id, language)
         except BackendError as exc:
             log.info("draft deletion failed: %s", exc.code)
@@ -247,5 +255,22 @@ class ActionDeleteMyData(Action):
                 text=message("delete_unavailable", language), buttons=[staff_button(language)]
             )
             return []
-        dispatcher.utter_message(text=message("deleted" if deleted else "nothing_to_delete", language))
-        return reset_slots(form_state.CONFIRMED, *form_state.POSITION_SLOTS)
+        if not confirmed:
+            dispatcher.utter_message(
+                text=message("delete_confirm_draft" if has_draft else "delete_confirm", language),
+                buttons=[
+                    {"title": message("button_delete_confirm", language), "payload": f"/{CONFIRM_INTENT}"},
+                    {"title": message("button_delete_cancel", language), "payload": "/deny"},
+                ],
+            )
+            return []
+        log.info(
+            "delete my data confirmed: draft %s, conversation events erased",
+            "deleted" if has_draft else "none",
+        )
+        dispatcher.utter_message(text=message("deleted" if has_draft else "nothing_to_delete", language))
+        return [
+            *reset_slots(form_state.CONFIRMED, *form_state.POSITION_SLOTS),
+            SlotSet(ERASE_SLOT, True),
+            SlotSet("language", language),
+        ]

@@ -84,7 +84,14 @@ async def get_case(request: Request, number: str) -> HTTPResponse:
     service = cases(request)
     case = visible_case(request, service, number)
     service.record_view(case, request.ctx.actor)
-    return json({"case": service.view(case, api_language(request), staff=True)}, ensure_ascii=False)
+    return json(
+        {
+            "case": service.view(
+                case, api_language(request), staff=True, department=officer_department(request)
+            )
+        },
+        ensure_ascii=False,
+    )
 
 
 @bp.post("/cases/<number>/items/<department>/state")
@@ -101,7 +108,11 @@ async def change_item_state(request: Request, number: str, department: str) -> H
     )
     notification = await request.app.ctx.notifier.dispatch(change)
     service.reload(case)
-    result: dict[str, Any] = {"case": service.view(case, api_language(request), staff=True, plan=False)}
+    result: dict[str, Any] = {
+        "case": service.view(
+            case, api_language(request), staff=True, plan=False, department=officer_department(request)
+        )
+    }
     if change is not None:
         result["notification"] = {
             "delivered": bool(notification and notification.delivered),
@@ -118,7 +129,12 @@ async def mark_test(request: Request, number: str) -> HTTPResponse:
     service = cases(request)
     case = service.mark_test(visible_case(request, service, number), body.test, request.ctx.actor)
     return json(
-        {"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False
+        {
+            "case": service.view(
+                case, api_language(request), staff=True, plan=False, department=officer_department(request)
+            )
+        },
+        ensure_ascii=False,
     )
 
 
@@ -129,7 +145,12 @@ async def release_joint_review(request: Request, number: str) -> HTTPResponse:
     service = cases(request)
     case = service.release_joint_review(visible_case(request, service, number), request.ctx.actor, body.note)
     return json(
-        {"case": service.view(case, api_language(request), staff=True, plan=False)}, ensure_ascii=False
+        {
+            "case": service.view(
+                case, api_language(request), staff=True, plan=False, department=officer_department(request)
+            )
+        },
+        ensure_ascii=False,
     )
 
 

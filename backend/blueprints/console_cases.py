@@ -126,6 +126,9 @@ def _detail(
     fields = cat.fields if cat is not None else {}
     answers = []
     stored = service.answers(case)
+    allowed = service.visible_fields(case, department)  # a shared case: only this department's part
+    if allowed is not None:
+        stored = {k: v for k, v in stored.items() if k in allowed}
     for key in [k for k in fields if k in stored] + [k for k in stored if k not in fields]:
         value = stored[key]  # shown masked unless revealed below
         if value is None:

@@ -574,11 +574,16 @@ class CaseService:
         query = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
         return list(self.session.execute(query).scalars())
 
-    def view(self, case: Case, lang: str, *, staff: bool = False, plan: bool = True) -> dict[str, Any]:
+    def view(
+        self, case: Case, lang: str, *, staff: bool = False, plan: bool = True, department: str | None = None
+    ) -> dict[str, Any]:
         """The case view (docs/application.md). For the applicant (staff=False) a watchlist
-        hold is not disclosed: the case shows as submitted."""
+        hold is not disclosed: the case shows as submitted. For an officer (`department`) the
+        masked answers are only the fields that department's items need (`visible_fields`)."""
         cat = catalogue()
         answers = self.answers(case)
+        allowed = self.visible_fields(case, department) if staff else None
+        shown_answers = answers if allowed is None else {k: v for k, v in answers.items() if k in allowed}
         events = self.events(case)
         by_item: dict[int | None, list[CaseEvent]] = {}
         for event in events:
@@ -624,7 +629,7 @@ class CaseService:
             "item_keys": list(case.items),
             "items": items,
             "savings": as_dict(cat.savings(list(case.items), case.role)),
-            "answers_masked": mask_answers(answers, lang),
+            "answers_masked": mask_answers(shown_answers, lang),
         }
         view.update(
             case_plan(self.settings, list(case.items), answers, lang)
@@ -658,13 +663,22 @@ class CaseService:
         AuditService(self.session).record(actor, "view", case.id, {"number": case.number})
         self.session.commit()
 
+    @staticmethod
+    def visible_fields(case: Case, department: str | None) -> set[str] | None:
+        """The answer fields a department's staff may see on a case: those its own items need
+        (a shared case shows each department only its part); None means every field (admins,
+        department None, and cases in joint review, which every department examines)."""
+        if department is None or case.joint_review:
+            return None
+        services = [s for i in case.case_items if i.department == department for s in i.services]
+        return set(required_fields(services, case.role)) if services else set()
+
     def reveal(self, case: Case, actor: str, department: str | None = None) -> dict[str, Any]:
         """The decrypted answers an officer may see: their department's fields (every field for
         admins, department None, and for joint reviews). Audited with the field names."""
         answers = self.answers(case)
-        if department is not None and not case.joint_review:
-            services = [s for i in case.case_items if i.department == department for s in i.services]
-            allowed = set(required_fields(services, case.role)) if services else set()
+        allowed = self.visible_fields(case, department)
+        if allowed is not None:
             answers = {k: v for k, v in answers.items() if k in allowed}
         AuditService(self.session).record(
             actor, "reveal", case.id, {"number": case.number, "fields": sorted(answers)}

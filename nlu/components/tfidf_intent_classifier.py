@@ -181,7 +181,8 @@ class TfidfIntentClassifier(GraphComponent):
             return messages
         documents = [message_document(m) or "__empty__" for m in messages]
         probabilities = self.predict_proba(documents)
-        classes = self.classes
+        # plain str: numpy strings would reach the tracker and break its YAML export (/story)
+        classes = [str(name) for name in self.classes]
         for message, row in zip(messages, probabilities, strict=True):
             intents: List[Dict[str, Any]] = [
                 {INTENT_NAME_KEY: name, "confidence": float(p)} for name, p in zip(classes, row, strict=True)

@@ -708,17 +708,27 @@ def test_slots_hold_field_keys_and_masked_values_only(monkeypatch, backend):
 
 
 @pytest.mark.parametrize(
-    "language, expected",
-    [("en", "I have deleted your unfinished application"), ("zh", "已删除您未完成的申请")],
+    "language, question, expected",
+    [
+        ("en", "Before I delete anything", "I have deleted your unfinished application"),
+        ("zh", "删除前请确认", "已删除您未完成的申请"),
+    ],
 )
-def test_delete_my_data_deletes_the_draft(monkeypatch, backend, language, expected):
+def test_delete_my_data_asks_first_then_deletes_the_draft(monkeypatch, backend, language, question, expected):
     d = at_field(monkeypatch, backend, "email", language)
     d.active_loop = None
     messages: List[Dict[str, Any]] = []
     d.user("delete my data", "delete_my_data", 0.95, None)
     d.run(ActionDeleteMyData(), messages)
+    assert question in texts(messages) and "conv-1" in backend.drafts  # asked, nothing deleted
+    assert "/confirm_delete_my_data" in [b["payload"] for m in messages for b in m.get("buttons") or []]
+    assert not d.slots.get("erase_requested")
+    messages.clear()
+    d.user("/confirm_delete_my_data", "confirm_delete_my_data", 1.0, None)
+    d.run(ActionDeleteMyData(), messages)
     assert expected in texts(messages) and "conv-1" not in backend.drafts
     assert d.slots["application_phase"] is None
+    assert d.slots["erase_requested"] is True  # the tracker store erases the conversation on it
 
 
 def test_delete_my_data_without_a_draft(monkeypatch, backend):
@@ -726,7 +736,11 @@ def test_delete_my_data_without_a_draft(monkeypatch, backend):
     messages: List[Dict[str, Any]] = []
     d.user("delete my data", "delete_my_data", 0.95, None)
     d.run(ActionDeleteMyData(), messages)
-    assert "no unfinished application" in texts(messages)
+    assert "no unfinished application" in texts(messages) and "Delete now?" in texts(messages)
+    messages.clear()
+    d.user("/confirm_delete_my_data", "confirm_delete_my_data", 1.0, None)
+    d.run(ActionDeleteMyData(), messages)
+    assert "I have deleted this conversation" in texts(messages)
 
 
 # --- the parsers of the dialogue -------------------------------------------------------------------------

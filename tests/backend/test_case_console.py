@@ -624,3 +624,31 @@ def test_the_console_home_takes_each_role_to_its_own_console(site: BackendServer
     editor.login("editor")
     assert editor.get("/console/").headers["Location"] == "/console/kb"
     assert Client(site.url).get("/console/").headers["Location"] == "/console/login"
+
+
+def test_a_shared_case_shows_each_department_only_the_fields_its_items_need(site: BackendServer) -> None:
+    contact = "Wang Fang, 0591-11223344"
+    number = submit(
+        site,
+        ["e_social_security_card", "residence_permit_change"],  # hrss + exit_entry
+        extra={
+            "passport_expiry": (date.today() + timedelta(days=5 * 365)).isoformat(),
+            "address_in_china": "88 Wusi Road, Gulou District, Fuzhou",
+            "employer_name": "Fuzhou Example Technology Co. Ltd.",
+            "employer_uscc": uscc(7),
+            "employer_contact": contact,
+            "position": "Engineer",
+        },
+    )
+    hrss, exit_entry = officer(site), officer(site, "exit_officer")
+    assert contact not in html.unescape(hrss.get(f"/console/cases/{number}").text)
+    assert contact in html.unescape(exit_entry.get(f"/console/cases/{number}").text)
+    assert "Schmidt" in html.unescape(hrss.get(f"/console/cases/{number}").text)  # its own fields stay
+    revealed = post(hrss, f"/console/cases/{number}/reveal", {}, csrf_from=f"/console/cases/{number}")
+    assert contact not in html.unescape(revealed.text)
+    # the officers' API: the same scope
+    api = hrss.get(f"/api/v1/cases/{number}")
+    assert api.status == 200, api.text
+    masked = api.json()["case"]["answers_masked"]
+    assert "employer_contact" not in masked and "position" not in masked and "surname" in masked
+    assert "employer_contact" in exit_entry.get(f"/api/v1/cases/{number}").json()["case"]["answers_masked"]

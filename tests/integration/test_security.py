@@ -76,8 +76,9 @@ def action_call(sender: str, action: str) -> Dict[str, Any]:
             "active_loop": {},
             "latest_action_name": None,
             "latest_message": {
-                "text": "delete my data",
-                "intent": {"name": "delete_my_data"},
+                # the confirmation button: the action deletes at once (the question came before)
+                "text": "/confirm_delete_my_data",
+                "intent": {"name": "confirm_delete_my_data"},
                 "entities": [],
             },
         },

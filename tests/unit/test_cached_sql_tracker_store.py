@@ -123,3 +123,40 @@ async def test_only_new_events_are_streamed_to_the_event_broker(make_store):
     assert len(broker.published) == 8
     assert all(e["sender_id"] == sender for e in broker.published)
     assert [e["text"] for e in broker.published if e["event"] == "user"] == ["hello 0", "hello 1"]
+
+
+@pytest.mark.parametrize("cache_size", [2000, 0])
+async def test_erase_requested_deletes_every_earlier_event_of_the_sender(make_store, cache_size) -> None:
+    store = make_store(cache_size=cache_size)
+    sender, other = f"erase-{uuid.uuid4().hex[:8]}", f"keep-{uuid.uuid4().hex[:8]}"
+    for name in (sender, other):
+        tracker = DialogueStateTracker(name, DOMAIN.slots)
+        one_turn(tracker, "my employer is Zorblat company")
+        await store.save(tracker)
+    tracker = await store.retrieve(sender)
+    tracker.update(
+        UserUttered("/confirm_delete_my_data", {"name": "confirm_delete_my_data", "confidence": 1.0})
+    )
+    tracker.update(ActionExecuted("action_delete_my_data"))
+    tracker.update(BotUttered("Done: I have deleted this conversation"))
+    tracker.update(SlotSet("erase_requested", True))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+
+    fresh = make_store(cache_size=cache_size)  # what the database holds
+    for reader in (store, fresh):
+        kept = await reader.retrieve(sender)
+        assert "Zorblat" not in str([e.as_dict() for e in kept.events])
+        assert not [e for e in kept.events if isinstance(e, UserUttered)]
+        assert [e.text for e in kept.events if isinstance(e, BotUttered)] == [
+            "Done: I have deleted this conversation"
+        ]
+    assert "Zorblat" in str([e.as_dict() for e in (await fresh.retrieve(other)).events])  # others untouched
+    # the conversation goes on: later turns are stored after what was kept
+    kept = await store.retrieve(sender)
+    one_turn(kept, "hello again")
+    await store.save(kept)
+    later = make_store(cache_size=cache_size)
+    assert [e.text for e in (await later.retrieve(sender)).events if isinstance(e, UserUttered)] == [
+        "hello again"
+    ]
