@@ -15,6 +15,7 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import migrate
+from backend.services.signin import SignInGuard
 from backend.blueprints import ALL_BLUEPRINTS
 from backend.config import Settings
 from backend.crypto import Crypto
@@ -162,6 +163,13 @@ def create_app(
     app.ctx.crypto = Crypto.from_settings(settings)
     app.ctx.notification_hub = NotificationHub()
     app.ctx.notifier = NotificationSender(settings, session_factory, app.ctx.notification_hub)
+    app.ctx.signin_guard = SignInGuard(
+        settings.redis_url or "memory://",
+        per_account=settings.signin_rate_account,
+        per_address=settings.signin_rate_address,
+        lock_failures=settings.signin_lock_failures,
+        lock_minutes=settings.signin_lock_minutes,
+    )
 
     @app.before_server_stop
     async def _finish_notifications(app: Sanic, _loop: Any) -> None:
