@@ -15,7 +15,6 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import migrate
-from backend.services.signin import SignInGuard
 from backend.blueprints import ALL_BLUEPRINTS
 from backend.config import Settings
 from backend.crypto import Crypto
@@ -27,6 +26,7 @@ from backend.services.index import KnowledgeIndex, RetrieverFactory, default_ret
 from backend.services.kb_files import read_kb_dir
 from backend.services.knowledge import KnowledgeService
 from backend.services.notifications import NotificationHub, NotificationSender
+from backend.services.signin import SignInGuard
 from backend.services.staff import StaffService
 from backend.web import is_api, render, request_language
 

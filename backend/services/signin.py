@@ -72,7 +72,10 @@ class SignInGuard:
         seconds = self.locked_for(username)
         if seconds:
             return Refusal("locked", seconds)
-        for item, ident in ((self.per_account, "account:" + username), (self.per_address, "address:" + address)):
+        for item, ident in (
+            (self.per_account, "account:" + username),
+            (self.per_address, "address:" + address),
+        ):
             if not self.limiter.test(item, self.prefix, _key(ident)):
                 reset, _ = self.limiter.get_window_stats(item, self.prefix, _key(ident))
                 return Refusal("throttled", max(1, math.ceil(reset - time.time())))

@@ -146,7 +146,11 @@ def test_redis_storage_is_shared_between_workers() -> None:
 
 
 def test_sign_in_settings_are_checked() -> None:
-    env = {"SIGNIN_RATE_ACCOUNT": "lots", "SIGNIN_LOCK_FAILURES": "3", "REDIS_URL": "redis://127.0.0.1:6379/2"}
+    env = {
+        "SIGNIN_RATE_ACCOUNT": "lots",
+        "SIGNIN_LOCK_FAILURES": "3",
+        "REDIS_URL": "redis://127.0.0.1:6379/2",
+    }
     settings = Settings.from_env(env)
     assert settings.signin_lock_failures == 3 and settings.redis_url.endswith("/2")
     assert any("SIGNIN_RATE_ACCOUNT" in p for p in settings.problems())
