@@ -11,6 +11,8 @@
   stock `rasa init` configuration trained on the same data (benchmarks/baseline_config.yml),
   both with the backend and the action server running.
 - Redaction worst case on adversarial 1 MB inputs (benchmarks/redaction_bench.py).
+- A 5,000-event conversation: time per message, and other users' meanwhile
+  (benchmarks/long_conversation.py).
 - Training time and model size.
 """
 
@@ -31,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import startup  # noqa: E402
-from benchmarks import entity_bench, load, nlu_cv, nlu_eval, redaction_bench, savings  # noqa: E402
+from benchmarks import entity_bench, load, long_conversation, nlu_cv, nlu_eval, redaction_bench, savings  # noqa: E402
 from scripts import local_stack  # noqa: E402
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -388,6 +390,8 @@ def main() -> None:
     )
     report.append(table(savings.rows(), savings.COLUMNS) + "\n")
     report.append(redaction_bench.section())
+    print("long conversation...", flush=True)
+    report.append(long_conversation.section())
     report.append("## Training time and model size\n")
     report.append(
         table(
