@@ -1,7 +1,7 @@
 """Per-sender rate limit shared by every input channel (issue #17, docs/security.md).
 
 One sender may not make Rasa work faster than a person chats: above CHANNEL_RATE_LIMIT
-(`limits` notation, several limits separated by ";", default "20/10 seconds;60/minute")
+(`limits` notation, several limits separated by ";", default "30/10 seconds;120/minute")
 a message gets one polite answer in the user's script (texts/channels.yml `too_fast`) and
 never reaches the model or the tracker store, so nobody can build a huge conversation fast
 or hold the event loop for others. Counted per channel and sender id, in this process's
@@ -37,7 +37,7 @@ from rasa.core.channels.channel import UserMessage
 from texts import t
 
 log = logging.getLogger(__name__)
-DEFAULT_RATE = "20/10 seconds;60/minute"
+DEFAULT_RATE = "30/10 seconds;120/minute"
 
 
 class SenderLimiter:

@@ -58,4 +58,4 @@ def install() -> None:
     """Put mask_bodies in Rasa's log pipeline (call before Rasa's configure_structlog)."""
     import rasa.utils.log_utils as log_utils
 
-    log_utils._anonymizer = mask_bodies  # type: ignore[assignment]
+    log_utils._anonymizer = mask_bodies
