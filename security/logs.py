@@ -6,7 +6,8 @@ number or a date sent as a JSON number reached the error log raw, since the trac
 redaction never saw it). Rasa passes every event through `rasa.utils.log_utils._anonymizer`
 (its hook for an anonymization pipeline); `install()` replaces that processor, before Rasa
 configures structlog, with one that replaces those keys' values by NOT_LOGGED. The event's
-name, level and the exception's type and traceback stay, so failures are still visible.
+name, level and the exception's type and traceback stay, so failures are still visible, but
+the traceback's frames are rendered without their local variables (which held the text).
 """
 
 from __future__ import annotations
@@ -55,7 +56,16 @@ def mask_bodies(_logger: Any, _method: str, event_dict: Dict[str, Any]) -> Dict[
 
 
 def install() -> None:
-    """Put mask_bodies in Rasa's log pipeline (call before Rasa's configure_structlog)."""
+    """Put mask_bodies in Rasa's log pipeline and drop the local variables from its tracebacks
+    (call before Rasa's configure_structlog)."""
     import rasa.utils.log_utils as log_utils
+    import structlog
+    from structlog.tracebacks import ExceptionDictTransformer
 
     log_utils._anonymizer = mask_bodies
+    # Rasa's JSON log (when the output is not a terminal) renders exceptions with
+    # structlog's dict_tracebacks, which lists every frame's local variables: the message
+    # text among them. Rasa looks the processor up when it configures structlog.
+    structlog.processors.dict_tracebacks = structlog.processors.ExceptionRenderer(
+        ExceptionDictTransformer(show_locals=False)
+    )

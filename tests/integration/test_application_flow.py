@@ -315,6 +315,9 @@ def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted, submitted_
     for log in flow.tmp.glob("*.log"):
         places[log.name] = log.read_text(errors="replace")
     assert len([p for p in places if p.endswith(".log")]) == 3
+    # The eligibility form's age question gives "1990-05-12" as its example (a bot message).
+    example = re.compile(r'or your date of birth, [\\"]*1990-05-12')
+    places = {place: example.sub("", content) for place, content in places.items()}
     raw = (*RAW, *DODGES, *(str(n) for n in JSON_NUMBERS))
     leaks = [(value, place) for place, content in places.items() for value in raw if value in content]
     assert not leaks, leaks
