@@ -143,7 +143,7 @@ async def long_session(store, turns: int) -> str:
     tracker.update(ActionExecuted("action_listen"))
     tracker.update(SlotSet("language", "zh"))
     tracker.update(ActiveLoop("eligibility_form"))
-    tracker.update(SlotSet("requested_slot", "age"))
+    tracker.update(SlotSet("requested_slot", "highest_degree"))
     for i in range(turns):
         one_turn(tracker, f"hello {i}")
     await store.save(tracker)
@@ -157,7 +157,7 @@ async def test_a_session_over_the_limit_goes_on_in_a_new_one_with_slots_and_form
     reader = store if cached else make_store(cache_size=0, max_session_events=100)
     tracker = await reader.retrieve(sender)
     assert len(tracker.events) <= 10
-    assert tracker.get_slot("language") == "zh" and tracker.get_slot("requested_slot") == "age"
+    assert tracker.get_slot("language") == "zh" and tracker.get_slot("requested_slot") == "highest_degree"
     assert tracker.active_loop_name == "eligibility_form"
     assert tracker.latest_action_name == "action_listen"
     # The new session is stored: another process reads only it; nothing was deleted.
