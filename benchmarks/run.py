@@ -13,6 +13,7 @@
 - Redaction worst case on adversarial 1 MB inputs (benchmarks/redaction_bench.py).
 - A 5,000-event conversation: time per message, and other users' meanwhile
   (benchmarks/long_conversation.py).
+- A storm of staff sign-ins: other requests' latency meanwhile (benchmarks/signin_bench.py).
 - Training time and model size.
 """
 
@@ -33,7 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import startup  # noqa: E402
-from benchmarks import entity_bench, load, long_conversation, nlu_cv, nlu_eval, redaction_bench, savings  # noqa: E402
+from benchmarks import (  # noqa: E402
+    entity_bench,
+    load,
+    long_conversation,
+    nlu_cv,
+    nlu_eval,
+    redaction_bench,
+    savings,
+    signin_bench,
+)
 from scripts import local_stack  # noqa: E402
 
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -392,6 +402,8 @@ def main() -> None:
     report.append(redaction_bench.section())
     print("long conversation...", flush=True)
     report.append(long_conversation.section())
+    print("sign-in storm...", flush=True)
+    report.append(signin_bench.section())
     report.append("## Training time and model size\n")
     report.append(
         table(
