@@ -26,6 +26,7 @@ from backend.services.kb_files import read_kb_dir
 from backend.services.knowledge import KnowledgeService
 from backend.services.notifications import NotificationHub
 from backend.services.outbound import OutboundService
+from backend.services.signin import SignInGuard
 from backend.services.staff import StaffService
 from backend.web import is_api, render, request_language
 
@@ -186,6 +187,13 @@ def create_app(
         app.ctx.notifier.start()  # retries left by another worker or a restart
 
     retention.start(app)
+    app.ctx.signin_guard = SignInGuard(
+        settings.redis_url or "memory://",
+        per_account=settings.signin_rate_account,
+        per_address=settings.signin_rate_address,
+        lock_failures=settings.signin_lock_failures,
+        lock_minutes=settings.signin_lock_minutes,
+    )
 
     @app.before_server_stop
     async def _finish_notifications(app: Sanic, _loop: Any) -> None:

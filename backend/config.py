@@ -46,6 +46,16 @@ def _project_relative(url: str) -> str:
     return url
 
 
+def _rate_ok(value: str) -> bool:
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
+
+
 class ConfigError(RuntimeError):
     """The settings are unsafe or inconsistent; the app refuses to start."""
 
@@ -99,6 +109,14 @@ class Settings:
     # policy questions (no user identifier) are kept.
     retention_purge_minutes: float = 60.0
     unanswered_retention_days: int = 180
+    # Staff sign-in (backend/services/signin.py): failed attempts allowed per account and per
+    # address ("N/minute", `limits` notation), failures in a row that lock an account, and for
+    # how long. REDIS_URL shares the counts between workers (else kept in this process).
+    redis_url: str = ""
+    signin_rate_account: str = "5/minute"
+    signin_rate_address: str = "20/minute"
+    signin_lock_failures: int = 10
+    signin_lock_minutes: int = 15
 
     @property
     def production(self) -> bool:
@@ -118,10 +136,16 @@ class Settings:
             value = env.get(name, "").strip()
             return value or default
 
-        try:
-            port = int(get("BACKEND_PORT", str(defaults.port)))
-        except ValueError as exc:
-            raise ConfigError("BACKEND_PORT must be an integer") from exc
+        def integer(name: str, default: int) -> int:
+            try:
+                value = int(get(name, str(default)))
+            except ValueError as exc:
+                raise ConfigError(f"{name} must be an integer") from exc
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1")
+            return value
+
+        port = integer("BACKEND_PORT", defaults.port)
 
         def positive(name: str, default: float) -> float:
             try:
@@ -169,6 +193,11 @@ class Settings:
             event_broker_url=get("EVENT_BROKER_URL", ""),
             retention_purge_minutes=purge_minutes,
             unanswered_retention_days=unanswered_days,
+            redis_url=get("REDIS_URL", ""),
+            signin_rate_account=get("SIGNIN_RATE_ACCOUNT", defaults.signin_rate_account),
+            signin_rate_address=get("SIGNIN_RATE_ADDRESS", defaults.signin_rate_address),
+            signin_lock_failures=integer("SIGNIN_LOCK_FAILURES", defaults.signin_lock_failures),
+            signin_lock_minutes=integer("SIGNIN_LOCK_MINUTES", defaults.signin_lock_minutes),
         )
 
     def problems(self) -> list[str]:
@@ -194,6 +223,14 @@ class Settings:
             )
         if not CASE_PREFIX_RE.match(self.prefix):
             found.append("CASE_PREFIX must be 1 to 6 letters")
+        for name, value in (
+            ("SIGNIN_RATE_ACCOUNT", self.signin_rate_account),
+            ("SIGNIN_RATE_ADDRESS", self.signin_rate_address),
+        ):
+            if not _rate_ok(value):
+                found.append(f"{name} must be a rate such as 5/minute")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://")):
+            found.append("REDIS_URL must start with redis:// or rediss://")
         if self.admin_username and not self.admin_password:
             found.append("ADMIN_USERNAME is set but ADMIN_PASSWORD is not")
         return found

@@ -13,6 +13,9 @@
 - Redaction worst case on adversarial 1 MB inputs (benchmarks/redaction_bench.py).
 - Statistics: GET /api/v1/statistics for a year of 100,000 cases and 1,000,000 conversation
   events in PostgreSQL (benchmarks/statistics_bench.py; skipped when PostgreSQL does not answer).
+- A 5,000-event conversation: time per message, and other users' meanwhile
+  (benchmarks/long_conversation.py).
+- A storm of staff sign-ins: other requests' latency meanwhile (benchmarks/signin_bench.py).
 - Training time and model size.
 """
 
@@ -36,10 +39,12 @@ import startup  # noqa: E402
 from benchmarks import (  # noqa: E402
     entity_bench,
     load,
+    long_conversation,
     nlu_cv,
     nlu_eval,
     redaction_bench,
     savings,
+    signin_bench,
     statistics_bench,
 )
 from scripts import local_stack  # noqa: E402
@@ -403,6 +408,10 @@ def main() -> None:
         report.append(statistics_bench.section())
     except Exception as exc:  # PostgreSQL not running here: say so in the report
         report.append(f"## Statistics over a year\n\nNot measured: {type(exc).__name__}: {str(exc)[:200]}\n")
+    print("long conversation...", flush=True)
+    report.append(long_conversation.section())
+    print("sign-in storm...", flush=True)
+    report.append(signin_bench.section())
     report.append("## Training time and model size\n")
     report.append(
         table(

@@ -5,7 +5,8 @@ URL stays /webhooks/rest/webhook and everything else is Rasa's RestInput (stream
 metadata, input channel). A message longer than MAX_MESSAGE_CHARS (default 2,000, the
 length above which the NLU already answers nlu_fallback) gets one answer in the user's
 script (Chinese characters: zh, else en) and never reaches the model, the tracker store
-or the redaction. The HTTP body itself is capped by sanic's REQUEST_MAX_SIZE
+or the redaction. Before that, a sender over the per-sender rate limit (connectors/limits.py,
+shared by every channel) is asked to wait. The HTTP body itself is capped by sanic's REQUEST_MAX_SIZE
 (rasa_ext/launcher.py).
 
 Bad requests get 400 with `{"error": code, "message": text}` in the user's language (the
@@ -27,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import limits
 from texts import t
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,8 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def capped(message: UserMessage) -> None:
+            if not await limits.admit(message, channel=self.name()):
+                return  # the sender is over CHANNEL_RATE_LIMIT: answered politely
             length = len(message.text or "")
             if length <= self.max_chars:
                 await on_new_message(message)

@@ -11,6 +11,7 @@ The same hook applies the project's hardening (docs/security.md): `run` gets
 `--auth-token` from RASA_TOKEN unless given (so the HTTP API never runs open), the
 action server's shared secret is put in the environment for endpoints.yml's
 `${ACTION_SERVER_TOKEN}`, and sanic's request body limit defaults to RASA_MAX_BODY_BYTES.
+It also takes message bodies out of Rasa's log events (security/logs.py).
 Both secrets have development defaults that refuse to start with APP_ENV=production.
 """
 
@@ -27,6 +28,7 @@ import yaml
 
 import rasa_ext
 import security
+import security.logs
 import startup
 
 SECTION = "rasa_ext"
@@ -50,6 +52,7 @@ class Plugin:
     @hookimpl
     def configure_commandline(self, cmdline_arguments: argparse.Namespace) -> None:
         startup.quiet_known_warnings()  # again: Rasa has just put its own filters in front
+        security.logs.install()  # before Rasa configures structlog: no message body is logged
         harden(cmdline_arguments)
         from rasa_ext import guards  # imports Rasa's processor: only once Rasa runs
 

@@ -18,6 +18,17 @@ save: at 20 concurrent conversations that was more than half of the Rasa server'
   (action_delete_my_data, after the user confirmed), every stored event of the sender (all
   sessions) is deleted and only the events from that action on are stored (docs/security.md).
 
+Long conversations (issue #17) cost work per message in proportion to the events of the
+current session (Rasa replays them for the slots, the policies read the history). The
+store bounds that: Rasa's `_event_query(fetch_events_from_all_sessions=False)` already
+reads only the events since the last SessionStarted; a session that ends (expiry in
+domain.yml's session_config) leaves the cache, so the old session is not carried in memory;
+and a session longer than `max_session_events` (MAX_SESSION_EVENTS, default 500) is rolled
+over on the next read: the store writes a new session start itself (SessionStarted, one
+SlotSet per slot that has a value, the active form, action_listen), as Rasa's
+action_session_start does with carry_over_slots, so the conversation goes on where it was
+and the next reads load only that. Every event stays in the database (`retrieve_full_tracker`).
+
 The cache is only correct while one Rasa process owns each conversation (the in-memory
 lock store). scripts/render_endpoints.py turns it off (`cache_size: 0`) whenever a
 Redis lock store is configured for several workers; then every call reads the database.
@@ -27,12 +38,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from collections import OrderedDict
 from typing import Any, Dict, List, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -55,6 +69,22 @@ def erasure_start(events: List[Event], first_new: int) -> int | None:
     return None
 
 
+DEFAULT_MAX_SESSION_EVENTS = 500
+
+
+def max_session_events(value: Any = None) -> int:
+    """The setting, else MAX_SESSION_EVENTS, else the default; 0 turns the roll-over off."""
+    raw = value if value is not None else os.environ.get("MAX_SESSION_EVENTS", "").strip()
+    if raw in ("", None):
+        return DEFAULT_MAX_SESSION_EVENTS
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        logger.warning("MAX_SESSION_EVENTS=%r is not an integer: using %d", raw, DEFAULT_MAX_SESSION_EVENTS)
+        return DEFAULT_MAX_SESSION_EVENTS
+    return max(0, number)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; NORMAL syncs at checkpoints instead of on
@@ -69,9 +99,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     engine: sa.engine.Engine  # set by SQLTrackerStore.__init__ (Rasa's code is untyped there)
 
-    def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, cache_size: int = 2000, max_session_events: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)
+        self.max_session_events = globals()["max_session_events"](max_session_events)
         self._cache: OrderedDict[str, Tuple[DialogueStateTracker, int]] = OrderedDict()
         if self.engine.dialect.name == "sqlite":
             url = self.engine.url
@@ -99,12 +132,42 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             tracker, stored = entry
             if len(tracker.events) == stored:
                 self._cache.move_to_end(sender_id)
-                return tracker
+                return await self._bounded(tracker)
             self.forget(sender_id)  # changed but never saved: trust the database
-        tracker = await super().retrieve(sender_id)
+        tracker = await super().retrieve(sender_id)  # the current session only
         if tracker is not None:
             self._remember(tracker, len(tracker.events))
+            tracker = await self._bounded(tracker)
         return tracker
+
+    async def _bounded(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """The tracker, or a new session of it when its session is over the limit."""
+        if not self.max_session_events or len(tracker.events) <= self.max_session_events:
+            return tracker
+        logger.info(
+            "a conversation session reached %d events: starting a new one (slots and form kept)",
+            len(tracker.events),
+        )
+        now = time.time()
+        carried: List[Event] = [
+            ActionExecuted(ACTION_SESSION_START_NAME, timestamp=now),
+            SessionStarted(timestamp=now + 1e-6),
+        ]
+        carried += [
+            SlotSet(name, value, timestamp=now + 2e-6)
+            for name, value in tracker.current_slot_values().items()
+            if value is not None
+        ]
+        if tracker.active_loop_name:
+            carried.append(ActiveLoop(tracker.active_loop_name, timestamp=now + 3e-6))
+        carried.append(ActionExecuted(ACTION_LISTEN_NAME, timestamp=now + 4e-6))
+        await self._insert(tracker.sender_id, carried)
+        # As a read of the database gives it: from the SessionStarted on.
+        fresh = DialogueStateTracker.from_events(
+            tracker.sender_id, carried[1:], self.domain.slots if self.domain else []
+        )
+        self._remember(fresh, len(fresh.events))
+        return fresh
 
     def _stored_count(self, tracker: DialogueStateTracker) -> int:
         entry = self._cache.get(tracker.sender_id)
@@ -127,25 +190,32 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             stored = erase_from
         new_events: List[Event] = events[stored:]
         if new_events:
-            rows: List[Dict[str, Any]] = []
-            for event in new_events:
-                data = event.as_dict()
-                rows.append(
-                    {
-                        "sender_id": tracker.sender_id,
-                        "type_name": event.type_name,
-                        "timestamp": data.get("timestamp"),
-                        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        "action_name": data.get("name"),
-                        "data": json.dumps(data),
-                    }
-                )
-            with self.session_scope() as session:
-                session.execute(sa.insert(self.SQLEvent.__table__), rows)
-                session.commit()
-            if self.event_broker is not None:
-                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            await self._insert(tracker.sender_id, new_events)
         if erase_from is not None:
             self.forget(tracker.sender_id)  # the next turn reads what is left from the database
             return
+        if new_events and stored and any(isinstance(event, SessionStarted) for event in new_events):
+            # A session ended (expiry): the next read loads only the new one.
+            self.forget(tracker.sender_id)
+            return
         self._remember(tracker, len(tracker.events))
+
+    async def _insert(self, sender_id: str, new_events: List[Event]) -> None:
+        rows: List[Dict[str, Any]] = []
+        for event in new_events:
+            data = event.as_dict()
+            rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
+        with self.session_scope() as session:
+            session.execute(sa.insert(self.SQLEvent.__table__), rows)
+            session.commit()
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new_events, sender_id)

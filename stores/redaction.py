@@ -8,7 +8,16 @@ event broker must not hold it (docs/application.md, "Redaction"). Two rules:
 - a message that answered a sensitive question (the `application_step` or
   `requested_slot` slot named a sensitive field when it arrived) is replaced whole;
 - in every other message, e-mail addresses, phone numbers, passport-like identifiers
-  and dates are replaced where they appear ("my passport is actually E98765432").
+  and dates are replaced where they appear ("my passport is actually E98765432"), in the
+  spellings the readers (knowledge/reading, knowledge/application/fields.py) understand and
+  the ones people use to dodge filters: "1988 07 14", "14th of July 1988", "E 8765 4321",
+  "jane.roe at example.org", "jane.roe(at)example dot org".
+
+Which answers are masked whole is data (knowledge/application/fields.yml): the fields marked
+`sensitive`, the fields listed under `masked_in_conversation` (names, the address: personal
+data that the summaries show, encrypted at rest by the backend like every answer) and other
+forms' slots under `other_sensitive_slots` (the eligibility form's age, which takes a date of
+birth; the status form's passport number).
 
 Case numbers (FJ2026000123) and unified social credit codes are kept: they identify a
 case or a company, not a person, and the conversation refers to them later.
@@ -45,7 +54,15 @@ _LOCAL = "A-Za-z0-9._%+-"
 # previous one ended (\G, as a plain re.sub would try first) or at the start of a run of
 # local-part characters (a start inside a run finds nothing the run's start would not),
 # and the possessive quantifiers never give back what no shorter match could use.
-EMAIL = regex.compile(rf"(?:(?<![{_LOCAL}])|\G)[{_LOCAL}]++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)+")
+EMAIL = regex.compile(rf"(?:(?<![{_LOCAL}])|\G)[{_LOCAL}]++[@＠][A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)+")
+# "jane.roe at example.org", "jane.roe (at) example dot org", "jane.roe[at]example.org": the same
+# linear shape (each run of local-part characters is tried once, possessively); the last label
+# must be letters (a top-level domain), checked in _mask_spelled_email.
+_AT = r"(?:\s++at\s++|\s*+[(\[]\s*+at\s*+[)\]]\s*+)"
+_DOT = r"(?:\s*+\.\s*+|\s++dot\s++|\s*+[(\[]\s*+dot\s*+[)\]]\s*+)"
+SPELLED_EMAIL = regex.compile(
+    rf"(?<![{_LOCAL}])[{_LOCAL}]{{2,}}+{_AT}[A-Za-z0-9-]++(?:{_DOT}[A-Za-z0-9-]++)+", regex.IGNORECASE
+)
 PHONE = re.compile(
     r"(?<!\d)(?:\+?\s?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)"
     r"|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"
@@ -56,6 +73,11 @@ PHONE = re.compile(
 IDENTIFIER = re.compile(
     _EDGE_L + r"(?:(?=[A-Za-z0-9]{0,19}\d)(?=[A-Za-z0-9]{0,19}[A-Za-z])[A-Za-z0-9]{6,20}|\d{8,12})" + _EDGE_R
 )
+# Letters then digits written in groups ("E 8765 4321", "G-1234-5678"): 6 to 12 digits; bounded.
+# Capitals, or one small letter that is not a word ("at 10 30 2024" is not a passport).
+SPACED_IDENTIFIER = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}|[b-hj-z])[\s-]?\d(?:[\s-]?\d){5,11}(?![\s-]?\d)"
+)
 CASE_NUMBER = re.compile(r"[A-Z]{2}\d{10}")
 USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 _CN_DIGIT = "〇零一二三四五六七八九十"
@@ -63,12 +85,18 @@ _MONTHS = (
     "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
     "august|september|october|november|december"
 )
+# The readers' spellings (knowledge/reading/dates.py) and more: separators may be spaces
+# ("1988 07 14", "14 07 1988"), "of" may stand between day and month ("14th of July 1988").
+# Every unbounded run follows a bounded start (digits, a month name after a non-letter).
 DATE = re.compile(
     r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?"
+    r"|(?<![\d:])\d{4} {1,3}(?:0?[1-9]|1[0-2]) {1,3}(?:0?[1-9]|[12]\d|3[01])(?![\d:])"
     r"|(?<!\d)\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(?!\d)"
+    r"|(?<![\d:])(?:0?[1-9]|[12]\d|3[01]) {1,3}(?:0?[1-9]|1[0-2]) {1,3}(?:19|20)\d{2}(?![\d:])"
     rf"|[{_CN_DIGIT}\d]{{2,4}}\s*年\s*[{_CN_DIGIT}\d]{{1,2}}\s*月(?:\s*[{_CN_DIGIT}\d]{{1,3}}\s*[日号])?"
-    rf"|(?<![A-Za-z])\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
-    rf"|(?<![A-Za-z])(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}",
+    rf"|(?<![A-Za-z\d])\d{{1,2}}(?:st|nd|rd|th)?[\s\-.]{{0,3}}(?:of\s{{1,3}})?(?:{_MONTHS})[a-z]{{0,6}}\.?"
+    r"[\s\-.,]{1,3}\d{4}(?!\d)"
+    rf"|(?<![A-Za-z])(?:{_MONTHS})[a-z]{{0,6}}\.?\s{{0,3}}\d{{1,2}}(?:st|nd|rd|th)?,?\s{{0,3}}\d{{4}}(?!\d)",
     re.IGNORECASE,
 )
 
@@ -89,16 +117,24 @@ def _flags_only(path: Path) -> frozenset[str]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         marked = {str(key) for key, raw in (doc.get("fields") or {}).items() if (raw or {}).get("sensitive")}
-        return frozenset(marked | {str(s) for s in doc.get("other_sensitive_slots") or []})
+        listed = [*(doc.get("other_sensitive_slots") or []), *(doc.get("masked_in_conversation") or [])]
+        return frozenset(marked | {str(s) for s in listed})
     except Exception:  # nothing readable: the pattern rules of redact_text still apply
         return frozenset()
 
 
 def _keep_or_mask(match: re.Match[str]) -> str:
     token = match.group(0)
-    if CASE_NUMBER.fullmatch(token) or USCC.fullmatch(token):
+    compact = re.sub(r"[\s-]", "", token).upper()
+    if CASE_NUMBER.fullmatch(compact) or USCC.fullmatch(compact):
         return token
     return REDACTED
+
+
+def _mask_spelled_email(match: regex.Match[str]) -> str:
+    token = match.group(0)
+    last = regex.split(_DOT, token)[-1]
+    return REDACTED if regex.fullmatch(r"[A-Za-z]{2,24}", last) else token
 
 
 def redact_text(text: str) -> str:
@@ -116,8 +152,10 @@ def redact_text(text: str) -> str:
 def redact_patterns(text: str) -> str:
     """The pattern rules of redact_text, at any length (linear; the benchmark times it on 1 MB)."""
     text = EMAIL.sub(REDACTED, text)
+    text = SPELLED_EMAIL.sub(_mask_spelled_email, text)
     text = DATE.sub(REDACTED, text)
     text = PHONE.sub(REDACTED, text)
+    text = SPACED_IDENTIFIER.sub(_keep_or_mask, text)
     return IDENTIFIER.sub(_keep_or_mask, text)
 
 

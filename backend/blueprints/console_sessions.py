@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from backend.errors import ApiError
 from backend.i18n import t
+from backend.services.audit import AuditService
+from backend.services.signin import Refusal
 from backend.services.staff import StaffService
 from backend.web import (
     LOGIN_CSRF_COOKIE,
@@ -22,6 +26,7 @@ from backend.web import (
     set_cookie,
 )
 
+log = logging.getLogger(__name__)
 bp = Blueprint("console_sessions", url_prefix="/console")
 
 
@@ -36,6 +41,17 @@ def _requested_next(request: Request) -> str:
     if request.method == "POST" and request.form:
         return request.form.get("next", "")
     return request.args.get("next", "")
+
+
+def _refused(request: Request, refusal: Refusal) -> HTTPResponse:
+    lang = console_language(request)
+    if refusal.reason == "locked":
+        message = t("login_locked", lang, minutes=max(1, -(-refusal.retry_after // 60)))
+    else:
+        message = t("login_throttled", lang, seconds=refusal.retry_after)
+    response = _login_page(request, 429, message)
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _login_page(request: Request, status: int = 200, error: str = "") -> HTTPResponse:
@@ -75,10 +91,26 @@ async def login(request: Request) -> HTTPResponse:
     form = request.form or {}
     if not login_csrf_ok(request, form.get("csrf_token", "")):
         raise ApiError("csrf_failed", 403)
+    username = (form.get("username") or "")[:64]
+    address = request.remote_addr or request.ip or "?"
+    guard = request.app.ctx.signin_guard
+    refusal = guard.check(username, address)
+    if refusal is not None:  # refused before hashing: a storm costs no CPU
+        return _refused(request, refusal)
     staff = StaffService(db(request))
-    user = staff.authenticate(form.get("username", ""), form.get("password", ""))
+    user = await staff.authenticate_async(username, form.get("password", ""))
     if user is None:
+        if guard.failed(username, address):
+            if staff.find(username) is not None:
+                minutes = request.app.ctx.settings.signin_lock_minutes
+                AuditService(db(request)).record(
+                    username, "sign_in_locked", None, {"minutes": minutes, "failures": guard.lock_failures}
+                )
+                db(request).commit()
+            log.warning("sign-in: an account locked after %d failed attempts", guard.lock_failures)
+            return _refused(request, Refusal("locked", guard.lock_seconds))
         return _login_page(request, 401, t("login_failed", console_language(request)))
+    guard.succeeded(username)
     token, _ = staff.start_session(user, request.app.ctx.settings.session_hours)
     response = redirect(_safe_next(form.get("next", "")))
     set_cookie(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +25,21 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 _hasher = PasswordHasher()
 # Verified against when the username does not exist, so both paths take as long.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# Argon2 costs tens of milliseconds of CPU by design: sign-ins hash here, off the event loop
+# (argon2-cffi releases the GIL), so a storm of sign-ins does not hold up other requests.
+# Few workers: a storm queues here instead of taking every core.
+_hash_pool = ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)), thread_name_prefix="argon2")
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def _in_pool(func: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_hash_pool, func, *args)
 
 
 def check_department(department: str) -> None:
@@ -80,17 +99,29 @@ class StaffService:
         return self.session.execute(select(User.id).where(User.role == "admin").limit(1)).first() is not None
 
     def authenticate(self, username: str, password: str) -> User | None:
+        """The active account with this password, else None (the CLI and tests; the sign-in
+        page uses authenticate_async)."""
         user = self.find(username or "")
-        try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-        except (VerificationError, InvalidHashError):
-            return None
-        if user is None or not user.active:
-            return None
-        if _hasher.check_needs_rehash(user.password_hash):
+        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
+        user = self._accepted(user, ok)
+        if user is not None and _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
             self.session.commit()
         return user
+
+    async def authenticate_async(self, username: str, password: str) -> User | None:
+        """authenticate() with the hashing in the thread pool (the event loop stays free)."""
+        user = self.find(username or "")
+        ok = await _in_pool(verify_password, user.password_hash if user else _DUMMY_HASH, password or "")
+        user = self._accepted(user, ok)
+        if user is not None and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = await _in_pool(_hasher.hash, password)
+            self.session.commit()
+        return user
+
+    @staticmethod
+    def _accepted(user: User | None, ok: bool) -> User | None:
+        return user if ok and user is not None and user.active else None
 
     def start_session(self, user: User, hours: int) -> tuple[str, LoginSession]:
         """A new login; returns the cookie token (only its hash is stored)."""

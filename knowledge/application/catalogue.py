@@ -179,6 +179,7 @@ class Catalogue:
     services: dict[str, Service] = field(default_factory=dict)
     kinds: dict[str, re.Pattern[str]] = field(default_factory=dict)  # in the order of items.yml `kinds`
     other_sensitive_slots: tuple[str, ...] = ()
+    masked_in_conversation: tuple[str, ...] = ()
 
     # --- items, services and kinds --------------------------------------------------------------
     def item_for(self, service: str, kind: str) -> str | None:
@@ -190,7 +191,9 @@ class Catalogue:
     def sensitive_slots(self) -> frozenset[str]:
         """Fields marked `sensitive` in fields.yml, and other forms' personal slots listed there."""
         return frozenset(
-            {key for key, spec in self.fields.items() if spec.sensitive} | set(self.other_sensitive_slots)
+            {key for key, spec in self.fields.items() if spec.sensitive}
+            | set(self.other_sensitive_slots)
+            | set(self.masked_in_conversation)
         )
 
     # --- items -------------------------------------------------------------------------------
@@ -353,6 +356,9 @@ class _FieldsFile(Strict):
     fields: dict[str, _Field]
     # Slots of other forms whose answers are personal too (stores/redaction.py masks them whole).
     other_sensitive_slots: list[str] = []
+    # Fields whose answers are personal data but not `sensitive` (the summaries show them):
+    # stores/redaction.py stores the answering message masked whole.
+    masked_in_conversation: list[str] = []
 
 
 class _Department(Strict):
@@ -541,6 +547,7 @@ def load_catalogue(
         },
         kinds={key: _pattern(spec.synonyms) for key, spec in raw.kinds.items()},
         other_sensitive_slots=tuple(raw_fields.other_sensitive_slots),
+        masked_in_conversation=tuple(raw_fields.masked_in_conversation),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,11 @@ ADMIN, ADMIN_PASSWORD = "flow-admin", "flow-admin-password-123"
 PASSPORT, PHONE, EMAIL = "E12345678", "13812345678", "anna.schmidt@example.com"
 BIRTH_TYPED, BIRTH_ISO = "12 May 1990", "1990-05-12"
 RAW = (PASSPORT, PHONE, EMAIL, BIRTH_TYPED, BIRTH_ISO, "1990年5月12日", "12345678", "anna.schmidt@")
+# Issue #17: the other spellings, typed outside the application form or in the eligibility form,
+# and values sent as JSON numbers (which reached Rasa's error log).
+DODGES = ("1988 07 14", "14th of July 1988", "8765 4321", "87654321", "jane.roe", "1988-07-14", "19880714")
+JSON_NUMBERS = (13898765432, 19880714)
+NAMES = ("Schmidt", "Anna Maria")  # personal data in the tracker's user messages too
 CASE_NUMBER = re.compile(r"\b[A-Z]{2}\d{10}\b")
 
 # What the user types for each question (natural answers, as people write them).
@@ -278,7 +284,27 @@ def test_a_chinese_applicant_is_answered_and_notified_in_chinese(flow, submitted
     assert pushed and "审查中" in "\n".join(pushed), pushed
 
 
-def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted, submitted_zh):
+@pytest.fixture(scope="module")
+def dodges(flow):
+    """The spellings of issue #17, each in its own conversation."""
+    for answer in ("1988 07 14", "14th of July 1988"):
+        user = Conversation(flow.rasa_url)
+        user.send("/check_eligibility")
+        assert tracker(flow, user.sender)["slots"]["requested_slot"] == "age"
+        user.send(answer)
+    user = Conversation(flow.rasa_url)
+    user.send("my passport number is E 8765 4321")
+    user.send("you can write to jane.roe at example.org")
+    for number in JSON_NUMBERS:
+        body = json.dumps({"sender": Conversation(flow.rasa_url).sender, "message": number}).encode()
+        try:
+            user.send(None, raw=body)
+        except urllib.error.HTTPError:
+            pass  # the answer to a non-string message is not this test's business: where it went is
+    return True
+
+
+def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted, submitted_zh, dodges):
     places = {}
     for db in flow.tmp.glob("*.db"):
         with sqlite3.connect(db) as conn:
@@ -289,8 +315,29 @@ def test_raw_personal_data_is_in_no_table_and_no_log(flow, submitted, submitted_
     for log in flow.tmp.glob("*.log"):
         places[log.name] = log.read_text(errors="replace")
     assert len([p for p in places if p.endswith(".log")]) == 3
-    leaks = [(value, place) for place, content in places.items() for value in RAW if value in content]
+    # The eligibility form's age question gives "1990-05-12" as its example (a bot message).
+    example = re.compile(r'or your date of birth, [\\"]*1990-05-12')
+    places = {place: example.sub("", content) for place, content in places.items()}
+    raw = (*RAW, *DODGES, *(str(n) for n in JSON_NUMBERS))
+    leaks = [(value, place) for place, content in places.items() for value in raw if value in content]
     assert not leaks, leaks
+    # Names: never in a stored user message (the backend keeps them encrypted) nor in a log.
+    user_messages = []
+    for db in flow.tmp.glob("*.db"):
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='events'").fetchone():
+                user_messages += [
+                    r[0] for r in conn.execute("SELECT data FROM events WHERE type_name='user'")
+                ]
+    assert user_messages
+    backend_tables = {p: c for p, c in places.items() if p.startswith("backend.db")}
+    named = [
+        (name, place)
+        for name in NAMES
+        for place, content in {"user messages": "\n".join(user_messages), **backend_tables}.items()
+        if name in content
+    ] + [(name, log) for name in NAMES for log in places if log.endswith(".log") and name in places[log]]
+    assert not named, named
 
 
 COST = {"en": "wait, how much does the residence permit cost?", "zh": "等等，居留许可要多少钱？"}

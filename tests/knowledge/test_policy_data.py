@@ -292,7 +292,8 @@ def test_a_shape_error_names_the_file_the_place_and_the_line(tmp_path: Path) -> 
 def test_redaction_takes_sensitivity_from_fields_yml(tmp_path: Path) -> None:
     cat = load_catalogue()
     marked = {key for key, spec in cat.fields.items() if spec.sensitive}
-    assert sensitive_fields() == marked | {"status_verified"}
+    assert sensitive_fields() == marked | set(cat.other_sensitive_slots) | set(cat.masked_in_conversation)
+    assert {"status_verified", "age", "surname", "given_names"} <= sensitive_fields()
     doc = yaml.safe_load((APPLICATION_DIR / "fields.yml").read_text(encoding="utf-8"))
     doc["fields"]["position"]["sensitive"] = True
     path = tmp_path / "fields.yml"

@@ -12,7 +12,14 @@ from urllib.parse import urlparse
 import pytest
 from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from stores.cached_sql_tracker_store import CachedSQLTrackerStore
@@ -41,7 +48,7 @@ def databases():
 
 @pytest.fixture(params=list(databases()))
 def make_store(request, tmp_path):
-    def make(cache_size=2000, broker=None):
+    def make(cache_size=2000, broker=None, max_session_events=None):
         if request.param == "sqlite":
             return CachedSQLTrackerStore(
                 domain=DOMAIN,
@@ -49,6 +56,7 @@ def make_store(request, tmp_path):
                 db=str(tmp_path / "t.db"),
                 cache_size=cache_size,
                 event_broker=broker,
+                max_session_events=max_session_events,
             )
         url = urlparse(os.environ["TEST_DATABASE_URL"])
         return CachedSQLTrackerStore(
@@ -61,6 +69,7 @@ def make_store(request, tmp_path):
             password=url.password,
             cache_size=cache_size,
             event_broker=broker,
+            max_session_events=max_session_events,
         )
 
     return make
@@ -160,3 +169,72 @@ async def test_erase_requested_deletes_every_earlier_event_of_the_sender(make_st
     assert [e.text for e in (await later.retrieve(sender)).events if isinstance(e, UserUttered)] == [
         "hello again"
     ]
+
+
+# --- long conversations (issue #17): the work per message is bounded ---------------------------
+async def long_session(store, turns: int) -> str:
+    sender = f"long-{uuid.uuid4().hex}"
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(SlotSet("language", "zh"))
+    tracker.update(ActiveLoop("eligibility_form"))
+    tracker.update(SlotSet("requested_slot", "highest_degree"))
+    for i in range(turns):
+        one_turn(tracker, f"hello {i}")
+    await store.save(tracker)
+    return sender
+
+
+@pytest.mark.parametrize("cached", [True, False])
+async def test_a_session_over_the_limit_goes_on_in_a_new_one_with_slots_and_form(make_store, cached):
+    store = make_store(max_session_events=100)
+    sender = await long_session(store, turns=200)  # 806 events in one session
+    reader = store if cached else make_store(cache_size=0, max_session_events=100)
+    tracker = await reader.retrieve(sender)
+    assert len(tracker.events) <= 10
+    assert tracker.get_slot("language") == "zh" and tracker.get_slot("requested_slot") == "highest_degree"
+    assert tracker.active_loop_name == "eligibility_form"
+    assert tracker.latest_action_name == "action_listen"
+    # The new session is stored: another process reads only it; nothing was deleted.
+    other = make_store(cache_size=0, max_session_events=100)
+    assert len((await other.retrieve(sender)).events) == len(tracker.events)
+    assert len((await other.retrieve_full_tracker(sender)).events) > 806
+    # And the conversation goes on from there.
+    one_turn(tracker, "after")
+    await reader.save(tracker)
+    assert [e.text for e in (await other.retrieve(sender)).events if isinstance(e, UserUttered)] == ["after"]
+
+
+async def test_a_session_under_the_limit_is_untouched(make_store):
+    store = make_store(max_session_events=1000)
+    sender = await long_session(store, turns=200)
+    assert (
+        len((await make_store(cache_size=0, max_session_events=1000).retrieve(sender)).events) == 805
+    )  # from SessionStarted on
+
+
+async def test_an_expired_session_leaves_the_cache(make_store):
+    store = make_store(max_session_events=0)
+    sender = await conversation(store, turns=50)
+    tracker = await store.retrieve(sender)
+    tracker.update(ActionExecuted("action_session_start"))  # what Rasa does after session_expiration_time
+    tracker.update(SessionStarted())
+    tracker.update(SlotSet("language", "en"))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    again = await store.retrieve(sender)
+    assert again is not tracker
+    assert [e.type_name for e in again.events] == ["session_started", "slot", "action"]
+
+
+def test_the_limit_comes_from_the_setting_or_the_environment(monkeypatch):
+    from stores.cached_sql_tracker_store import DEFAULT_MAX_SESSION_EVENTS, max_session_events
+
+    monkeypatch.delenv("MAX_SESSION_EVENTS", raising=False)
+    assert max_session_events() == DEFAULT_MAX_SESSION_EVENTS
+    monkeypatch.setenv("MAX_SESSION_EVENTS", "300")
+    assert max_session_events() == 300 and max_session_events(50) == 50
+    monkeypatch.setenv("MAX_SESSION_EVENTS", "many")
+    assert max_session_events() == DEFAULT_MAX_SESSION_EVENTS

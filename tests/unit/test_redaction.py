@@ -38,6 +38,19 @@ EMAIL = "anna.schmidt@example.de"
         ("born 12 May 1990", "12 May 1990"),
         ("born May 12, 1990", "May 12, 1990"),
         ("dob 12/05/1990", "12/05/1990"),
+        # issue #17: every spelling the readers understand, and the usual dodges
+        ("born 1988 07 14", "1988 07 14"),
+        ("born 14 07 1988", "14 07 1988"),
+        ("I was born on the 14th of July 1988", "14th of July 1988"),
+        ("July 14th 1988 is my birthday", "July 14th 1988"),
+        ("dob 14-jul-1988", "14-jul-1988"),
+        ("passport E 8765 4321 please", "8765 4321"),
+        ("my passport is e-8765-4321", "8765"),
+        ("护照号码 E 8765 4321", "8765 4321"),
+        ("write to jane.roe at example.org", "jane.roe"),
+        ("jane.roe (at) example dot org", "jane.roe"),
+        ("jane.roe[at]example.org", "jane.roe"),
+        ("jane.roe＠example.org", "jane.roe"),
     ],
 )
 def test_personal_data_in_a_message_is_masked(text, secret):
@@ -57,6 +70,11 @@ def test_personal_data_in_a_message_is_masked(text, secret):
         "我想apply work permit",
         "hello",
         "",
+        "case FJ 2026 000123 please",
+        "I arrived in 2019 and stay 3 years",
+        "meet at 9 am, at 10 30 2024 maybe",
+        "where do I apply at the office",
+        "2 kids, 1 dog",
     ],
 )
 def test_ordinary_messages_case_numbers_and_company_codes_are_kept(text):
@@ -71,11 +89,41 @@ def test_the_answer_to_a_sensitive_question_is_replaced_whole():
         UserUttered("it's ab 12 34 56", {"name": "inform", "confidence": 0.9}),
         SlotSet("application_step", "address_in_china"),
         UserUttered("88 Wusi Road, Fuzhou", {"name": "inform", "confidence": 0.9}),
+        SlotSet("application_step", "position"),
+        UserUttered("Data analyst", {"name": "inform", "confidence": 0.9}),
     ]
     redact_events(events)
     texts = [e.text for e in events if isinstance(e, UserUttered)]
-    assert texts == ["Schmidt", REDACTED, "88 Wusi Road, Fuzhou"]
+    # Names and the address are personal data too (issue #17); a job title is not.
+    assert texts == [REDACTED, REDACTED, REDACTED, "Data analyst"]
     assert events[3].parse_data["text"] == REDACTED
+
+
+@pytest.mark.parametrize(
+    "slot, step, answer",
+    [
+        ("application_step", "given_names", "Jane Mary"),
+        ("application_step", "chinese_name", "罗简"),
+        ("application_step", "date_of_birth", "the fourteenth of july, eighty-eight"),
+        ("requested_slot", "age", "1988 07 14"),  # the eligibility form takes a date of birth
+        ("requested_slot", "age", "14th of July 1988"),
+        ("requested_slot", "status_verified", "E 8765 4321"),  # the status form's passport number
+    ],
+)
+def test_every_form_question_for_personal_data_masks_its_answer_whole(slot, step, answer):
+    events = [SlotSet(slot, step), UserUttered(answer, {"name": "inform", "confidence": 0.9})]
+    redact_events(events)
+    assert events[1].text == REDACTED
+
+
+def test_the_masked_answers_are_fields_or_form_slots():
+    from knowledge.application import catalogue
+
+    cat = catalogue()
+    assert set(cat.masked_in_conversation) <= set(cat.fields)
+    assert {"surname", "given_names", "chinese_name"} <= sensitive_fields()
+    slots = set(DOMAIN.slots and [s.name for s in DOMAIN.slots])
+    assert set(cat.other_sensitive_slots) <= slots
 
 
 def test_only_events_after_start_are_touched_but_the_step_is_read_from_all():
@@ -114,7 +162,8 @@ async def test_the_store_and_the_broker_never_see_the_raw_values(make_store):  #
         ("passport_number", PASSPORT),
         ("phone", PHONE),
         ("address_in_china", "88 Wusi Road"),
-        ("address_in_china", f"oh and my email is {EMAIL}, born 1990-05-12"),
+        ("position", "Data analyst"),
+        ("position", f"oh and my email is {EMAIL}, born 1990-05-12"),
     ]:
         tracker.update(SlotSet("application_step", step))
         tracker.update(UserUttered(text, {"name": "inform", "confidence": 1.0}))
@@ -128,9 +177,9 @@ async def test_the_store_and_the_broker_never_see_the_raw_values(make_store):  #
             r[0] for r in conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender})
         ]
     stored = "\n".join(rows) + json.dumps(broker.published)
-    for secret in (PASSPORT, PHONE, EMAIL, "1990-05-12"):
+    for secret in (PASSPORT, PHONE, EMAIL, "1990-05-12", "88 Wusi Road"):
         assert secret not in stored
-    assert "88 Wusi Road" in stored  # ordinary answers are kept
+    assert "Data analyst" in stored  # ordinary answers are kept
     cached = await store.retrieve(sender)
     assert PASSPORT not in json.dumps([e.as_dict() for e in cached.events])
 
@@ -170,6 +219,22 @@ def test_adversarial_shapes_give_the_expected_results():
     assert redact_patterns("a.a@" * 3) == f"{REDACTED}@a.a@"  # as the simple pattern: greedy domain
     assert redact_patterns("1" * n) == "1" * n  # too long for an identifier or a phone
     assert redact_patterns("x " * n + EMAIL) == "x " * n + REDACTED
+
+
+def test_the_new_spellings_stay_linear_on_adversarial_shapes():
+    from stores.redaction import redact_patterns
+
+    n = 50_000
+    for shape in (
+        "a at " * n,
+        "a.a at b" * n,
+        "1 " * n,
+        "E 1" * n,
+        "14th of " * n,
+        "july " * n,
+        "a (at) " * n,
+    ):
+        assert isinstance(redact_patterns(shape), str)
 
 
 def test_a_text_beyond_the_redaction_limit_is_masked_whole():
