@@ -44,7 +44,8 @@ FORCE:
 run: $(MODEL) var/endpoints.yml migrate
 	@echo "Starting Rasa (5005), the action server (5055) and the backend (8000) under supervisord:"
 	@echo "a process that dies is restarted, the others keep running. Ctrl-C stops all three."
-	@echo "Demo chat page: http://127.0.0.1:8000/"
+	@echo "Sample portal page with the chat widget: http://127.0.0.1:8000/"
+	@$(BIN)/python -W ignore -m connectors.status 2>/dev/null
 	$(BIN)/python scripts/supervise.py -f Procfile
 
 migrate: $(STAMP)
