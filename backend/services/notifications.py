@@ -19,7 +19,6 @@ from backend.models import Notification
 
 INTENT = "EXTERNAL_case_update"
 REPLY_INTENT = "EXTERNAL_rating_reply"
-REPLY_INTENT = "EXTERNAL_rating_reply"
 MAX_MESSAGES = 50
 
 
@@ -32,7 +31,6 @@ class CaseUpdate:
     language: str
     department: str
     case_state: str
-    covers_earlier: bool = True  # delivered: the case's earlier undelivered pushes are covered
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -43,31 +41,6 @@ class CaseUpdate:
                 "case_state": self.case_state,
             },
         }
-
-
-@dataclass(frozen=True)
-class RatingReply:
-    """The department's reply to a bad rating (回访), told to the rater in their language
-    (services/ratings.py); the same push path as a case update."""
-
-    followup_id: int
-    case_id: int | None
-    conversation_id: str
-    channel: str | None
-    language: str
-    department: str
-    reply: str
-    case_state: str | None = None
-    covers_earlier: bool = False
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "name": REPLY_INTENT,
-            "entities": {"department": self.department, "rating_reply": self.reply},
-        }
-
-
-Push = CaseUpdate | RatingReply
 
 
 @dataclass(frozen=True)
