@@ -16,6 +16,7 @@ A channel calls it on every incoming message before handing it to Rasa:
             return  # already answered on message.output_channel
         await on_new_message(message)
 
+or wraps it once in its blueprint: `on_new_message = limits.guarded(on_new_message, self.name())`;
 or asks `limits.retry_after(channel, sender_id)` (0: go ahead) and sends
 `limits.refusal_text(text, seconds)` itself when it answers in another way (a webhook reply).
 """
@@ -27,7 +28,7 @@ import logging
 import math
 import os
 import time
-from typing import List, Mapping
+from typing import Any, Awaitable, Callable, List, Mapping
 
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
@@ -97,6 +98,19 @@ def refusal_text(text: str | None, seconds: int) -> str:
     from connectors.rest import script_language
 
     return t("channels.too_fast", script_language(text or ""), seconds=seconds)
+
+
+def guarded(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str
+) -> Callable[[UserMessage], Awaitable[Any]]:
+    """`on_new_message` behind the per-sender limit: what every channel's blueprint hands on."""
+
+    async def handler(message: UserMessage) -> Any:
+        if await admit(message, channel=channel):
+            return await on_new_message(message)
+        return None
+
+    return handler
 
 
 async def admit(message: UserMessage, channel: str) -> bool:

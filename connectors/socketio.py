@@ -42,6 +42,7 @@ from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
+from connectors import limits
 from connectors.rest import max_message_chars, script_language
 from texts import t
 
@@ -167,6 +168,7 @@ class SocketIOInput(RasaSocketIOInput):
         return SocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = limits.guarded(on_new_message, self.name())  # per-sender limit
         sio = AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=self.origins,

@@ -37,6 +37,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from connectors import limits
 from connectors.outbound import DeliveryError
 from connectors.rest import max_message_chars, script_language
 from texts import t
@@ -327,6 +328,7 @@ class TelegramInput(InputChannel):
         return TelegramOutput(self.bot, self.buttons) if self.on else DisabledTelegramOutput()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = limits.guarded(on_new_message, self.name())  # per-sender limit
         webhook = Blueprint("telegram_webhook", __name__)
         if not self.on:
             return webhook  # no routes: /webhooks/telegram/* answer 404

@@ -53,6 +53,7 @@ from wechatpy.replies import TextReply
 from wechatpy.session import SessionStorage
 from wechatpy.utils import check_signature
 
+from connectors import limits
 from connectors.outbound import DeliveryError
 from connectors.rest import max_message_chars, script_language
 from texts import t
@@ -599,6 +600,7 @@ class WeChatInput(InputChannel):
         return True
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = limits.guarded(on_new_message, self.name())  # per-sender limit
         bp = Blueprint("wechat_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
