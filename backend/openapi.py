@@ -303,7 +303,7 @@ ROUTES: list[Route] = [
             "200": Reply("the figures", s.Statistics),
             "400": error(
                 "Bad input (code: statistics_invalid) with details [{field, code, message}]: "
-                "stats_date_missing, stats_date_invalid, stats_dates_order, stats_period_too_long, "
+                "stats_date_missing, stats_date_invalid, stats_date_range, stats_dates_order, stats_period_too_long, "
                 "stats_filter_unknown, stats_value_unknown"
             ),
             **AUTH_ERRORS,

@@ -9,7 +9,6 @@ from sanic.response import HTTPResponse, redirect
 
 from backend.errors import ApiError
 from backend.i18n import t
-from backend.services.audit import AuditService
 from backend.services.signin import Refusal
 from backend.services.staff import StaffService
 from backend.web import (
@@ -101,12 +100,7 @@ async def login(request: Request) -> HTTPResponse:
     user = await staff.authenticate_async(username, form.get("password", ""))
     if user is None:
         if guard.failed(username, address):
-            if staff.find(username) is not None:
-                minutes = request.app.ctx.settings.signin_lock_minutes
-                AuditService(db(request)).record(
-                    username, "sign_in_locked", None, {"minutes": minutes, "failures": guard.lock_failures}
-                )
-                db(request).commit()
+            staff.record_lock(username, request.app.ctx.settings.signin_lock_minutes, guard.lock_failures)
             log.warning("sign-in: an account locked after %d failed attempts", guard.lock_failures)
             return _refused(request, Refusal("locked", guard.lock_seconds))
         return _login_page(request, 401, t("login_failed", console_language(request)))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from backend.config import ROLES
 from backend.errors import ApiError
 from backend.models import LoginSession, User, utcnow
+from backend.services.audit import AuditService
 
 MIN_PASSWORD = 8
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
@@ -94,6 +95,17 @@ class StaffService:
 
     def find(self, username: str) -> User | None:
         return self.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+    def record_lock(self, username: str, minutes: int, failures: int) -> bool:
+        """Audit that an existing account was locked after failed sign-ins; False for an
+        unknown username (no entry, so a lock does not reveal which accounts exist)."""
+        if self.find(username) is None:
+            return False
+        AuditService(self.session).record(
+            username, "sign_in_locked", None, {"minutes": minutes, "failures": failures}
+        )
+        self.session.commit()
+        return True
 
     def has_admin(self) -> bool:
         return self.session.execute(select(User.id).where(User.role == "admin").limit(1)).first() is not None

@@ -39,6 +39,9 @@ LANGUAGES = ("en", "zh")
 CHANNELS = ("rest", "socketio", "wechat", "telegram")
 FILTERS = ("department", "item", "channel", "language", "region")
 MAX_DAYS = 366 * 5
+# The figures' calendar (stats_calendar, China's working days) starts in 2004; nothing of the
+# service is older, and a year such as 0001 breaks the date arithmetic of the databases.
+MIN_DATE, MAX_DATE = date(2004, 1, 1), date(2099, 12, 31)
 OPEN_DATA_MINIMUM = 5  # no published figure from fewer cases than this
 _POOL = ThreadPoolExecutor(max_workers=6, thread_name_prefix="statistics")
 
@@ -92,6 +95,11 @@ def parse_query(args: Mapping[str, Any]) -> Query:
                 parsed = None
             if parsed is None:
                 problems.append(Problem("stats_date_invalid", {"name": name}, field=name))
+            elif not MIN_DATE <= parsed <= MAX_DATE:
+                problems.append(
+                    Problem("stats_date_range", {"name": name, "first": MIN_DATE.isoformat()}, field=name)
+                )
+                parsed = None
         dates[name] = parsed
     start, end = dates["from"], dates["to"]
     if start and end:

@@ -66,8 +66,10 @@ def database_urls() -> Iterator[Any]:
     yield fresh
     if schemas:
         engine = create_engine(base, future=True)
-        with engine.begin() as conn:
-            for schema in schemas:
+        # One transaction per schema: dropping them all at once takes a lock per table and
+        # index of every schema and overflows PostgreSQL's lock table (max_locks_per_transaction).
+        for schema in schemas:
+            with engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
     shutil.rmtree(tmp, ignore_errors=True)

@@ -89,12 +89,12 @@ class Conversation:
         self.base_url = base_url
         self.sender = f"test-{uuid.uuid4().hex[:12]}"
 
-    def send(self, message, raw: bytes | None = None) -> list:
+    def send(self, message, raw: bytes | None = None, headers: Dict[str, str] | None = None) -> list:
         body = raw if raw is not None else json.dumps({"sender": self.sender, "message": message}).encode()
         request = urllib.request.Request(
             f"{self.base_url}/webhooks/rest/webhook",
             data=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **(headers or {})},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=30) as response:

@@ -1,6 +1,7 @@
 """The reply language over Rasa's REST channel, end to end with the trained model."""
 
 import json
+import urllib.error
 
 import pytest
 import regex
@@ -125,9 +126,16 @@ def test_ten_thousand_characters_get_a_clear_answer(conversation):
 
 
 def test_missing_message_field_is_answered_not_dropped(conversation):
+    """A body without a text message is bad input (issue #17): a 400 that says what to send,
+    in the client's language; the conversation itself goes on."""
     conversation.say("hello")
-    replies = conversation.send(None, raw=json.dumps({"sender": conversation.sender}).encode())
-    assert replies and "another way" in replies[0]["text"]
+    for headers, expected in (({}, '"message" must be text'), ({"Accept-Language": "zh-CN"}, "必须是文本")):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            conversation.send(None, raw=json.dumps({"sender": conversation.sender}).encode(), headers=headers)
+        assert refused.value.code == 400
+        body = json.loads(refused.value.read())
+        assert body["error"] == "bad_message" and expected in body["message"]
+    assert is_english(conversation.say("how long does the work permit take?"))
 
 
 def test_second_misunderstanding_offers_a_human(conversation):
