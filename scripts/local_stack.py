@@ -15,8 +15,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Callable, Dict, Iterator, List, Tuple
 
 import yaml
 
@@ -158,3 +160,46 @@ def start_actions(tmp: Path, env: Dict[str, str]) -> Tuple[subprocess.Popen, str
         f"http://127.0.0.1:{port}/health",
     )
     return process, f"http://127.0.0.1:{port}/webhook"
+
+
+@dataclass
+class LocalStack:
+    """The three processes of `make run`, started together by `start_stack`."""
+
+    tmp: Path
+    backend_url: str
+    rasa_url: str
+    action_url: str
+    pids: Dict[str, int] = field(default_factory=dict)  # process name -> pid
+
+
+@contextmanager
+def start_stack(
+    tmp: Path,
+    backend_env: Dict[str, str],
+    service_token: str,
+    rasa_env: Dict[str, str] | Callable[[str], Dict[str, str]] | None = None,
+) -> Iterator[LocalStack]:
+    """Backend, action server and Rasa wired to each other (the backend knows Rasa's port
+    before Rasa starts, for its pushes); all stopped on leaving, in reverse order.
+    `rasa_env` may be a function of the backend's URL (the widget's allowed origin)."""
+    rasa_port = free_port()
+    processes: List[subprocess.Popen] = []
+    try:
+        backend, backend_url = start_backend(
+            tmp, {"SERVICE_TOKEN": service_token, "RASA_URL": f"http://127.0.0.1:{rasa_port}", **backend_env}
+        )
+        processes.append(backend)
+        actions, action_url = start_actions(
+            tmp,
+            {"SERVICE_TOKEN": service_token, "BACKEND_URL": backend_url, "BACKEND_PUBLIC_URL": backend_url},
+        )
+        processes.append(actions)
+        env = rasa_env(backend_url) if callable(rasa_env) else rasa_env
+        rasa, rasa_url = start_rasa(tmp, action_url=action_url, port=rasa_port, env=env)
+        processes.append(rasa)
+        pids = {"backend": backend.pid, "actions": actions.pid, "rasa": rasa.pid}
+        yield LocalStack(tmp, backend_url, rasa_url, action_url, pids)
+    finally:
+        for process in reversed(processes):
+            stop(process)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.local_stack import free_port, rasa_api, start_actions, start_backend, start_rasa, stop
+from scripts.local_stack import rasa_api, start_stack
 from tests.backend.conftest import Client
 from tests.integration.conftest import Conversation
 
@@ -32,31 +32,13 @@ class Flow:
 @pytest.fixture(scope="module")
 def flow(tmp_path_factory) -> Flow:
     tmp = tmp_path_factory.mktemp("ratings")
-    rasa_port = free_port()
-    processes = []
-    try:
-        backend, backend_url = start_backend(
-            tmp,
-            {
-                "SERVICE_TOKEN": SERVICE_TOKEN,
-                "ADMIN_USERNAME": ADMIN,
-                "ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "SECRET_KEY": "rating-secret-key-0123456789",
-                "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-            },
-        )
-        processes.append(backend)
-        actions, action_url = start_actions(
-            tmp,
-            {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url, "BACKEND_PUBLIC_URL": backend_url},
-        )
-        processes.append(actions)
-        rasa, rasa_url = start_rasa(tmp, action_url=action_url, port=rasa_port)
-        processes.append(rasa)
-        yield Flow(tmp, backend_url, rasa_url)
-    finally:
-        for process in reversed(processes):
-            stop(process)
+    backend_env = {
+        "ADMIN_USERNAME": ADMIN,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "SECRET_KEY": "rating-secret-key-0123456789",
+    }
+    with start_stack(tmp, backend_env, SERVICE_TOKEN) as stack:
+        yield Flow(tmp, stack.backend_url, stack.rasa_url)
 
 
 def text_of(replies: list) -> str:

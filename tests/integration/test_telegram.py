@@ -21,7 +21,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from scripts.local_stack import free_port, rasa_api, start_actions, start_backend, start_rasa, stop
+from scripts.local_stack import rasa_api, start_stack
 from tests.backend.conftest import Client
 from tests.integration.test_application_flow import CASE_NUMBER, Flow, fill_application, tracker
 from tests.telegram_fake import TOKEN, FakeTelegram
@@ -44,41 +44,21 @@ class TelegramStack:
 def tg(tmp_path_factory) -> TelegramStack:
     tmp = tmp_path_factory.mktemp("telegram")
     fake = FakeTelegram().start()
-    rasa_port = free_port()
-    processes = []
+    backend_env = {
+        "ADMIN_USERNAME": ADMIN,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "SECRET_KEY": "tg-secret-key-0123456789",
+    }
+    rasa_env = {
+        "TELEGRAM_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE": fake.api_base,
+        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
+    }
     try:
-        backend, backend_url = start_backend(
-            tmp,
-            {
-                "SERVICE_TOKEN": SERVICE_TOKEN,
-                "ADMIN_USERNAME": ADMIN,
-                "ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "SECRET_KEY": "tg-secret-key-0123456789",
-                "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-            },
-        )
-        processes.append(backend)
-        actions, action_url = start_actions(
-            tmp,
-            {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url, "BACKEND_PUBLIC_URL": backend_url},
-        )
-        processes.append(actions)
-        rasa, rasa_url = start_rasa(
-            tmp,
-            action_url=action_url,
-            port=rasa_port,
-            env={
-                "TELEGRAM_TOKEN": TOKEN,
-                "TELEGRAM_WEBHOOK_SECRET": SECRET,
-                "TELEGRAM_API_BASE": fake.api_base,
-                "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
-            },
-        )
-        processes.append(rasa)
-        yield TelegramStack(fake, Flow(tmp, backend_url, rasa_url))
+        with start_stack(tmp, backend_env, SERVICE_TOKEN, rasa_env=rasa_env) as stack:
+            yield TelegramStack(fake, Flow(tmp, stack.backend_url, stack.rasa_url))
     finally:
-        for process in reversed(processes):
-            stop(process)
         fake.stop()
 
 

@@ -24,7 +24,7 @@ import pytest
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from scripts.local_stack import free_port, rasa_api, start_actions, start_backend, start_rasa, stop
+from scripts.local_stack import rasa_api, start_stack
 from tests.backend.cases_support import case_body
 from tests.backend.conftest import SERVICE_TOKEN, Client
 from tests.wechat_platform import FakeWeChat
@@ -50,46 +50,26 @@ class Stack:
 def wechat(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     tmp = tmp_path_factory.mktemp("wechat")
     platform = FakeWeChat(APP_ID, SECRET)
-    rasa_port = free_port()
-    processes = []
+    backend_env = {
+        "ADMIN_USERNAME": ADMIN,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "SECRET_KEY": "wechat-secret-key-0123456789",
+        "NOTIFY_WAIT": "3",
+        "OUTBOUND_RETRY_SECONDS": "1",
+        "OUTBOUND_SWEEP_SECONDS": "1",
+    }
+    rasa_env = {
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_APP_SECRET": SECRET,
+        "WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "WECHAT_API_BASE": platform.url,
+        "REDIS_URL": "",
+    }
     try:
-        backend, backend_url = start_backend(
-            tmp,
-            {
-                "SERVICE_TOKEN": SERVICE_TOKEN,
-                "ADMIN_USERNAME": ADMIN,
-                "ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "SECRET_KEY": "wechat-secret-key-0123456789",
-                "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-                "NOTIFY_WAIT": "3",
-                "OUTBOUND_RETRY_SECONDS": "1",
-                "OUTBOUND_SWEEP_SECONDS": "1",
-            },
-        )
-        processes.append(backend)
-        actions, action_url = start_actions(
-            tmp,
-            {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url, "BACKEND_PUBLIC_URL": backend_url},
-        )
-        processes.append(actions)
-        rasa, rasa_url = start_rasa(
-            tmp,
-            action_url=action_url,
-            port=rasa_port,
-            env={
-                "WECHAT_TOKEN": TOKEN,
-                "WECHAT_APP_ID": APP_ID,
-                "WECHAT_APP_SECRET": SECRET,
-                "WECHAT_ENCODING_AES_KEY": AES_KEY,
-                "WECHAT_API_BASE": platform.url,
-                "REDIS_URL": "",
-            },
-        )
-        processes.append(rasa)
-        yield Stack(tmp, backend_url, rasa_url, platform)
+        with start_stack(tmp, backend_env, SERVICE_TOKEN, rasa_env=rasa_env) as stack:
+            yield Stack(tmp, stack.backend_url, stack.rasa_url, platform)
     finally:
-        for process in reversed(processes):
-            stop(process)
         platform.stop()
 
 

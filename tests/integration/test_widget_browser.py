@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from scripts.local_stack import free_port, rasa_api, start_actions, start_backend, start_rasa, stop
+from scripts.local_stack import rasa_api, start_stack
 from tests.backend import conftest as backend_conftest
 from tests.backend.cases_support import case_body
 from tests.backend.conftest import needs_chromium
@@ -43,37 +43,15 @@ class WidgetStack:
 @pytest.fixture(scope="module")
 def widget_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetStack]:
     tmp = tmp_path_factory.mktemp("widget")
-    rasa_port = free_port()
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
-    processes = []
-    try:
-        backend, backend_url = start_backend(
-            tmp,
-            {
-                "SERVICE_TOKEN": SERVICE_TOKEN,
-                "ADMIN_USERNAME": ADMIN,
-                "ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "SECRET_KEY": "widget-secret-key-0123456789",
-                "RASA_URL": rasa_url,
-            },
-        )
-        processes.append(backend)
-        actions, action_url = start_actions(
-            tmp,
-            {"SERVICE_TOKEN": SERVICE_TOKEN, "BACKEND_URL": backend_url, "BACKEND_PUBLIC_URL": backend_url},
-        )
-        processes.append(actions)
-        rasa, _ = start_rasa(
-            tmp,
-            action_url=action_url,
-            port=rasa_port,
-            env={"WIDGET_ORIGINS": backend_url, "WIDGET_JWT_SECRET": SECRET},
-        )
-        processes.append(rasa)
-        yield WidgetStack(backend_url, rasa_url)
-    finally:
-        for process in reversed(processes):
-            stop(process)
+    backend_env = {
+        "ADMIN_USERNAME": ADMIN,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "SECRET_KEY": "widget-secret-key-0123456789",
+    }
+    # The backend's address is the allowed origin, known once it runs (Rasa starts last).
+    origins = lambda backend_url: {"WIDGET_ORIGINS": backend_url, "WIDGET_JWT_SECRET": SECRET}  # noqa: E731
+    with start_stack(tmp, backend_env, SERVICE_TOKEN, rasa_env=origins) as stack:
+        yield WidgetStack(stack.backend_url, stack.rasa_url)
 
 
 @pytest.fixture(scope="module")
