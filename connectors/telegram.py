@@ -37,7 +37,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from connectors import limits
+from connectors import limits, splitting
 from connectors.outbound import DeliveryError
 from connectors.rest import max_message_chars, script_language
 from texts import t
@@ -85,48 +85,12 @@ def enabled(env: Mapping[str, str]) -> bool:
 
 
 def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _prefix_within(text: str, limit: int) -> int:
-    """The longest prefix length (in characters) whose UTF-16 length is at most `limit`."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
-
-
-# Cut points, best first: paragraph, line, sentence end, clause, space.
-_CUTS = (
-    re.compile(r"\n\s*\n"),
-    re.compile(r"\n"),
-    re.compile(r"(?<=[.!?])\s+|(?<=[。！？])"),
-    re.compile(r"(?<=[;；,，、])\s*"),
-    re.compile(r"\s+"),
-)
+    return splitting.size(text, splitting.utf16_units)
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> List[str]:
-    """Parts of at most `limit` UTF-16 units, cut at the best boundary in the second half."""
-    parts: List[str] = []
-    rest = text.strip()
-    while utf16_length(rest) > limit:
-        window = _prefix_within(rest, limit)
-        cut = window
-        for pattern in _CUTS:
-            ends = [m.start() for m in pattern.finditer(rest, max(1, window // 2), window + 1)]
-            if ends:
-                cut = ends[-1]  # after the punctuation: it stays with its sentence
-                break
-        head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
-        if not head:  # no boundary at all: hard cut
-            head, rest = rest[:window], rest[window:]
-        parts.append(head)
-    if rest:
-        parts.append(rest)
-    return parts or [""]
+    """Parts of at most `limit` UTF-16 units (Telegram's count), cut at the best boundary."""
+    return splitting.split(text, limit, splitting.utf16_units) or [""]
 
 
 def to_html(text: str) -> str:

@@ -33,7 +33,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 import unicodedata
@@ -53,7 +52,7 @@ from wechatpy.replies import TextReply
 from wechatpy.session import SessionStorage
 from wechatpy.utils import check_signature
 
-from connectors import limits
+from connectors import limits, splitting
 from connectors.outbound import DeliveryError
 from connectors.rest import max_message_chars, script_language
 from texts import t
@@ -82,7 +81,6 @@ DEFAULT_MENU = {
 }
 HAN = regex.compile(r"\p{Han}")
 LATIN = regex.compile(r"[A-Za-z]")
-SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])|(?<=[.:])(?=\s)|(?<=\n)")
 
 
 def enabled(env: Mapping[str, str]) -> bool:
@@ -99,58 +97,10 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _hard_split(text: str, limit: int) -> List[str]:
-    """A piece with no sentence boundary within the limit: at spaces if any, else characters."""
-    parts: List[str] = []
-    current = ""
-    for token in re.split(r"(?<=\s)", text):
-        while _size(token) > limit:  # a single over-long word
-            cut = len(token)
-            while _size(token[:cut]) > limit - _size(current) and cut > 0:
-                cut -= 1
-            if cut == 0:
-                parts.append(current)
-                current = ""
-                continue
-            parts.append(current + token[:cut])
-            current, token = "", token[cut:]
-        if _size(current + token) > limit:
-            parts.append(current)
-            current = token
-        else:
-            current += token
-    if current:
-        parts.append(current)
-    return [p.strip() for p in parts if p.strip()]
-
-
 def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> List[str]:
-    """The text in pieces of at most `limit` UTF-8 bytes, cut after sentences (。！？.!? or a
-    line end) where possible."""
-    text = text.strip()
-    if not text:
-        return []
-    if _size(text) <= limit:
-        return [text]
-    chunks: List[str] = []
-    current = ""
-    for piece in SENTENCE_END.split(text):
-        if not piece:
-            continue
-        if _size(current + piece) <= limit:
-            current += piece
-            continue
-        if current.strip():
-            chunks.append(current.strip())
-        current = ""
-        if _size(piece) > limit:
-            *full, current = _hard_split(piece, limit) or [""]
-            chunks.extend(full)
-        else:
-            current = piece.lstrip()
-    if current.strip():
-        chunks.append(current.strip())
-    return chunks
+    """The text in pieces of at most `limit` UTF-8 bytes (WeChat's count), cut after
+    paragraphs, lines or sentences where possible (connectors/splitting.py)."""
+    return splitting.split(text, limit, splitting.utf8_bytes)
 
 
 def pack(chunks: List[str], limit: int = TEXT_LIMIT_BYTES) -> List[str]:
