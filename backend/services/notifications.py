@@ -87,15 +87,6 @@ class NotificationHub:
             event.set()
 
 
-def __getattr__(name: str) -> Any:
-    """The sender moved to backend/services/outbound.py (the one outbound path)."""
-    if name in ("NotificationSender", "trigger_url"):
-        from backend.services import outbound
-
-        return outbound.OutboundService if name == "NotificationSender" else outbound.trigger_url
-    raise AttributeError(name)
-
-
 def messages_after(
     session: Session, conversation_id: str, after_id: int, limit: int = 50
 ) -> list[Notification]:
