@@ -100,6 +100,8 @@ class Settings:
     outbound_backoff: float = 5.0
     outbound_expiry: float = 86400.0
     outbound_sweep: float = 30.0
+    # A queued handoff whose user says nothing for this long is closed with a message (issue 14).
+    handoff_queue_timeout: float = 1800.0
     # Where the conversation figures come from (issue 15; docs/statistics.md): Rasa's tracker
     # store (the embedded default) unless Rasa publishes its events to a broker, which
     # `python -m backend.events_consumer` reads into the backend's tables.
@@ -189,6 +191,7 @@ class Settings:
             outbound_backoff=positive("OUTBOUND_RETRY_SECONDS", defaults.outbound_backoff),
             outbound_expiry=positive("OUTBOUND_EXPIRY_SECONDS", defaults.outbound_expiry),
             outbound_sweep=positive("OUTBOUND_SWEEP_SECONDS", defaults.outbound_sweep),
+            handoff_queue_timeout=positive("HANDOFF_QUEUE_TIMEOUT_SECONDS", defaults.handoff_queue_timeout),
             tracker_store_url=_project_relative(get("TRACKER_STORE_URL", defaults.tracker_store_url)),
             event_broker_url=get("EVENT_BROKER_URL", ""),
             retention_purge_minutes=purge_minutes,

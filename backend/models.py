@@ -45,6 +45,7 @@ class User(Base):
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     department = Column(String(64), nullable=True)  # an officer's department (knowledge/application)
+    display_name = Column(String(64), nullable=True)  # what users see of helpdesk staff (never the username)
 
 
 class LoginSession(Base):
@@ -409,4 +410,40 @@ class RatingFollowUpEvent(Base):
     state = Column(String(16), nullable=False)
     note = Column(Text, nullable=False, default="")
     actor = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Handoff(Base):
+    """A conversation handed to helpdesk staff (issue #14, docs/handoff.md): waiting -> active
+    -> released | closed, or waiting -> cancelled | expired. One open handoff per conversation."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32), nullable=True)
+    language = Column(String(8), nullable=False, default="en")
+    state = Column(String(16), nullable=False, default="waiting", index=True)
+    topic = Column(String(100), nullable=True)  # the last intent or the active form
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    claimed_at = Column(DateTime, nullable=True)
+    claimed_by = Column(String(64), nullable=True)  # the staff member's username (never shown to users)
+    first_response_at = Column(DateTime, nullable=True)
+    last_activity_at = Column(DateTime, nullable=False, default=utcnow)
+    ended_at = Column(DateTime, nullable=True)
+    close_reason = Column(String(32), nullable=True)
+
+
+class HandoffMessage(Base):
+    """What passed during a handoff: the user's messages (masked by the assistant), the staff
+    member's replies and internal notes (never sent to the user)."""
+
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    sender = Column(String(8), nullable=False)  # user | staff | note
+    text = Column(Text, nullable=False)
+    staff = Column(String(64), nullable=True)
+    delivered = Column(Boolean, nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)

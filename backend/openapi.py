@@ -75,6 +75,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "department": {"type": "string"},
     "entry_id": {"type": "string"},
     "followup_id": {"type": "integer"},
+    "handoff_id": {"type": "integer"},
 }
 
 
@@ -426,6 +427,133 @@ ROUTES: list[Route] = [
             "409": error("followup_transition_invalid"),
         },
         request=s.FollowUpChange,
+    ),
+    # --- human handoff (docs/handoff.md) ---
+    Route(
+        "post",
+        "/api/v1/handoffs",
+        "The user asked for a person: their open handoff (200) or a new waiting one (201), with the "
+        "queue position and a wait estimate from recent waits",
+        SERVICE_OR_STAFF,
+        {
+            "201": Reply("{handoff, created: true, queue_position, wait_minutes}", s.HandoffAskReply),
+            "200": Reply(
+                "{handoff, created: false, ...}: the conversation's open handoff", s.HandoffAskReply
+            ),
+            "400": error("handoff_invalid, conversation_id_invalid"),
+            **AUTH_ERRORS,
+        },
+        request=s.HandoffAsk,
+    ),
+    Route(
+        "post",
+        "/api/v1/handoffs/cancel",
+        "The user left the queue (waiting -> cancelled); cancelled: false when nothing was waiting",
+        SERVICE_OR_STAFF,
+        {"200": Reply("{cancelled}", s.HandoffCancelReply), "400": error("handoff_invalid"), **AUTH_ERRORS},
+        request=s.HandoffConversation,
+    ),
+    Route(
+        "post",
+        "/api/v1/handoffs/inbound",
+        "A user message of a paused conversation, masked by the assistant, kept for the staff member",
+        SERVICE_OR_STAFF,
+        {
+            "200": Reply("{handoff_id}: null when no handoff is open", s.HandoffInboundReply),
+            "400": error("handoff_invalid"),
+            **AUTH_ERRORS,
+        },
+        request=s.HandoffInbound,
+    ),
+    Route(
+        "get",
+        "/api/v1/handoffs",
+        "The helpdesk queue: waiting (oldest first), active, closed (ended in the last 24 hours)",
+        OFFICER,
+        {"200": Reply("{handoffs}", s.HandoffList), "400": error("handoff_filter_invalid"), **AUTH_ERRORS},
+        parameters=[
+            query("state", {"type": "string", "enum": ["waiting", "active", "closed"]}),
+            query("claimed_by", {"type": "string"}),
+        ],
+    ),
+    Route(
+        "get",
+        "/api/v1/handoffs/{handoff_id}",
+        "One handoff with its messages (user, bot, staff, note; masked)",
+        OFFICER,
+        {
+            "200": Reply("{handoff: {..., messages}}", s.HandoffReply),
+            **AUTH_ERRORS,
+            "404": error("handoff_not_found"),
+        },
+    ),
+    Route(
+        "post",
+        "/api/v1/handoffs/{handoff_id}/claim",
+        "Take a waiting conversation (atomic: of two staff at once one wins); the bot goes silent",
+        OFFICER,
+        {
+            "200": Reply("{handoff, delivered}", s.HandoffReply),
+            **AUTH_ERRORS,
+            "404": error("handoff_not_found"),
+            "409": error("handoff_taken (with who has it), handoff_closed"),
+        },
+        request=None,
+    ),
+    Route(
+        "post",
+        "/api/v1/handoffs/{handoff_id}/messages",
+        "A staff reply, delivered to the user through the one outbound path and recorded in the same "
+        "tracker (metadata.sender staff); note: true keeps it internal",
+        OFFICER,
+        {
+            "201": Reply("{message, delivered}", s.HandoffMessageReply),
+            "400": error("handoff_message_invalid (empty or over 4,000 characters)"),
+            **AUTH_ERRORS,
+            "404": error("handoff_not_found"),
+            "409": error("handoff_not_active, handoff_closed"),
+        },
+        request=s.HandoffSay,
+    ),
+    Route(
+        "post",
+        "/api/v1/handoffs/{handoff_id}/release",
+        "Hand the conversation back to the bot (active -> released); the user is told and the bot answers again",
+        OFFICER,
+        {
+            "200": Reply("{handoff, delivered}", s.HandoffReply),
+            **AUTH_ERRORS,
+            "404": error("handoff_not_found"),
+            "409": error("handoff_not_active, handoff_closed"),
+        },
+    ),
+    Route(
+        "post",
+        "/api/v1/handoffs/{handoff_id}/close",
+        "Close the handoff with a reason (answered, user_left, forwarded_to_department, out_of_scope, abusive)",
+        OFFICER,
+        {
+            "200": Reply("{handoff, delivered}", s.HandoffReply),
+            "400": error("handoff_reason_invalid"),
+            **AUTH_ERRORS,
+            "404": error("handoff_not_found"),
+            "409": error("handoff_not_active, handoff_closed"),
+        },
+        request=s.HandoffClose,
+    ),
+    Route(
+        "post",
+        "/api/v1/handoffs/{handoff_id}/transfer",
+        "Give the conversation to a colleague (helpdesk or admin) with an internal note",
+        OFFICER,
+        {
+            "200": Reply("{handoff}", s.HandoffReply),
+            "400": error("handoff_staff_invalid"),
+            **AUTH_ERRORS,
+            "404": error("handoff_not_found"),
+            "409": error("handoff_not_active, handoff_closed"),
+        },
+        request=s.HandoffTransfer,
     ),
 ]
 

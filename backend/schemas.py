@@ -953,3 +953,138 @@ class FollowUpReply(Reply):
 
 class FollowUpList(Reply):
     followups: list[FollowUp]
+
+
+# --- human handoff (issue 14, docs/handoff.md) ---------------------------------------------------
+HandoffCloseReason = Literal["answered", "user_left", "forwarded_to_department", "out_of_scope", "abusive"]
+_HANDOFF_PROBLEMS: dict[Any, Problem] = {
+    "conversation_id": Problem("conversation_id_invalid"),
+    "channel": Problem("channel_invalid"),
+    "language": Problem("invalid_language"),
+    "topic": Problem("handoff_invalid"),
+    "transcript": Problem("handoff_invalid"),
+    "text": Problem("handoff_message_invalid", {"limit": 4000}),
+    "note": Problem("handoff_message_invalid", {"limit": 4000}),
+    "reason": Problem("handoff_reason_invalid", {"reasons": ", ".join(HandoffCloseReason.__args__)}),  # type: ignore[attr-defined]
+    "to": Problem("handoff_staff_invalid"),
+}
+
+
+class TranscriptTurn(RequestBody):
+    sender: Literal["user", "bot"]
+    text: StrictStr = Field(..., max_length=4000)
+    PROBLEMS = _HANDOFF_PROBLEMS
+    ERROR = "handoff_invalid"
+
+
+class HandoffAsk(RequestBody):
+    """The user asked for a person (the assistant, service token): their open handoff or a new one."""
+
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_RE.pattern, max_length=128)
+    channel: StrictStr | None = _channel()
+    language: Language | None = Field(None, description="default: Accept-Language")
+    topic: StrictStr | None = Field(None, max_length=100, description="the last intent or the active form")
+    transcript: List[TranscriptTurn] = Field(
+        default_factory=list, max_items=50, description="the recent turns, masked by the assistant"
+    )
+
+    PROBLEMS = _HANDOFF_PROBLEMS
+    ERROR = "handoff_invalid"
+
+
+class HandoffConversation(RequestBody):
+    """Which conversation (the assistant, service token)."""
+
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_RE.pattern, max_length=128)
+    PROBLEMS = _HANDOFF_PROBLEMS
+    ERROR = "handoff_invalid"
+
+
+class HandoffInbound(RequestBody):
+    """A user message of a paused conversation (Rasa, service token), masked."""
+
+    conversation_id: StrictStr = Field(..., regex=CONVERSATION_RE.pattern, max_length=128)
+    text: StrictStr = Field(..., max_length=4000)
+    PROBLEMS = _HANDOFF_PROBLEMS
+    ERROR = "handoff_invalid"
+
+
+class HandoffSay(RequestBody):
+    """A staff reply (sent to the user) or, with note true, an internal note (never sent)."""
+
+    text: StrictStr = Field(..., max_length=4000)
+    note: StrictBool = False
+    PROBLEMS = _HANDOFF_PROBLEMS
+    ERROR = "handoff_message_invalid"
+    DETAILS = False
+
+
+class HandoffClose(RequestBody):
+    reason: HandoffCloseReason
+    PROBLEMS = _HANDOFF_PROBLEMS
+    ERROR = "handoff_reason_invalid"
+    DETAILS = False
+
+
+class HandoffTransfer(RequestBody):
+    to: StrictStr = Field(..., max_length=64, description="the colleague's username")
+    note: StrictStr = Field("", max_length=4000, description="an internal note for the colleague")
+    PROBLEMS = _HANDOFF_PROBLEMS
+    ERROR = "handoff_staff_invalid"
+    DETAILS = False
+
+
+class HandoffMessageView(Reply):
+    from_: Literal["user", "bot", "staff", "note"] = Field(..., alias="from")
+    text: str
+    at: str | None = nullable()
+    staff: str | None = nullable()
+
+    class Config:
+        extra = Extra.forbid
+        allow_population_by_field_name = True
+
+
+class HandoffView(Reply):
+    id: int
+    conversation_id: str
+    channel: str | None = nullable()
+    language: str
+    state: Literal["waiting", "active", "released", "closed", "cancelled", "expired"]
+    position: int | None = nullable()
+    created_at: str | None = nullable()
+    claimed_by: str | None = nullable()
+    claimed_at: str | None = nullable()
+    ended_at: str | None = nullable()
+    close_reason: str | None = nullable()
+    topic: str | None = nullable()
+    messages: List[HandoffMessageView] | None = None
+
+
+class HandoffList(Reply):
+    handoffs: List[HandoffView]
+
+
+class HandoffReply(Reply):
+    handoff: HandoffView
+    delivered: bool | None = nullable(description="whether the user was told (null: still under way)")
+
+
+class HandoffAskReply(Reply):
+    handoff: HandoffView
+    created: bool
+    queue_position: int | None = nullable()
+    wait_minutes: int | None = nullable()
+
+
+class HandoffCancelReply(Reply):
+    cancelled: bool
+
+
+class HandoffInboundReply(Reply):
+    handoff_id: int | None = nullable()
+
+
+class HandoffMessageReply(Reply):
+    message: HandoffMessageView
+    delivered: bool | None = nullable()

@@ -11,6 +11,7 @@ from backend.blueprints.drafts import bp as drafts
 from backend.blueprints.eligibility import bp as eligibility
 from backend.blueprints.faq import bp as faq
 from backend.blueprints.faq_feedback import bp as faq_feedback
+from backend.blueprints.handoffs import bp as handoffs
 from backend.blueprints.health import bp as health
 from backend.blueprints.notifications import bp as notifications
 from backend.blueprints.openapi import bp as openapi
@@ -38,3 +39,4 @@ ALL_BLUEPRINTS = [
 ALL_BLUEPRINTS += [console_cases, console_watchlist, status_page]
 ALL_BLUEPRINTS += [statistics]
 ALL_BLUEPRINTS += [ratings, console_ratings]
+ALL_BLUEPRINTS += [handoffs]

@@ -25,6 +25,7 @@ ACTIONS = (
     "retention_purge",
     "rating_followup",
     "rating_view",
+    "handoff",
 )
 _SCALARS = (str, int, float, bool, type(None))
 

@@ -113,12 +113,18 @@ class OutboundService:
         department: str | None = None,
         case_state: str | None = None,
         wait: float | None = None,
+        resume: bool = False,
     ) -> Notification | None:
         """Have the bot say `intent`'s answer on the conversation's channel. Returns the row
-        when the first attempt ended within `wait` seconds (default notify_wait), else None."""
+        when the first attempt ended within `wait` seconds (default notify_wait), else None.
+        `resume`: first end a pause (a handoff handed back), so that the bot answers again;
+        each attempt resumes again, which is harmless."""
+        payload: dict[str, Any] = {"name": intent, "entities": dict(entities)}
+        if resume:
+            payload["resume"] = True
         row_id = self._record(
             kind="intent",
-            payload={"name": intent, "entities": dict(entities)},
+            payload=payload,
             conversation_id=conversation_id,
             language=language,
             case_id=case_id,
@@ -267,6 +273,14 @@ class OutboundService:
             url = trigger_url(self.settings, row.conversation_id)
             body = {"name": payload.get("name", INTENT), "entities": payload.get("entities") or {}}
         try:
+            if payload.get("resume"):
+                resume = {"event": "resume", "timestamp": time.time()}
+                async with self._client().post(
+                    events_url(self.settings, row.conversation_id), json=resume
+                ) as done:
+                    if done.status != 200:
+                        reason, retryable = failure_reason(done.status, await done.read())
+                        return [], reason, retryable
             async with self._client().post(url, json=body) as response:
                 raw = await response.read()
                 if response.status != 200:

@@ -150,6 +150,7 @@ class Calls:
 
     def __init__(self, client: Client, backend: BackendServer) -> None:
         self.client = client
+        self.backend = backend
         self.officer = officer(backend, "sci-openapi", "science_technology")
         response = client.post_json("/api/v1/cases", case_body())
         assert response.status == 201, response.text
@@ -194,6 +195,19 @@ class Calls:
             return self.client.post_json("/api/v1/ratings", body)
         if model is schemas.FollowUpChange:
             return self.officer.post_json("/api/v1/rating-followups/999999/state", body)
+        if model is schemas.HandoffAsk:
+            return self.client.post_json("/api/v1/handoffs", body)
+        if model is schemas.HandoffConversation:
+            return self.client.post_json("/api/v1/handoffs/cancel", body)
+        if model is schemas.HandoffInbound:
+            return self.client.post_json("/api/v1/handoffs/inbound", body)
+        helpdesk = officer(self.backend, "hd-openapi", None, role="helpdesk")
+        if model is schemas.HandoffSay:
+            return helpdesk.post_json("/api/v1/handoffs/999999/messages", body)
+        if model is schemas.HandoffClose:
+            return helpdesk.post_json("/api/v1/handoffs/999999/close", body)
+        if model is schemas.HandoffTransfer:
+            return helpdesk.post_json("/api/v1/handoffs/999999/transfer", body)
         raise AssertionError(f"no call for {model.__name__}")
 
 
@@ -232,6 +246,20 @@ BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[
         404,
     ),  # 404: no such request
     schemas.FollowUpChange: ({"state": 5}, lambda: {"state": "verifying"}, 404),  # 404: no such item
+    schemas.HandoffAsk: (
+        {"conversation_id": "web-h", "transcript": [{"sender": "staff", "text": "x"}]},
+        lambda: {"conversation_id": "web-" + secrets.token_hex(6), "language": "zh"},
+        201,
+    ),
+    schemas.HandoffConversation: ({"conversation_id": 5}, lambda: {"conversation_id": "web-none"}, 200),
+    schemas.HandoffInbound: (
+        {"conversation_id": "web-h", "text": 5},
+        lambda: {"conversation_id": "web-h", "text": "hi"},
+        200,
+    ),
+    schemas.HandoffSay: ({"text": "x" * 4001}, lambda: {"text": "hello"}, 404),  # 404: no such handoff
+    schemas.HandoffClose: ({"reason": "bored"}, lambda: {"reason": "answered"}, 404),
+    schemas.HandoffTransfer: ({"to": 5}, lambda: {"to": "someone"}, 404),
 }
 
 
