@@ -125,7 +125,9 @@ def test_a_request_queues_once_and_the_first_claim_wins(
 
     anna = helpdesk(backend, "hd_anna", "Anna")
     bo = helpdesk(backend, "hd_bo")
-    waiting = schemas.HandoffList.parse_obj(anna.get("/api/v1/handoffs?state=waiting").json()).dict()["handoffs"]
+    waiting = schemas.HandoffList.parse_obj(anna.get("/api/v1/handoffs?state=waiting").json()).dict()[
+        "handoffs"
+    ]
     assert [h["id"] for h in waiting].index(body["handoff"]["id"]) < len(waiting)
     keys = {
         "id",
