@@ -37,6 +37,7 @@ from backend.services.cases import (
     ITEM_STATES,
     CaseError,
 )
+from backend.services.handoffs import MAX_TEXT as HANDOFF_MAX_TEXT
 from backend.services.knowledge import MAX_QUESTION_CHARS
 from knowledge.eligibility.data import FACTOR_KEYS
 
@@ -963,8 +964,8 @@ _HANDOFF_PROBLEMS: dict[Any, Problem] = {
     "language": Problem("invalid_language"),
     "topic": Problem("handoff_invalid"),
     "transcript": Problem("handoff_invalid"),
-    "text": Problem("handoff_message_invalid", {"limit": 4000}),
-    "note": Problem("handoff_message_invalid", {"limit": 4000}),
+    "text": Problem("handoff_message_invalid", {"limit": HANDOFF_MAX_TEXT}),
+    "note": Problem("handoff_message_invalid", {"limit": HANDOFF_MAX_TEXT}),
     "reason": Problem("handoff_reason_invalid", {"reasons": ", ".join(HandoffCloseReason.__args__)}),  # type: ignore[attr-defined]
     "to": Problem("handoff_staff_invalid"),
 }
@@ -1035,7 +1036,9 @@ class HandoffTransfer(RequestBody):
 
 
 class HandoffMessageView(Reply):
-    from_: Literal["user", "bot", "staff", "note"] = Field(..., alias="from")
+    from_: Literal["user", "bot", "staff", "note"] = Field(
+        ..., alias="from", description="note: in notes only"
+    )
     text: str
     at: str | None = nullable()
     staff: str | None = nullable()
@@ -1050,7 +1053,7 @@ class HandoffView(Reply):
     conversation_id: str
     channel: str | None = nullable()
     language: str
-    state: Literal["waiting", "active", "released", "closed", "cancelled", "expired"]
+    state: Literal["waiting", "active", "released", "closed", "cancelled"]
     position: int | None = nullable()
     created_at: str | None = nullable()
     claimed_by: str | None = nullable()
@@ -1058,7 +1061,8 @@ class HandoffView(Reply):
     ended_at: str | None = nullable()
     close_reason: str | None = nullable()
     topic: str | None = nullable()
-    messages: List[HandoffMessageView] | None = None
+    messages: List[HandoffMessageView] | None = None  # the transcript: user, bot, staff
+    notes: List[HandoffMessageView] | None = None  # internal notes, never sent to the user
 
 
 class HandoffList(Reply):

@@ -10,6 +10,8 @@ the one outbound path (backend/services/outbound.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
@@ -22,13 +24,12 @@ from backend.schemas import (
     HandoffSay,
     HandoffTransfer,
 )
-from backend.services.handoffs import HandoffService, iso, tell_user
+from backend.services.handoffs import HandoffService, UserNotice, message_view, tell_user
 from backend.web import api_auth, api_language, current_login, db, parse_body
 
 bp = Blueprint("handoffs", url_prefix="/api/v1")
 STAFF = ("helpdesk",)
 LIST_STATES = ("waiting", "active", "closed")
-HUB_KEY = "handoffs"  # the helpdesk console's stream wakes on any handoff change (of this worker)
 
 
 def handoffs(request: Request) -> HandoffService:
@@ -38,6 +39,20 @@ def handoffs(request: Request) -> HandoffService:
 def _role(request: Request) -> str:
     login = current_login(request)
     return login.user.role if login is not None else "service"
+
+
+async def _tell_queue(request: Request, service: HandoffService) -> None:
+    """Everyone still waiting hears their new place (after a claim or a cancel moved them up)."""
+    for other in service.find("waiting"):
+        await tell_user(request.app.ctx.outbound, service.queue_notice(other), wait=0)
+
+
+async def _changed(
+    request: Request, service: HandoffService, row: Any, notice: UserNotice | None
+) -> HTTPResponse:
+    """Tell the user through the one outbound path; answer with the handoff and whether they heard."""
+    delivered = await tell_user(request.app.ctx.outbound, notice)
+    return json({"handoff": service.view(row), "delivered": delivered}, ensure_ascii=False)
 
 
 async def _expire(request: Request, service: HandoffService) -> None:
@@ -59,11 +74,10 @@ async def ask(request: Request) -> HTTPResponse:
         body.topic,
         [turn.dict() for turn in body.transcript],
     )
-    request.app.ctx.notification_hub.publish(HUB_KEY)
     position = service.position(row)
     return json(
         {
-            "handoff": service.view(row),
+            "handoff": service.view(row, position=position),
             "created": created,
             "queue_position": position,
             "wait_minutes": service.wait_minutes(position) if position else None,
@@ -80,9 +94,7 @@ async def cancel(request: Request) -> HTTPResponse:
     service = handoffs(request)
     row = service.cancel(body.conversation_id)
     if row is not None:
-        request.app.ctx.notification_hub.publish(HUB_KEY)
-        for other in service.find("waiting"):  # the ones behind moved up
-            await tell_user(request.app.ctx.outbound, service.queue_notice(other), wait=0)
+        await _tell_queue(request, service)
     return json({"cancelled": row is not None})
 
 
@@ -91,8 +103,6 @@ async def cancel(request: Request) -> HTTPResponse:
 async def inbound(request: Request) -> HTTPResponse:
     body = parse_body(request, HandoffInbound)
     row = handoffs(request).inbound(body.conversation_id, body.text)
-    if row is not None:
-        request.app.ctx.notification_hub.publish(HUB_KEY)
     return json({"handoff_id": row.id if row is not None else None})
 
 
@@ -106,7 +116,7 @@ async def list_handoffs(request: Request) -> HTTPResponse:
     service = handoffs(request)
     await _expire(request, service)
     rows = service.find(state, request.args.get("claimed_by") or None)
-    return json({"handoffs": [service.view(r) for r in rows]}, ensure_ascii=False)
+    return json({"handoffs": service.views(rows)}, ensure_ascii=False)
 
 
 @bp.get("/handoffs/<handoff_id:int>")
@@ -121,12 +131,9 @@ async def get_handoff(request: Request, handoff_id: int) -> HTTPResponse:
 async def claim(request: Request, handoff_id: int) -> HTTPResponse:
     service = handoffs(request)
     row = service.get(handoff_id)
-    notice = service.claim(row, request.ctx.actor)
-    request.app.ctx.notification_hub.publish(HUB_KEY)
-    delivered = await tell_user(request.app.ctx.outbound, notice)
-    for other in service.find("waiting"):  # the ones behind moved up
-        await tell_user(request.app.ctx.outbound, service.queue_notice(other), wait=0)
-    return json({"handoff": service.view(row), "delivered": delivered}, ensure_ascii=False)
+    answer = await _changed(request, service, row, service.claim(row, request.ctx.actor))
+    await _tell_queue(request, service)
+    return answer
 
 
 @bp.post("/handoffs/<handoff_id:int>/messages")
@@ -149,14 +156,7 @@ async def say(request: Request, handoff_id: int) -> HTTPResponse:
         delivered = None if sent is None else bool(sent.delivered)
         if delivered is not None:
             service.delivered(message, delivered)
-    request.app.ctx.notification_hub.publish(HUB_KEY)
-    view = {
-        "from": message.sender,
-        "text": message.text,
-        "at": iso(message.created_at),
-        "staff": message.staff,
-    }
-    return json({"message": view, "delivered": delivered}, status=201, ensure_ascii=False)
+    return json({"message": message_view(message), "delivered": delivered}, status=201, ensure_ascii=False)
 
 
 @bp.post("/handoffs/<handoff_id:int>/release")
@@ -164,10 +164,7 @@ async def say(request: Request, handoff_id: int) -> HTTPResponse:
 async def release(request: Request, handoff_id: int) -> HTTPResponse:
     service = handoffs(request)
     row = service.get(handoff_id)
-    notice = service.release(row, request.ctx.actor, _role(request))
-    request.app.ctx.notification_hub.publish(HUB_KEY)
-    delivered = await tell_user(request.app.ctx.outbound, notice)
-    return json({"handoff": service.view(row), "delivered": delivered}, ensure_ascii=False)
+    return await _changed(request, service, row, service.release(row, request.ctx.actor, _role(request)))
 
 
 @bp.post("/handoffs/<handoff_id:int>/close")
@@ -176,10 +173,9 @@ async def close(request: Request, handoff_id: int) -> HTTPResponse:
     body = parse_body(request, HandoffClose)
     service = handoffs(request)
     row = service.get(handoff_id)
-    notice = service.close(row, request.ctx.actor, _role(request), body.reason)
-    request.app.ctx.notification_hub.publish(HUB_KEY)
-    delivered = await tell_user(request.app.ctx.outbound, notice)
-    return json({"handoff": service.view(row), "delivered": delivered}, ensure_ascii=False)
+    return await _changed(
+        request, service, row, service.close(row, request.ctx.actor, _role(request), body.reason)
+    )
 
 
 @bp.post("/handoffs/<handoff_id:int>/transfer")
@@ -189,5 +185,4 @@ async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
     service = handoffs(request)
     row = service.get(handoff_id)
     service.transfer(row, request.ctx.actor, _role(request), body.to, body.note)
-    request.app.ctx.notification_hub.publish(HUB_KEY)
-    return json({"handoff": service.view(row), "delivered": None}, ensure_ascii=False)
+    return await _changed(request, service, row, None)

@@ -2,7 +2,7 @@
 
 One conversation, one Rasa tracker: the backend keeps only who has the conversation and
 what passed while a person had it. States: waiting -> active -> released | closed, and
-waiting -> cancelled (the user left the queue) | expired (the user went quiet). A claim is
+waiting -> cancelled (the user left the queue) | closed (reason user_left: the user went quiet). A claim is
 one conditional UPDATE, so two staff clicking at once cannot both win. Every change is
 audited (action "handoff"). Telling the user and pausing/resuming Rasa is the caller's, via
 the one outbound path (`tell_user`).
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,9 +23,10 @@ from backend.config import Settings
 from backend.errors import ApiError
 from backend.models import Handoff, HandoffMessage, User, utcnow
 from backend.services.audit import AuditService
+from backend.services.cases import CaseError, iso
 
 OPEN = ("waiting", "active")
-ENDED = ("released", "closed", "cancelled", "expired")
+ENDED = ("released", "closed", "cancelled")
 STATES = OPEN + ENDED
 CLOSE_REASONS = ("answered", "user_left", "forwarded_to_department", "out_of_scope", "abusive")
 MAX_TEXT = 4000
@@ -35,10 +36,6 @@ RECENT_CLAIMS = 20
 INTENT_QUEUE = "EXTERNAL_handoff_queue"
 INTENT_CLAIMED = "EXTERNAL_handoff_claimed"
 INTENT_ENDED = "EXTERNAL_handoff_ended"
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
 
 
 @dataclass(frozen=True)
@@ -119,14 +116,23 @@ class HandoffService:
             ).scalars()
         )
 
-    def view(self, row: Handoff, *, with_messages: bool = False) -> dict[str, Any]:
+    def views(self, rows: list[Handoff]) -> list[dict[str, Any]]:
+        """The rows' views with the queue positions from one query (not one per row)."""
+        waiting = self.session.execute(
+            select(Handoff.id).where(Handoff.state == "waiting").order_by(Handoff.id)
+        ).scalars()
+        positions = {handoff_id: number for number, handoff_id in enumerate(waiting, start=1)}
+        return [self.view(row, position=positions.get(row.id)) for row in rows]
+
+    def view(self, row: Handoff, *, with_messages: bool = False, position: int | None = -1) -> dict[str, Any]:
+        """`position` -1: look it up (one row); the list passes what `views` found."""
         out: dict[str, Any] = {
             "id": row.id,
             "conversation_id": row.conversation_id,
             "channel": row.channel,
             "language": row.language,
             "state": row.state,
-            "position": self.position(row),
+            "position": self.position(row) if position == -1 else position,
             "created_at": iso(row.created_at),
             "claimed_by": row.claimed_by,
             "claimed_at": iso(row.claimed_at),
@@ -135,15 +141,9 @@ class HandoffService:
             "topic": row.topic,
         }
         if with_messages:
-            out["messages"] = [
-                {
-                    "from": m.sender,
-                    "text": m.text,
-                    "at": iso(m.created_at),
-                    **({"staff": m.staff} if m.sender != "user" else {}),
-                }
-                for m in self.messages(row)
-            ]
+            said = self.messages(row)
+            out["messages"] = [message_view(m) for m in said if m.sender != "note"]
+            out["notes"] = [message_view(m) for m in said if m.sender == "note"]
         return out
 
     # --- changes --------------------------------------------------------------------------------
@@ -207,7 +207,8 @@ class HandoffService:
             self.session.rollback()
             self.session.refresh(row)
             if row.state == "active":
-                raise ApiError("handoff_taken", 409, claimed_by=row.claimed_by or "?")
+                holder = row.claimed_by or "?"
+                raise CaseError("handoff_taken", 409, extra={"claimed_by": holder}, claimed_by=holder)
             raise ApiError("handoff_closed", 409)
         self.session.refresh(row)
         self._audit(staff, row, "claimed")
@@ -251,9 +252,8 @@ class HandoffService:
         row.close_reason = reason
         self._audit(actor, row, state, **({"reason": reason} if reason else {}))
         self.session.commit()
-        outcome = {"released": "released", "closed": "closed"}.get(state, state)
         return UserNotice(
-            row.conversation_id, row.language, INTENT_ENDED, {"handoff_outcome": outcome}, resume=True
+            row.conversation_id, row.language, INTENT_ENDED, {"handoff_outcome": state}, resume=True
         )
 
     def release(self, row: Handoff, staff: str, role: str) -> UserNotice:
@@ -320,13 +320,13 @@ class HandoffService:
             self.session.execute(
                 select(Handoff).where(Handoff.state == "waiting", Handoff.last_activity_at < limit).limit(100)
             ).scalars()
-        )
+        )  # the index on state keeps this cheap on every read of the queue
         notices = []
         for row in rows:
             won = self.session.execute(
                 update(Handoff)
                 .where(Handoff.id == row.id, Handoff.state == "waiting")
-                .values(state="expired", ended_at=utcnow())
+                .values(state="closed", close_reason="user_left", ended_at=utcnow())
                 .execution_options(synchronize_session=False)
             ).rowcount
             if won == 1:
@@ -340,9 +340,17 @@ class HandoffService:
         return notices
 
 
+def message_view(message: HandoffMessage) -> dict[str, Any]:
+    """One message as the API shows it; a note's "from" is "note" (kept apart from the transcript)."""
+    view: dict[str, Any] = {"from": message.sender, "text": message.text, "at": iso(message.created_at)}
+    if message.sender != "user":
+        view["staff"] = message.staff
+    return view
+
+
 async def tell_user(outbound: Any, notice: UserNotice | None, wait: float | None = None) -> bool | None:
     """Send the notice through the one outbound path; True when delivered within `wait`."""
-    if notice is None or outbound is None:
+    if notice is None:
         return None
     row = await outbound.deliver_intent(
         notice.conversation_id,

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select, update
@@ -21,40 +19,7 @@ from backend import schemas
 from backend.models import AuditLog, Handoff, User
 from tests.backend.cases_support import officer
 from tests.backend.conftest import BackendServer, Client, start_backend
-
-
-class FakeRasa:
-    """Records the backend's calls (trigger_intent, tracker/events) and answers 200."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
-                url = urlsplit(self.path)
-                fake.calls.append({"path": url.path, "query": parse_qs(url.query), "body": body})
-                payload = json.dumps({"messages": []}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def of(self, conversation_id: str) -> list[dict[str, Any]]:
-        return [c for c in self.calls if f"/conversations/{conversation_id}/" in c["path"]]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.backend.fake_rasa import FakeRasa
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +85,7 @@ def test_a_request_queues_once_and_the_first_claim_wins(
     again = client.post_json("/api/v1/handoffs", {"conversation_id": cid, "language": "en"})
     assert again.status == 200 and again.json()["created"] is False
     assert again.json()["handoff"]["id"] == body["handoff"]["id"]
-    _, behind = request_handoff(client, "zh")
+    behind_cid, behind = request_handoff(client, "zh")
     assert behind.json()["queue_position"] == body["queue_position"] + 1
 
     anna = helpdesk(backend, "hd_anna", "Anna")
@@ -151,10 +116,17 @@ def test_a_request_queues_once_and_the_first_claim_wins(
     winner = "hd_anna" if results[0].status == 200 else "hd_bo"
     assert loser.json()["error"]["code"] == "handoff_taken"
     assert winner in loser.json()["error"]["message"]
+    assert loser.json()["error"]["claimed_by"] == winner
     claimed = next(r for r in results if r.status == 200).json()["handoff"]
     assert claimed["state"] == "active" and claimed["claimed_by"] == winner
     assert "EXTERNAL_handoff_claimed" in intents(rasa, cid)
-    # the one behind moved up and was told so
+    # the one behind moved up and was told its new place
+    deadline = time.monotonic() + 10  # told in the background (wait=0): the claim does not wait for it
+    while not (queued := [c["body"] for c in rasa.of(behind_cid) if c["path"].endswith("/trigger_intent")]):
+        assert time.monotonic() < deadline, "the one behind was not told"
+        time.sleep(0.05)
+    assert queued and queued[-1]["name"] == "EXTERNAL_handoff_queue"
+    assert queued[-1]["entities"]["queue_position"] == behind.json()["queue_position"] - 1
     detail = anna.get(f"/api/v1/handoffs/{hid}").json()["handoff"]
     schemas.HandoffReply.parse_obj({"handoff": detail})
     assert [m["from"] for m in detail["messages"]] == ["user", "bot"]
@@ -200,8 +172,8 @@ def test_messages_release_and_close_go_through_rasa_in_order(
     assert [(m["from"], m["text"]) for m in detail["messages"]] == [
         ("user", "hello [REDACTED]"),
         ("staff", "<b>Hi</b>, I can help."),
-        ("note", "internal"),
     ]
+    assert [n["text"] for n in detail["notes"]] == ["internal"]
 
     released = cara.post_json(f"/api/v1/handoffs/{hid}/release", {})
     assert released.status == 200 and released.json()["handoff"]["state"] == "released"
@@ -262,7 +234,13 @@ def test_transfer_cancel_and_the_quiet_queue(client: Client, backend: BackendSer
         session.commit()
     eve.get("/api/v1/handoffs?state=waiting")
     with backend.app.ctx.session_factory() as session:
-        assert session.get(Handoff, asked_quiet.json()["handoff"]["id"]).state == "expired"
+        expired = session.get(Handoff, asked_quiet.json()["handoff"]["id"])
+        assert (expired.state, expired.close_reason) == ("closed", "user_left")
+    deadline = time.monotonic() + 10
+    while not (ended := [c for c in rasa.of(quiet) if c["path"].endswith("/trigger_intent")]):
+        assert time.monotonic() < deadline, "the quiet user was not told"
+        time.sleep(0.05)
+    assert ended[-1]["body"] == {"name": "EXTERNAL_handoff_ended", "entities": {"handoff_outcome": "expired"}}
 
 
 def test_roles_and_bad_input(client: Client, backend: BackendServer) -> None:

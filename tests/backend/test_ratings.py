@@ -6,14 +6,10 @@ against hand-computed values with test cases excluded."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import threading
 from datetime import date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -27,58 +23,25 @@ from backend.services.ratings import (
 )
 from tests.backend.cases_support import case_body, officer
 from tests.backend.conftest import BackendServer, Client, start_backend
+from tests.backend.fake_rasa import FakeRasa
 
 
-class FakeRasa:
-    """Records trigger_intent calls and answers like Rasa's REST channel."""
+def reply_text(body: Any) -> list[dict[str, Any]]:
+    """Rasa's REST answer to a rating reply: the reply's text."""
+    return [{"text": body["entities"].get("rating_reply", "")}]
 
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
-                url = urlsplit(self.path)
-                fake.calls.append({"path": url.path, "query": parse_qs(url.query), "body": body})
-                payload = json.dumps(
-                    {"messages": [{"text": body["entities"].get("rating_reply", "")}]}
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def do_GET(self) -> None:  # noqa: N802 - the tracker the console reads
-                payload = json.dumps(
-                    {
-                        "events": [
-                            {"event": "user", "text": "my phone is 13812345678, the staff were rude"},
-                            {"event": "bot", "text": "Sorry to hear that."},
-                        ]
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+TRACKER = {  # the tracker the console reads
+    "events": [
+        {"event": "user", "text": "my phone is 13812345678, the staff were rude"},
+        {"event": "bot", "text": "Sorry to hear that."},
+    ]
+}
 
 
 @pytest.fixture(scope="module")
 def rasa() -> Iterator[FakeRasa]:
-    fake = FakeRasa()
+    fake = FakeRasa(reply_text, TRACKER)
     yield fake
     fake.stop()
 
