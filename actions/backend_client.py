@@ -339,6 +339,41 @@ class BackendClient:
         body = await self._request("POST", "/api/v1/ratings", json=payload, language=language)
         return _unwrap(body, "rating")
 
+    # --- human handoff (docs/handoff.md) ------------------------------------------------------
+    async def request_handoff(
+        self,
+        conversation_id: str,
+        language: str,
+        *,
+        channel: str | None = None,
+        topic: str | None = None,
+        transcript: List[Dict[str, str]] | None = None,
+    ) -> Dict[str, Any]:
+        """The conversation's open handoff or a new waiting one: {handoff, created, queue_position,
+        wait_minutes, staffed, staff_back_at}. `transcript` [{sender, text}] must be masked."""
+        body: Dict[str, Any] = {"conversation_id": conversation_id, "language": language}
+        if channel:
+            body["channel"] = channel
+        if topic:
+            body["topic"] = topic[:100]
+        if transcript:
+            body["transcript"] = transcript[-50:]
+        return await self._request("POST", "/api/v1/handoffs", json=body, language=language)
+
+    async def cancel_handoff(self, conversation_id: str, language: str = "en") -> bool:
+        """The user left the queue: True when a waiting handoff was cancelled."""
+        body = await self._request(
+            "POST", "/api/v1/handoffs/cancel", json={"conversation_id": conversation_id}, language=language
+        )
+        return bool((body or {}).get("cancelled"))
+
+    async def handoff_inbound(self, conversation_id: str, text: str) -> int | None:
+        """A masked user message for the staff member: the open handoff's id, None when none is open."""
+        body = await self._request(
+            "POST", "/api/v1/handoffs/inbound", json={"conversation_id": conversation_id, "text": text}
+        )
+        return (body or {}).get("handoff_id")
+
 
 def _segment(value: str) -> str:
     return quote(str(value), safe="")

@@ -102,6 +102,9 @@ class Settings:
     outbound_sweep: float = 30.0
     # A queued handoff whose user says nothing for this long is closed with a message (issue 14).
     handoff_queue_timeout: float = 1800.0
+    # When helpdesk staff answer (backend/services/office_hours.py): "always", spans such as
+    # "09:00-12:00,13:30-17:30" on China's working days, or empty for the region profile's.
+    helpdesk_hours: str = ""
     # Where the conversation figures come from (issue 15; docs/statistics.md): Rasa's tracker
     # store (the embedded default) unless Rasa publishes its events to a broker, which
     # `python -m backend.events_consumer` reads into the backend's tables.
@@ -192,6 +195,7 @@ class Settings:
             outbound_expiry=positive("OUTBOUND_EXPIRY_SECONDS", defaults.outbound_expiry),
             outbound_sweep=positive("OUTBOUND_SWEEP_SECONDS", defaults.outbound_sweep),
             handoff_queue_timeout=positive("HANDOFF_QUEUE_TIMEOUT_SECONDS", defaults.handoff_queue_timeout),
+            helpdesk_hours=get("HELPDESK_HOURS", defaults.helpdesk_hours).strip(),
             tracker_store_url=_project_relative(get("TRACKER_STORE_URL", defaults.tracker_store_url)),
             event_broker_url=get("EVENT_BROKER_URL", ""),
             retention_purge_minutes=purge_minutes,
@@ -234,6 +238,15 @@ class Settings:
                 found.append(f"{name} must be a rate such as 5/minute")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://")):
             found.append("REDIS_URL must start with redis:// or rediss://")
+        if self.helpdesk_hours:
+            from backend.services.office_hours import parse_hours  # here: the services import the settings
+
+            try:
+                parse_hours(self.helpdesk_hours)
+            except ValueError as exc:
+                found.append(
+                    f'HELPDESK_HOURS must be "always" or spans such as 09:00-12:00,13:30-17:30 ({exc})'
+                )
         if self.admin_username and not self.admin_password:
             found.append("ADMIN_USERNAME is set but ADMIN_PASSWORD is not")
         return found

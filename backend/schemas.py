@@ -1078,7 +1078,11 @@ class HandoffAskReply(Reply):
     handoff: HandoffView
     created: bool
     queue_position: int | None = nullable()
-    wait_minutes: int | None = nullable()
+    wait_minutes: int | None = nullable(description="null out of hours")
+    staffed: bool = Field(..., description="whether staff are at work now (office hours)")
+    staff_back_at: str | None = nullable(
+        description="out of hours: when staff are back (China time, ISO 8601)"
+    )
 
 
 class HandoffCancelReply(Reply):

@@ -54,9 +54,10 @@ class Plugin:
         startup.quiet_known_warnings()  # again: Rasa has just put its own filters in front
         security.logs.install()  # before Rasa configures structlog: no message body is logged
         harden(cmdline_arguments)
-        from rasa_ext import guards  # imports Rasa's processor: only once Rasa runs
+        from rasa_ext import guards, handoff  # import Rasa's processor: only once Rasa runs
 
         guards.install()
+        handoff.install()
         rasa_ext.install(endpoint_settings(getattr(cmdline_arguments, "endpoints", None)))
 
 

@@ -196,6 +196,8 @@ def start_stack(
         )
         processes.append(actions)
         env = rasa_env(backend_url) if callable(rasa_env) else rasa_env
+        # Rasa passes the messages of a paused conversation to the handoff (rasa_ext/handoff.py)
+        env = {"SERVICE_TOKEN": service_token, "BACKEND_URL": backend_url, **(env or {})}
         rasa, rasa_url = start_rasa(tmp, action_url=action_url, port=rasa_port, env=env)
         processes.append(rasa)
         pids = {"backend": backend.pid, "actions": actions.pid, "rasa": rasa.pid}

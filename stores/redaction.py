@@ -39,7 +39,7 @@ from typing import Any, Iterable, MutableSequence
 
 import regex
 import yaml
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import ConversationPaused, ConversationResumed, Event, SlotSet, UserUttered
 
 REDACTED = "[redacted]"
 MAX_REDACT_CHARS = 20_000
@@ -178,15 +178,27 @@ def redact_user_event(event: UserUttered, whole: bool) -> None:
                 entity["value"] = REDACTED if whole else _redact_value(entity["value"])
 
 
+def redact_as_stored(text: str, step_values: Iterable[Any], paused: bool) -> str:
+    """`text` masked as the tracker store will store it, given the step slots' current values
+    (STEP_SLOTS order) and whether a person has the conversation."""
+    sensitive = sensitive_fields()
+    if not paused and text.strip() and any(value in sensitive for value in step_values):
+        return REDACTED
+    return redact_text(text)
+
+
 def redact_events(events: Iterable[Event] | MutableSequence[Event], start: int = 0) -> None:
     """Redact the user messages among `events[start:]`, in place.
 
     All events are walked so that the step slots' values at each message are known."""
     sensitive = sensitive_fields()
     current: dict[str, Any] = {}
+    paused = False  # a person has the conversation: messages answer them, not the form's step
     for index, event in enumerate(events):
         if isinstance(event, SlotSet) and event.key in STEP_SLOTS:
             current[event.key] = event.value
+        elif isinstance(event, (ConversationPaused, ConversationResumed)):
+            paused = isinstance(event, ConversationPaused)
         elif isinstance(event, UserUttered) and index >= start:
-            whole = any(current.get(slot) in sensitive for slot in STEP_SLOTS)
+            whole = not paused and any(current.get(slot) in sensitive for slot in STEP_SLOTS)
             redact_user_event(event, whole)

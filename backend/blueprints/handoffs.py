@@ -10,6 +10,7 @@ the one outbound path (backend/services/outbound.py).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -75,12 +76,18 @@ async def ask(request: Request) -> HTTPResponse:
         [turn.dict() for turn in body.transcript],
     )
     position = service.position(row)
+    now = datetime.now(timezone.utc)
+    hours = service.hours()
+    staffed = hours.staffed(now)
+    back = None if staffed else hours.next_open(now)
     return json(
         {
             "handoff": service.view(row, position=position),
             "created": created,
             "queue_position": position,
-            "wait_minutes": service.wait_minutes(position) if position else None,
+            "wait_minutes": service.wait_minutes(position) if position and staffed else None,
+            "staffed": staffed,
+            "staff_back_at": back.isoformat() if back is not None else None,
         },
         status=201 if created else 200,
         ensure_ascii=False,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -24,6 +24,7 @@ from backend.errors import ApiError
 from backend.models import Handoff, HandoffMessage, User, utcnow
 from backend.services.audit import AuditService
 from backend.services.cases import CaseError, iso
+from backend.services.office_hours import OfficeHours, office_hours
 
 OPEN = ("waiting", "active")
 ENDED = ("released", "closed", "cancelled")
@@ -101,6 +102,11 @@ class HandoffService:
         waits = [(claimed - created).total_seconds() / 60 for created, claimed in rows]
         each = statistics.median(waits) if waits else DEFAULT_WAIT_MINUTES
         return max(1, math.ceil(each * max(position, 1)))
+
+    def hours(self) -> OfficeHours:
+        """When staff answer (HELPDESK_HOURS, else the region profile's hours)."""
+        settings = self.settings
+        return office_hours(settings.helpdesk_hours, settings.knowledge_dir, settings.region)
 
     def display_name(self, username: str | None) -> str | None:
         """What users see of a staff member: the display name, never the username."""
@@ -253,7 +259,11 @@ class HandoffService:
         self._audit(actor, row, state, **({"reason": reason} if reason else {}))
         self.session.commit()
         return UserNotice(
-            row.conversation_id, row.language, INTENT_ENDED, {"handoff_outcome": state}, resume=True
+            row.conversation_id,
+            row.language,
+            INTENT_ENDED,
+            {"handoff_outcome": state, "rating_event": str(row.id)},  # the rating of this conversation
+            resume=True,
         )
 
     def release(self, row: Handoff, staff: str, role: str) -> UserNotice:
@@ -315,7 +325,12 @@ class HandoffService:
 
     def expire_quiet(self) -> list[UserNotice]:
         """Close queued handoffs whose user said nothing for handoff_queue_timeout seconds."""
-        limit = utcnow() - timedelta(seconds=self.settings.handoff_queue_timeout)
+        now = utcnow()
+        started = self.hours().period_start(now.replace(tzinfo=timezone.utc))
+        timeout = timedelta(seconds=self.settings.handoff_queue_timeout)
+        if started is None or now - started.replace(tzinfo=None) < timeout:
+            return []  # quiet time counts only while staff are at work (a request left overnight waits)
+        limit = now - timeout
         rows = list(
             self.session.execute(
                 select(Handoff).where(Handoff.state == "waiting", Handoff.last_activity_at < limit).limit(100)

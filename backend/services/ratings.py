@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
-import chinese_calendar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +31,7 @@ from backend.services.cases import CaseError, china_today, find_case, iso
 from backend.services.notifications import REPLY_INTENT
 from backend.services.outbound import OutboundService
 from backend.services.regions import region_profile
+from backend.services.workdays import add_working_days, is_working_day  # noqa: F401 - is_working_day: tests
 from stores.redaction import redact_text
 
 LEVELS = (5, 4, 3, 2, 1)
@@ -67,26 +67,6 @@ MAX_COMMENT = 500
 class RatingError(CaseError):
     """A refused rating or follow-up change (code and message in the caller's language; "@key"
     parameters are state names)."""
-
-
-# --- working days ------------------------------------------------------------------------------
-def is_working_day(day: date) -> bool:
-    """China's working days (public holidays off, make-up Saturdays and Sundays on); outside the
-    years chinese-calendar knows, Monday to Friday."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The `days`-th working day after `start` (start itself not counted)."""
-    day, left = start, max(0, days)
-    while left:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            left -= 1
-    return day
 
 
 def followup_working_days(knowledge_dir: Path, region: str) -> int:

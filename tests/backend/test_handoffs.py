@@ -39,6 +39,7 @@ def backend(
         rasa_url=rasa.url,
         notify_wait=2.0,
         notify_timeout=3.0,
+        helpdesk_hours="always",  # the office hours have their own test below
     )
     yield server
     server.stop()
@@ -180,7 +181,7 @@ def test_messages_release_and_close_go_through_rasa_in_order(
     seen = intents(rasa, cid)
     assert seen[-2:] == ["resume", "EXTERNAL_handoff_ended"], seen
     ended = [c for c in rasa.of(cid) if c["path"].endswith("/trigger_intent")][-1]
-    assert ended["body"]["entities"] == {"handoff_outcome": "released"}
+    assert ended["body"]["entities"] == {"handoff_outcome": "released", "rating_event": str(hid)}
     # an ended handoff takes nothing more
     late = cara.post_json(f"/api/v1/handoffs/{hid}/messages", {"text": "still there?"})
     assert late.status == 409 and late.json()["error"]["code"] == "handoff_closed"
@@ -260,3 +261,26 @@ def test_roles_and_bad_input(client: Client, backend: BackendServer) -> None:
     bad = client.post_json("/api/v1/handoffs", {"conversation_id": "", "language": "en"})
     assert bad.status == 400
     assert client.post_json("/api/v1/handoffs", {"conversation_id": "web-x", "colour": "red"}).status == 400
+
+
+def test_office_hours_follow_chinas_working_days() -> None:
+    from datetime import datetime, timezone
+
+    from backend.services.office_hours import CHINA, office_hours, parse_hours
+
+    hours = parse_hours("09:00-12:00,13:30-17:30")
+    at = lambda *a: datetime(*a, tzinfo=CHINA)  # noqa: E731
+    assert hours.staffed(at(2026, 12, 4, 9, 0)) and not hours.staffed(at(2026, 12, 4, 12, 30))
+    assert hours.next_open(at(2026, 12, 4, 12, 30)) == at(2026, 12, 4, 13, 30)
+    assert hours.next_open(at(2026, 12, 4, 18, 0)) == at(2026, 12, 7, 9, 0)  # Friday evening -> Monday
+    assert not hours.staffed(at(2026, 10, 1, 10, 0))  # National Day
+    assert hours.staffed(at(2026, 10, 10, 10, 0))  # a make-up working Saturday
+    assert hours.next_open(at(2026, 9, 30, 18, 0)) == at(2026, 10, 8, 9, 0)
+    assert hours.staffed(datetime(2026, 12, 4, 2, 0, tzinfo=timezone.utc))  # 10:00 in China
+    assert parse_hours("always").staffed(at(2026, 10, 1, 3, 0))
+    for bad in ("", "9-12", "12:00-09:00", "always,09:00-12:00"):
+        with pytest.raises(ValueError):
+            parse_hours(bad)
+    from pathlib import Path
+
+    assert office_hours("", Path("knowledge"), "weihai") == hours  # the region profile's hours

@@ -35,7 +35,7 @@ from backend.services.ratings import REASONS as RATING_REASONS
 from backend.services.ratings import STATES as FOLLOWUP_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("actions", "backend", "connectors", "knowledge", "nlu", "texts")
+SOURCE_DIRS = ("actions", "backend", "connectors", "knowledge", "nlu", "rasa_ext", "texts")
 CONSUMERS = {
     "faq": ("actions/faq.py", "actions/policy_answer.py"),
     "status": ("actions/status.py",),
@@ -49,6 +49,7 @@ CONSUMERS = {
     "channels": ("connectors",),
     "widget": ("backend/blueprints/chat.py",),  # served to widget/src/widget.js
     "ratings": ("actions/ratings.py",),
+    "handoff": ("actions/handoff.py",),
 }
 FAMILIES = {
     "case_states.item.": ITEM_STATES,
