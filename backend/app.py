@@ -179,6 +179,7 @@ def create_app(
     app.ctx.bootstrap = bootstrap_result
     app.ctx.crypto = Crypto.from_settings(settings)
     app.ctx.notification_hub = NotificationHub()
+    app.ctx.helpdesk_hub = NotificationHub()  # wakes the helpdesk consoles' streams (key "queue")
     app.ctx.notifier = OutboundService(settings, session_factory, app.ctx.notification_hub)
     app.ctx.outbound = app.ctx.notifier  # the one outbound path (case updates, staff replies)
 

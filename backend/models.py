@@ -46,6 +46,8 @@ class User(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     department = Column(String(64), nullable=True)  # an officer's department (knowledge/application)
     display_name = Column(String(64), nullable=True)  # what users see of helpdesk staff (never the username)
+    presence = Column(String(16), nullable=True)  # helpdesk: available | away (backend/services/helpdesk.py)
+    presence_at = Column(DateTime, nullable=True)  # last sign of life of an available console
 
 
 class LoginSession(Base):
@@ -432,6 +434,22 @@ class Handoff(Base):
     last_activity_at = Column(DateTime, nullable=False, default=utcnow)
     ended_at = Column(DateTime, nullable=True)
     close_reason = Column(String(32), nullable=True)
+
+
+class CannedReply(Base):
+    """A ready reply for helpdesk staff, in both languages (the console inserts the handoff's).
+    `key` marks the defaults seeded from texts/canned_replies.yml; removing one only deactivates it,
+    so it is not seeded again."""
+
+    __tablename__ = "canned_replies"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=True, unique=True)
+    text_en = Column(Text, nullable=False)
+    text_zh = Column(Text, nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    updated_by = Column(String(64), nullable=True)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class HandoffMessage(Base):

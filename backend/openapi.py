@@ -555,6 +555,36 @@ ROUTES: list[Route] = [
         },
         request=s.HandoffTransfer,
     ),
+    Route(
+        "post",
+        "/api/v1/helpdesk/presence",
+        "The signed-in helpdesk member is available or away; only available staff (with the console "
+        "open) count for the queue's wait estimate",
+        OFFICER,
+        {
+            "200": Reply("{presence, available_staff}", s.HelpdeskPresenceReply),
+            "400": error("presence_invalid"),
+            **AUTH_ERRORS,
+        },
+        request=s.HelpdeskPresence,
+    ),
+    Route(
+        "get",
+        "/api/v1/helpdesk/canned",
+        "The helpdesk's canned replies in both languages (admins edit them in /console/helpdesk/canned)",
+        OFFICER,
+        {"200": Reply("{canned}", s.CannedReplyList), **AUTH_ERRORS},
+    ),
+    Route(
+        "get",
+        "/api/v1/helpdesk/stream",
+        "Server-sent events for the helpdesk console: `queue` (waiting, mine, others, closed, "
+        "available_staff, presence) on every change; with ?open=ID also `handoff` (that handoff with "
+        "messages, notes, cases, draft) or `gone`",
+        OFFICER,
+        {"200": Reply("text/event-stream", None), **AUTH_ERRORS},
+        parameters=[query("open", {"type": "integer"})],
+    ),
 ]
 
 

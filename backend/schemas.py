@@ -1035,6 +1035,30 @@ class HandoffTransfer(RequestBody):
     DETAILS = False
 
 
+class HelpdeskPresence(RequestBody):
+    """A helpdesk member's presence: only available staff count for the queue's wait estimate."""
+
+    presence: Literal["available", "away"]
+    PROBLEMS = {"presence": Problem("presence_invalid")}
+    ERROR = "presence_invalid"
+    DETAILS = False
+
+
+class HelpdeskPresenceReply(Reply):
+    presence: Literal["available", "away"]
+    available_staff: int
+
+
+class CannedReplyView(Reply):
+    id: int
+    en: str
+    zh: str
+
+
+class CannedReplyList(Reply):
+    canned: List[CannedReplyView]
+
+
 class HandoffMessageView(Reply):
     from_: Literal["user", "bot", "staff", "note"] = Field(
         ..., alias="from", description="note: in notes only"

@@ -3,6 +3,7 @@
 from backend.blueprints.cases import bp as cases
 from backend.blueprints.chat import bp as chat
 from backend.blueprints.console_cases import bp as console_cases
+from backend.blueprints.console_helpdesk import bp as console_helpdesk
 from backend.blueprints.console_kb import bp as console_kb
 from backend.blueprints.console_ratings import bp as console_ratings
 from backend.blueprints.console_sessions import bp as console_sessions
@@ -39,4 +40,4 @@ ALL_BLUEPRINTS = [
 ALL_BLUEPRINTS += [console_cases, console_watchlist, status_page]
 ALL_BLUEPRINTS += [statistics]
 ALL_BLUEPRINTS += [ratings, console_ratings]
-ALL_BLUEPRINTS += [handoffs]
+ALL_BLUEPRINTS += [handoffs, console_helpdesk]

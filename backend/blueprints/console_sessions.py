@@ -69,12 +69,12 @@ def _login_page(request: Request, status: int = 200, error: str = "") -> HTTPRes
 
 @bp.get("/")
 async def console_home(request: Request) -> HTTPResponse:
-    """Each role's own console: officers work on cases, managers read the statistics, everyone else
-    starts at the knowledge base."""
+    """Each role's own console: officers work on cases, managers read the statistics, helpdesk
+    staff take conversations, everyone else starts at the knowledge base."""
     login = current_login(request)
     if login is None:
         return redirect("/console/login")
-    homes = {"officer": "/console/cases", "manager": "/console/statistics"}
+    homes = {"officer": "/console/cases", "manager": "/console/statistics", "helpdesk": "/console/helpdesk"}
     return redirect(homes.get(login.user.role, "/console/kb"))
 
 

@@ -33,6 +33,14 @@ STAFF = ("helpdesk",)
 LIST_STATES = ("waiting", "active", "closed")
 
 
+@bp.on_response
+async def _wake_consoles(request: Request, response: HTTPResponse) -> None:
+    """Every change of a handoff refreshes the helpdesk consoles of this process at once
+    (other processes' consoles find it by polling)."""
+    if request.method == "POST" and response.status < 400:
+        request.app.ctx.helpdesk_hub.publish("queue")
+
+
 def handoffs(request: Request) -> HandoffService:
     return HandoffService(db(request), request.app.ctx.settings)
 

@@ -33,6 +33,8 @@ CLOSE_REASONS = ("answered", "user_left", "forwarded_to_department", "out_of_sco
 MAX_TEXT = 4000
 DEFAULT_WAIT_MINUTES = 3.0  # until there are recent claims to learn from
 RECENT_CLAIMS = 20
+STAFF_ROLES = ("helpdesk", "admin")
+PRESENCE_STALE = timedelta(seconds=90)  # a console that stopped streaming this long ago is away
 # The intents the assistant answers (domain.yml); the backend triggers them through Rasa.
 INTENT_QUEUE = "EXTERNAL_handoff_queue"
 INTENT_CLAIMED = "EXTERNAL_handoff_claimed"
@@ -92,7 +94,8 @@ class HandoffService:
         return int(ahead or 0) + 1
 
     def wait_minutes(self, position: int) -> int:
-        """The median wait of the last claims times the position, in whole minutes (at least 1)."""
+        """The median wait of the last claims times the position, shared among the staff marked
+        available in the console (at least one), in whole minutes (at least 1)."""
         rows = self.session.execute(
             select(Handoff.created_at, Handoff.claimed_at)
             .where(Handoff.claimed_at.is_not(None))
@@ -101,7 +104,8 @@ class HandoffService:
         ).all()
         waits = [(claimed - created).total_seconds() / 60 for created, claimed in rows]
         each = statistics.median(waits) if waits else DEFAULT_WAIT_MINUTES
-        return max(1, math.ceil(each * max(position, 1)))
+        staff = max(1, available_staff(self.session))
+        return max(1, math.ceil(each * max(position, 1) / staff))
 
     def hours(self) -> OfficeHours:
         """When staff answer (HELPDESK_HOURS, else the region profile's hours)."""
@@ -353,6 +357,21 @@ class HandoffService:
                 )
         self.session.commit()
         return notices
+
+
+def available_staff(session: Session) -> int:
+    """Staff whose console is open and marked available (backend/services/helpdesk.py)."""
+    return int(
+        session.execute(
+            select(func.count(User.id)).where(
+                User.role.in_(STAFF_ROLES),
+                User.active.is_(True),
+                User.presence == "available",
+                User.presence_at >= utcnow() - PRESENCE_STALE,
+            )
+        ).scalar()
+        or 0
+    )
 
 
 def message_view(message: HandoffMessage) -> dict[str, Any]:

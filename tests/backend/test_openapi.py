@@ -208,6 +208,8 @@ class Calls:
             return helpdesk.post_json("/api/v1/handoffs/999999/close", body)
         if model is schemas.HandoffTransfer:
             return helpdesk.post_json("/api/v1/handoffs/999999/transfer", body)
+        if model is schemas.HelpdeskPresence:
+            return helpdesk.post_json("/api/v1/helpdesk/presence", body)
         raise AssertionError(f"no call for {model.__name__}")
 
 
@@ -260,6 +262,7 @@ BODIES: dict[type[schemas.RequestBody], tuple[dict[str, Any], Callable[[], dict[
     schemas.HandoffSay: ({"text": "x" * 4001}, lambda: {"text": "hello"}, 404),  # 404: no such handoff
     schemas.HandoffClose: ({"reason": "bored"}, lambda: {"reason": "answered"}, 404),
     schemas.HandoffTransfer: ({"to": 5}, lambda: {"to": "someone"}, 404),
+    schemas.HelpdeskPresence: ({"presence": "asleep"}, lambda: {"presence": "away"}, 200),
 }
 
 

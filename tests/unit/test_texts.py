@@ -30,6 +30,7 @@ from actions.eligibility import VALUE_KEYS
 from actions.messages import MENU_INTENTS, staff_button
 from backend.services.audit import ACTIONS as AUDIT_ACTIONS
 from backend.services.cases import CASE_STATES, ITEM_STATES
+from backend.services.handoffs import CLOSE_REASONS
 from backend.services.ratings import LEVELS as RATING_LEVELS
 from backend.services.ratings import REASONS as RATING_REASONS
 from backend.services.ratings import STATES as FOLLOWUP_STATES
@@ -50,6 +51,7 @@ CONSUMERS = {
     "widget": ("backend/blueprints/chat.py",),  # served to widget/src/widget.js
     "ratings": ("actions/ratings.py",),
     "handoff": ("actions/handoff.py",),
+    "canned_replies": ("backend/services/helpdesk.py",),
 }
 FAMILIES = {
     "case_states.item.": ITEM_STATES,
@@ -62,6 +64,7 @@ FAMILIES = {
     "ratings.level.": tuple(str(level) for level in RATING_LEVELS),
     "ratings.reason.": RATING_REASONS,
     "backend.rt_state_": FOLLOWUP_STATES,
+    "backend.hd_reason_": CLOSE_REASONS,
     "backend.rt_level_": tuple(str(level) for level in RATING_LEVELS),
     "backend.rt_reason_": RATING_REASONS,
 }
