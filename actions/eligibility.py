@@ -29,6 +29,7 @@ from actions.backend_client import BackendClient, BackendError, BackendUnavailab
 from actions.forms.action import FormBase
 from actions.forms.base import (
     answers_pending,
+    is_external,
     is_other_request,
     is_policy_question,
     latest,
@@ -102,6 +103,8 @@ class ValidateEligibilityForm(FormBase):
         if not answers_pending(tracker, FORM):
             return []  # the form is (re)starting or re-asking: nothing new from the user
         said = latest(tracker)
+        if is_external(said):
+            return []  # the backend's push (a case update, a handoff step): its rule answers it
         text = said.text
         requested = tracker.get_slot("requested_slot")
         language = conversation_language(tracker)

@@ -16,7 +16,9 @@ intent passes before the policies run:
   wrote until staff start.
 - a conversation whose slot `handoff` is "active" but whose tracker is not paused (a new
   session reset Rasa's pause, as `SessionStarted` does) is paused again: the bot stays silent
-  until the staff member hands back.
+  until the staff member hands back. The hand-back itself (the backend's `resume`, then the
+  external intent that tells the user) is not re-paused: the slot is cleared only by the
+  action that intent runs.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from typing import Any, Dict
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import BotUttered, ConversationPaused, UserUttered
+from rasa.shared.core.events import (
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    SessionStarted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.backend_client import BackendClient, BackendError
@@ -53,6 +61,16 @@ def new_user_text(tracker: DialogueStateTracker) -> str | None:
     return message.text
 
 
+def handed_back(tracker: DialogueStateTracker) -> bool:
+    """Whether the pause was ended by a resume (staff handed back or closed), not by a new session."""
+    for event in reversed(tracker.events):
+        if isinstance(event, ConversationResumed):
+            return True
+        if isinstance(event, (ConversationPaused, SessionStarted)):
+            return False
+    return False
+
+
 async def forward(conversation_id: str, text: str) -> bool:
     """Pass a masked user message to the backend's open handoff; False when it did not arrive."""
     try:
@@ -68,7 +86,7 @@ async def handoff_extract_slots(
 ) -> DialogueStateTracker:
     text = new_user_text(tracker)
     state = tracker.get_slot(HANDOFF_SLOT)
-    if state == "active" and not tracker.is_paused():
+    if state == "active" and not tracker.is_paused() and not handed_back(tracker):
         tracker.update(ConversationPaused())  # a new session cleared Rasa's pause
     paused = tracker.is_paused()
     if not paused:

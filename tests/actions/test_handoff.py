@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ConversationPaused, SlotSet, UserUttered
+from rasa.shared.core.events import ConversationPaused, ConversationResumed, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet as Set
@@ -196,3 +196,12 @@ def test_paused_messages_fill_no_slot_and_reach_the_staff_member(monkeypatch: py
     client.down = False
     track = asyncio.run(guard.handoff_extract_slots(None, channel, track))
     assert track.is_paused() and extracted == []
+
+    # the hand-back: the backend resumed the tracker, then triggers the intent that tells the user
+    track = DialogueStateTracker("conv-r", domain.slots)
+    track.update(SlotSet("handoff", "active"))
+    track.update(ConversationPaused())
+    track.update(ConversationResumed())
+    track.update(UserUttered(None, {"name": "EXTERNAL_handoff_ended", "confidence": 1.0}))
+    track = asyncio.run(guard.handoff_extract_slots(None, channel, track))
+    assert not track.is_paused() and extracted == ["conv-r"]  # the bot answers it
