@@ -54,7 +54,11 @@ async def console(request: Request) -> HTTPResponse:
 
 @bp.get("/console/helpdesk/canned")
 @console_auth("admin")
-async def canned_page(
+async def canned_list_page(request: Request) -> HTTPResponse:
+    return canned_page(request)
+
+
+def canned_page(
     request: Request, *, status: int = 200, error: str = "", failed: int | None = None
 ) -> HTTPResponse:
     """`failed`: the reply whose form was refused (0: the new one); it shows what was typed."""
@@ -102,7 +106,7 @@ async def _canned_save(request: Request, reply_id: int | None) -> HTTPResponse:
     except ApiError as refused:
         if refused.status == 404:
             return error_page(request, 404, "not_found", t("not_found", lang))
-        return await canned_page(request, status=400, error=refused.message(lang), failed=reply_id or 0)
+        return canned_page(request, status=400, error=refused.message(lang), failed=reply_id or 0)
     return redirect("/console/helpdesk/canned?saved=1")
 
 
@@ -146,7 +150,7 @@ def _event(name: str, data: object) -> tuple[str, str]:
     return f"event: {name}\ndata: {body}\n\n", hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-@bp.get("/api/v1/helpdesk/stream")
+@bp.get("/api/v1/helpdesk/stream")  # type: ignore[arg-type]  # a stream: None once sent
 @api_auth("helpdesk", service=False)
 async def stream(request: Request) -> HTTPResponse | None:
     app = request.app
